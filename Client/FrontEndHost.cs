@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using SessionGrains.Client.Admin;
+using SessionGrains.Client.Operations;
+using SessionGrains.Client.Sessions;
+using SessionGrains.Client.Standalone;
+using SessionGrains.Client.Tokens;
+using SessionGrains.Grains;
+using StackExchange.Redis;
+
+namespace SessionGrains.Client;
+
+/// <summary>
+/// The front end. Standalone (no <c>Cluster:Redis</c>): one silo co-hosted in this process with SQLite storage.
+/// Cluster: an Orleans client of the silos found through Redis.
+/// </summary>
+public static class FrontEndHost
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var cluster = builder.Configuration.GetSection(SessionClusterOptions.Section).Get<SessionClusterOptions>() ?? new();
+
+        if (cluster.IsStandalone)
+        {
+            builder.Configuration.AddStandaloneSecrets(Path.Combine(builder.Environment.ContentRootPath, cluster.DataPath));
+            builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, builder.Environment.ContentRootPath));
+        }
+        else
+        {
+            builder.UseOrleansClient(client =>
+            {
+                client.Configure<ClusterOptions>(options =>
+                {
+                    options.ServiceId = cluster.ServiceId;
+                    options.ClusterId = cluster.ClusterId;
+                });
+                client.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(cluster.Redis!));
+            });
+        }
+
+        AddFrontEnd(builder);
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapHealthEndpoints();
+        app.MapSessionEndpoints();
+        if (cluster.IsStandalone) AnnounceWhenStarted(app);
+        return app;
+    }
+
+    private static void AddFrontEnd(WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddSessionOptions(configuration);
+        services.AddOptions<FrontEndOptions>().Bind(configuration.GetSection(FrontEndOptions.Section))
+            .Validate(o => o.CallDeadline > TimeSpan.Zero && o.CallDeadline < TimeSpan.FromSeconds(30), "FrontEnd:CallDeadline must lie between 0 and 30 seconds (Orleans' response timeout).")
+            .ValidateOnStart();
+        services.AddOptions<TokenOptions>().Bind(configuration.GetSection(TokenOptions.Section))
+            .Validate(o => !string.IsNullOrEmpty(o.SigningKey), "Tokens:SigningKey is required (base64, at least 32 bytes).")
+            .ValidateOnStart();
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
+        services.AddSingleton<SessionTokens>();
+        services.AddSingleton<ApiKeyCheck>();
+        services.AddSingleton<SessionGateway>();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<GrainFailureHandler>();
+        services.AddOpenApi();
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(FrontEndOptions.Section).Get<FrontEndOptions>()?.MaxRequestBodyBytes
+                ?? new FrontEndOptions().MaxRequestBodyBytes);
+    }
+
+    /// <summary>Prints where the standalone service listens and its API key, once Kestrel is up.</summary>
+    private static void AnnounceWhenStarted(WebApplication app) =>
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var apiKey = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.ApiKey;
+            Console.WriteLine($"SessionGrains (standalone) listening on {string.Join(", ", addresses)}");
+            Console.WriteLine($"API key (X-Api-Key): {apiKey}");
+        });
+}

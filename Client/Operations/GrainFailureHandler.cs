@@ -1,0 +1,65 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using Orleans.Storage;
+using SessionGrains.Client.Sessions;
+
+namespace SessionGrains.Client.Operations;
+
+/// <summary>
+/// Maps failures that escape a handler to problem details: the cluster or storage being unreachable is 503
+/// with Retry-After (nothing was acknowledged), a malformed request is its 4xx, anything else 500.
+/// </summary>
+public sealed partial class GrainFailureHandler(IProblemDetailsService problems, IOptions<FrontEndOptions> options, ILogger<GrainFailureHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        int status;
+        string name, title;
+        if (exception is BadHttpRequestException bad)
+        {
+            (status, name, title) = (bad.StatusCode, "bad-request", "Bad request");
+        }
+        else if (IsUnavailable(exception))
+        {
+            (status, name, title) = (StatusCodes.Status503ServiceUnavailable, "unavailable", "Service unavailable");
+            context.Response.Headers.RetryAfter = options.Value.UnavailableRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            LogUnavailable(exception.GetType().Name, exception.Message);
+        }
+        else
+        {
+            (status, name, title) = (StatusCodes.Status500InternalServerError, "internal", "Internal error");
+            LogUnexpected(exception);
+        }
+
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = status,
+                Title = title,
+                Type = SessionProblems.TypePrefix + name,
+                Detail = status == StatusCodes.Status503ServiceUnavailable ? "The session could not be reached or stored in time; nothing was changed. Retry later." : null,
+            },
+        });
+    }
+
+    /// <summary>The cluster or its storage could not do the work in time.</summary>
+    public static bool IsUnavailable(Exception exception) => exception switch
+    {
+        TimeoutException or OperationCanceledException or OrleansException or InconsistentStateException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailable),
+        _ when exception.GetType().Namespace is { } ns && (ns.StartsWith("StackExchange.Redis", StringComparison.Ordinal) || ns.StartsWith("Microsoft.Data.Sqlite", StringComparison.Ordinal) || ns.StartsWith("Orleans", StringComparison.Ordinal)) => true,
+        _ => exception.InnerException is { } inner && IsUnavailable(inner),
+    };
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Answering 503: {Failure}: {Message}")]
+    private partial void LogUnavailable(string failure, string message);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Unexpected failure")]
+    private partial void LogUnexpected(Exception exception);
+}

@@ -1,0 +1,4 @@
+using SessionGrains.Client;
+
+var app = FrontEndHost.Build(args);
+app.Run();

@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SessionGrains.Client.Admin;
+using SessionGrains.Client.Tokens;
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.Client.Sessions;
+
+/// <summary>The caller's own session: <c>/sessions</c> and <c>/sessions/current/…</c>.</summary>
+public static class SessionEndpoints
+{
+    public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var sessions = routes.MapGroup("/sessions").WithTags("Sessions");
+        sessions.MapPost("", Create);
+
+        var current = sessions.MapGroup("/current").AddEndpointFilter<SessionTokenFilter>();
+        current.MapGet("", Get);
+        current.MapDelete("", Delete);
+        current.MapGet("/data/{key}", GetValue);
+        current.MapPut("/data/{key}", Put);
+        current.MapDelete("/data/{key}", Remove);
+        current.MapPatch("/data", Patch);
+        current.MapPost("/counters/{key}/increment", Increment);
+        current.MapPost("/rotate", Rotate);
+        current.MapGet("/placement", Placement);
+        return routes;
+    }
+
+    private static async Task<Results<Created<SessionCreatedResponse>, ProblemHttpResult>> Create(
+        HttpContext http, SessionGateway gateway, SessionTokens tokens, ApiKeyCheck apiKey, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.Read(http.Request, options.Value.MaxRequestBodyBytes, allowEmpty: true, cancellationToken);
+        if (problem is not null) return problem;
+        if (!WriteConditions.TryRead(http.Request, out var write, out problem)) return problem!;
+        SessionCreation creation;
+        using (document)
+        {
+            if (!TryReadCreation(document, apiKey.IsTrusted(http), write.IdempotencyKey, out creation, out problem)) return problem!;
+        }
+
+        var id = SessionTokens.NewId();
+        var reply = await gateway.Call(id, grain => grain.Create(creation), cancellationToken);
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        return TypedResults.Created("/sessions/current", Issue(http, tokens, reply));
+    }
+
+    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> Get(
+        SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
+    {
+        var reply = await gateway.Call(session.Id!, grain => grain.Get(), cancellationToken);
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        var info = reply.Session!;
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
+        return TypedResults.Ok(new SessionResponse(info.Id, info.Version, info.CreatedAt, info.LastAccessAt, info.ExpiresAt, info.UserId, new SessionData(reply.Data!)));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
+    {
+        if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
+        var reply = await gateway.Call(session.Id!, grain => grain.Delete(write), cancellationToken);
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        SessionIdentity.DeleteCookie(http);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetValue(
+        string key, SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
+    {
+        var reply = await gateway.Call(session.Id!, grain => grain.GetValue(key), cancellationToken);
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
+        return TypedResults.Text(reply.Json!, "application/json");
+    }
+
+    private static async Task<Results<Ok<VersionResponse>, ProblemHttpResult>> Put(
+        string key, SessionIdentity session, HttpContext http, SessionGateway gateway, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+    {
+        if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
+        var (document, bodyProblem) = await JsonBody.Read(http.Request, options.Value.MaxRequestBodyBytes, allowEmpty: false, cancellationToken);
+        if (bodyProblem is not null) return bodyProblem;
+        string json;
+        using (document) json = JsonBody.Compact(document!.RootElement);
+
+        var reply = await gateway.Call(session.Id!, grain => grain.Put(key, json, write), cancellationToken);
+        return Versioned(reply, http);
+    }
+
+    private static async Task<Results<Ok<VersionResponse>, ProblemHttpResult>> Remove(
+        string key, SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
+    {
+        if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
+        var reply = await gateway.Call(session.Id!, grain => grain.Remove(key, write), cancellationToken);
+        return Versioned(reply, http);
+    }
+
+    private static async Task<Results<Ok<VersionResponse>, ProblemHttpResult>> Patch(
+        SessionIdentity session, HttpContext http, SessionGateway gateway, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+    {
+        if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
+        var (document, bodyProblem) = await JsonBody.Read(http.Request, options.Value.MaxRequestBodyBytes, allowEmpty: false, cancellationToken);
+        if (bodyProblem is not null) return bodyProblem;
+        string patch;
+        using (document)
+        {
+            if (document!.RootElement.ValueKind != JsonValueKind.Object)
+                return SessionProblems.BadRequest("A merge patch of session data must be a JSON object.");
+            patch = JsonBody.Compact(document.RootElement);
+        }
+
+        var reply = await gateway.Call(session.Id!, grain => grain.Patch(patch, write), cancellationToken);
+        return Versioned(reply, http);
+    }
+
+    private static async Task<Results<Ok<CounterResponse>, ProblemHttpResult>> Increment(
+        string key, string? by, SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
+    {
+        long amount = 1;
+        if (by is not null && !long.TryParse(by, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out amount))
+            return SessionProblems.BadRequest("'by' must be an integer.");
+        if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
+
+        var reply = await gateway.Call(session.Id!, grain => grain.Increment(key, amount, write), cancellationToken);
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
+        return TypedResults.Ok(new CounterResponse(reply.Counter!.Value, reply.Version));
+    }
+
+    private static async Task<Results<Ok<SessionCreatedResponse>, ProblemHttpResult>> Rotate(
+        SessionIdentity session, HttpContext http, SessionGateway gateway, SessionTokens tokens, CancellationToken cancellationToken)
+    {
+        if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
+        var newId = SessionTokens.NewId();
+        var reply = await gateway.Call(session.Id!, grain => grain.Rotate(newId, write), cancellationToken);
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        return TypedResults.Ok(Issue(http, tokens, reply));
+    }
+
+    private static async Task<Results<Ok<PlacementResponse>, ProblemHttpResult>> Placement(
+        SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
+    {
+        var reply = await gateway.Call(session.Id!, grain => grain.GetPlacement(), cancellationToken);
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        return TypedResults.Ok(new PlacementResponse(reply.Placement!.Silo, reply.Placement.ActivatedAt));
+    }
+
+    private static Results<Ok<VersionResponse>, ProblemHttpResult> Versioned(SessionReply reply, HttpContext http)
+    {
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
+        return TypedResults.Ok(new VersionResponse(reply.Version));
+    }
+
+    /// <summary>Token, cookie and body for a session that was just created or rotated.</summary>
+    private static SessionCreatedResponse Issue(HttpContext http, SessionTokens tokens, SessionReply reply)
+    {
+        var info = reply.Session!;
+        var token = tokens.Issue(info.Id);
+        SessionIdentity.SetCookie(http, token);
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
+        return new SessionCreatedResponse(info.Id, token, reply.Version, info.CreatedAt, info.ExpiresAt);
+    }
+
+    /// <summary>Reads <c>{ "data": {..}, "idleTimeoutSeconds": n, "userId": ".." }</c>; every member is optional.</summary>
+    private static bool TryReadCreation(JsonDocument? document, bool trusted, string? idempotencyKey, out SessionCreation creation, out ProblemHttpResult? problem)
+    {
+        creation = new SessionCreation(new Dictionary<string, string>(), null, null, idempotencyKey);
+        problem = null;
+        if (document is null) return true;
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            problem = SessionProblems.BadRequest("The body must be a JSON object.");
+            return false;
+        }
+
+        var data = new Dictionary<string, string>(StringComparer.Ordinal);
+        TimeSpan? idle = null;
+        string? userId = null;
+        foreach (var member in document.RootElement.EnumerateObject())
+        {
+            switch (member.Name)
+            {
+                case "data" when member.Value.ValueKind == JsonValueKind.Object:
+                    foreach (var entry in member.Value.EnumerateObject()) data[entry.Name] = JsonBody.Compact(entry.Value);
+                    break;
+                case "data" when member.Value.ValueKind == JsonValueKind.Null:
+                    break;
+                case "idleTimeoutSeconds" when member.Value.ValueKind == JsonValueKind.Number && member.Value.TryGetInt64(out var seconds) && seconds is > 0 and <= int.MaxValue:
+                    idle = TimeSpan.FromSeconds(seconds);
+                    break;
+                case "userId" when member.Value.ValueKind == JsonValueKind.String && trusted:
+                    userId = member.Value.GetString();
+                    if (string.IsNullOrEmpty(userId) || userId.Length > 256)
+                    {
+                        problem = SessionProblems.BadRequest("userId must be 1-256 characters.");
+                        return false;
+                    }
+                    break;
+                case "userId" when !trusted:
+                    problem = SessionProblems.Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", "Only a trusted caller (X-Api-Key) may set userId.");
+                    return false;
+                default:
+                    problem = SessionProblems.BadRequest($"'{member.Name}' is not a member this endpoint takes, or its value has the wrong type.");
+                    return false;
+            }
+        }
+        creation = new SessionCreation(data, idle, userId, idempotencyKey);
+        return true;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SessionGrains.Client.Tokens;
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.Client.Sessions;
+
+/// <summary>
+/// Reads <c>If-Match</c> and <c>Idempotency-Key</c> of a write. A write without a client key gets one from the
+/// front end, so that the front end's own retries apply it once.
+/// </summary>
+public static class WriteConditions
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const int MaxIdempotencyKeyLength = 64;
+
+    public static bool TryRead(HttpRequest request, out SessionWrite write, out ProblemHttpResult? problem)
+    {
+        write = SessionWrite.Unconditional;
+        problem = null;
+
+        long? ifMatch = null;
+        var ifMatchHeader = request.Headers.IfMatch;
+        if (ifMatchHeader.Count > 0)
+        {
+            if (!TryParseVersion(ifMatchHeader.ToString(), out ifMatch))
+            {
+                problem = SessionProblems.BadRequest("If-Match must be one version as an entity tag, e.g. \"3\", or *.");
+                return false;
+            }
+        }
+
+        string key;
+        var keyHeader = request.Headers[IdempotencyKeyHeader];
+        if (keyHeader.Count == 0)
+        {
+            key = "fe:" + SessionTokens.NewId();
+        }
+        else
+        {
+            key = keyHeader.ToString();
+            if (keyHeader.Count > 1 || key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(c => c is < ' ' or > '~'))
+            {
+                problem = SessionProblems.BadRequest($"Idempotency-Key must be 1-{MaxIdempotencyKeyLength} printable ASCII characters.");
+                return false;
+            }
+        }
+        write = new SessionWrite(ifMatch, key);
+        return true;
+    }
+
+    /// <summary>The entity tag of a session version.</summary>
+    public static string ETagOf(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
+
+    private static bool TryParseVersion(string value, out long? version)
+    {
+        version = null;
+        var text = value.Trim();
+        if (text == "*") return true;
+        if (text.StartsWith("W/", StringComparison.Ordinal)) text = text[2..];
+        if (text.Length < 3 || text[0] != '"' || text[^1] != '"') return false;
+        if (!long.TryParse(text.AsSpan(1, text.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)) return false;
+        version = parsed;
+        return true;
+    }
+}

@@ -1,0 +1,20 @@
+namespace SessionGrains.Interfaces;
+
+/// <summary>Outcome of a session operation; the front end maps each to one HTTP status.</summary>
+[GenerateSerializer]
+public enum SessionStatus
+{
+    Ok = 0,
+    Created = 1,
+    SessionNotFound = 2,
+    KeyNotFound = 3,
+    VersionMismatch = 4,
+    InvalidKey = 5,
+    InvalidArgument = 6,
+    ValueTooLarge = 7,
+    SessionTooLarge = 8,
+    TooManyKeys = 9,
+    NotAnInteger = 10,
+    RateLimited = 11,
+    AlreadyExists = 12,
+}

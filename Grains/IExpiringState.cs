@@ -1,0 +1,7 @@
+namespace SessionGrains.Grains;
+
+/// <summary>State that storage may purge on its own once <see cref="PurgeAfter"/> has passed.</summary>
+public interface IExpiringState
+{
+    DateTimeOffset? PurgeAfter { get; }
+}

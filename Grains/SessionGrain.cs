@@ -1,0 +1,466 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.Grains;
+
+/// <summary>
+/// One web session. Reads are served from memory; every change is written to storage before it is
+/// acknowledged. Sliding expiry is tracked in memory and persisted at most once per half idle timeout.
+/// </summary>
+public sealed partial class SessionGrain : Grain, ISessionGrain
+{
+    public const string StateName = "session";
+
+    private readonly IPersistentState<SessionState> _store;
+    private readonly SessionOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<SessionGrain> _logger;
+    private readonly TokenBucket _bucket;
+    private DateTimeOffset _lastAccess;
+    private DateTimeOffset _activatedAt;
+    private IGrainTimer? _expiryTimer;
+
+    public SessionGrain(
+        [PersistentState(StateName, SessionStorage.Name)] IPersistentState<SessionState> store,
+        IOptions<SessionOptions> options,
+        TimeProvider clock,
+        ILogger<SessionGrain> logger)
+    {
+        _store = store;
+        _options = options.Value;
+        _clock = clock;
+        _logger = logger;
+        _bucket = new TokenBucket(_options.RequestsPerSecond);
+    }
+
+    private SessionState S => _store.State;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _activatedAt = _clock.GetUtcNow();
+        _lastAccess = S.LastAccessAt;
+        if (S.Exists) ScheduleExpiryCheck();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Keep the sliding window exact across reactivation: the last read may be newer than the last write.
+        if (!S.Exists || _lastAccess <= S.LastAccessAt || _clock.GetUtcNow() >= S.ExpiresAt(_lastAccess)) return;
+        try
+        {
+            var next = S.Copy();
+            await Persist(next);
+        }
+        catch (Exception ex)
+        {
+            LogDeactivationWriteFailed(ex, Id);
+        }
+    }
+
+    public async Task<SessionReply> Create(SessionCreation creation)
+    {
+        if (Throttle() is { } throttled) return throttled;
+        if (Replay(creation.IdempotencyKey) is { } replay) return replay;
+        if (S.Version > 0) return SessionReply.Fail(SessionStatus.AlreadyExists, "A session with this id exists.");
+
+        var idle = creation.IdleTimeout ?? _options.DefaultIdleTimeout;
+        if (idle < _options.MinIdleTimeout || idle > _options.MaxIdleTimeout)
+            return SessionReply.Fail(SessionStatus.InvalidArgument, $"idleTimeoutSeconds must lie between {_options.MinIdleTimeout.TotalSeconds} and {_options.MaxIdleTimeout.TotalSeconds}.");
+
+        var data = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, json) in creation.Data)
+        {
+            if (CheckValue(key, json) is { } invalid) return invalid;
+            data[key] = json;
+        }
+        if (CheckSize(data) is { } tooLarge) return tooLarge;
+
+        var now = _clock.GetUtcNow();
+        var next = new SessionState
+        {
+            Data = data,
+            Version = 1,
+            CreatedAt = now,
+            IdleTimeout = idle,
+            AbsoluteExpiry = now + _options.AbsoluteLifetime,
+            UserId = creation.UserId,
+        };
+        var reply = await Commit(next, now, creation.IdempotencyKey,
+            state => new SessionReply { Status = SessionStatus.Created, Version = state.Version, Session = InfoOf(state, now) });
+        ScheduleExpiryCheck();
+        return reply;
+    }
+
+    public async Task<SessionReply> Get()
+    {
+        if (await Enter() is { } refusal) return refusal;
+        return new SessionReply { Status = SessionStatus.Ok, Version = S.Version, Session = InfoOf(S, _lastAccess), Data = S.Data };
+    }
+
+    public async Task<SessionReply> GetValue(string key)
+    {
+        if (await Enter() is { } refusal) return refusal;
+        return S.Data.TryGetValue(key, out var json)
+            ? new SessionReply { Status = SessionStatus.Ok, Version = S.Version, Json = json }
+            : SessionReply.Fail(SessionStatus.KeyNotFound, $"The session has no key '{key}'.");
+    }
+
+    public async Task<SessionReply> Put(string key, string json, SessionWrite write)
+    {
+        if (await EnterWrite(write) is { } refusal) return refusal;
+        if (CheckValue(key, json) is { } invalid) return invalid;
+
+        var next = S.Copy();
+        next.Data[key] = json;
+        if (CheckSize(next.Data) is { } tooLarge) return tooLarge;
+        return await CommitChange(next, [key], write.IdempotencyKey);
+    }
+
+    public async Task<SessionReply> Remove(string key, SessionWrite write)
+    {
+        if (await EnterWrite(write) is { } refusal) return refusal;
+        if (!S.Data.ContainsKey(key)) return SessionReply.Fail(SessionStatus.KeyNotFound, $"The session has no key '{key}'.");
+
+        var next = S.Copy();
+        next.Data.Remove(key);
+        return await CommitChange(next, [key], write.IdempotencyKey);
+    }
+
+    public async Task<SessionReply> Patch(string mergePatchJson, SessionWrite write)
+    {
+        if (await EnterWrite(write) is { } refusal) return refusal;
+        if (JsonNode.Parse(mergePatchJson) is not JsonObject patch)
+            return SessionReply.Fail(SessionStatus.InvalidArgument, "A merge patch of session data must be a JSON object.");
+
+        var next = S.Copy();
+        var keys = new List<string>(patch.Count);
+        foreach (var (key, value) in patch)
+        {
+            if (!SessionKeys.IsValidKey(key, _options.MaxKeyLength)) return InvalidKey(key);
+            keys.Add(key);
+            if (value is null)
+            {
+                next.Data.Remove(key);
+                continue;
+            }
+            var merged = JsonMergePatch.Apply(next.Data.GetValueOrDefault(key), value);
+            if (CheckValue(key, merged) is { } invalid) return invalid;
+            next.Data[key] = merged;
+        }
+        if (keys.Count == 0) return new SessionReply { Status = SessionStatus.Ok, Version = S.Version };
+        if (CheckSize(next.Data) is { } tooLarge) return tooLarge;
+        return await CommitChange(next, keys, write.IdempotencyKey);
+    }
+
+    public async Task<SessionReply> Increment(string key, long by, SessionWrite write)
+    {
+        if (await EnterWrite(write) is { } refusal) return refusal;
+        if (!SessionKeys.IsValidKey(key, _options.MaxKeyLength)) return InvalidKey(key);
+
+        long current = 0;
+        if (S.Data.TryGetValue(key, out var json) && !long.TryParse(json, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out current))
+            return SessionReply.Fail(SessionStatus.NotAnInteger, $"Key '{key}' holds a value that is not an integer.");
+        long value;
+        try
+        {
+            value = checked(current + by);
+        }
+        catch (OverflowException)
+        {
+            return SessionReply.Fail(SessionStatus.NotAnInteger, $"Adding {by} to key '{key}' would overflow a 64-bit integer.");
+        }
+
+        var next = S.Copy();
+        next.Data[key] = value.ToString(CultureInfo.InvariantCulture);
+        if (CheckSize(next.Data) is { } tooLarge) return tooLarge;
+        return await CommitChange(next, [key], write.IdempotencyKey, value);
+    }
+
+    public async Task<SessionReply> Delete(SessionWrite write)
+    {
+        if (await EnterWrite(write) is { } refusal) return refusal;
+        var now = _clock.GetUtcNow();
+        var next = Tombstoned(rotatedTo: null, now);
+        AppendEvent(next, SessionEventKind.Deleted, next.Version, [], null);
+        var reply = await Commit(next, now, write.IdempotencyKey, state => new SessionReply { Status = SessionStatus.Ok, Version = state.Version });
+        LogSessionEnded(Id, "deleted");
+        return reply;
+    }
+
+    public async Task<SessionReply> Rotate(string newId, SessionWrite write)
+    {
+        if (await EnterWrite(write) is { } refusal) return refusal;
+        if (!SessionKeys.IsValidId(newId) || newId == Id) return SessionReply.Fail(SessionStatus.InvalidArgument, "The new session id is not valid.");
+
+        var transfer = new SessionTransfer(Id, S.Data, S.Version, S.CreatedAt, S.IdleTimeout, S.AbsoluteExpiry, S.UserId, S.NextSeq);
+        // The new id holds a full copy before this id dies: a crash in between leaves the session usable
+        // under the old token, and a retry under the same idempotency key completes the hand-over.
+        var adopted = await GrainFactory.GetGrain<ISessionGrain>(newId).Adopt(transfer);
+        if (!adopted.Succeeded) return adopted;
+
+        var now = _clock.GetUtcNow();
+        var next = Tombstoned(rotatedTo: newId, now);
+        AppendEvent(next, SessionEventKind.Deleted, next.Version, [], null);
+        var reply = await Commit(next, now, write.IdempotencyKey,
+            _ => new SessionReply { Status = SessionStatus.Ok, Version = adopted.Version, Session = adopted.Session });
+        LogSessionEnded(Id, "rotated");
+        return reply;
+    }
+
+    public async Task<SessionReply> Adopt(SessionTransfer transfer)
+    {
+        if (S.Version > 0 && S.AdoptedFrom != transfer.FromId)
+            return SessionReply.Fail(SessionStatus.AlreadyExists, "A session with this id exists.");
+
+        var now = _clock.GetUtcNow();
+        var next = new SessionState
+        {
+            Data = new Dictionary<string, string>(transfer.Data, StringComparer.Ordinal),
+            Version = transfer.Version,
+            CreatedAt = transfer.CreatedAt,
+            IdleTimeout = transfer.IdleTimeout,
+            AbsoluteExpiry = transfer.AbsoluteExpiry,
+            UserId = transfer.UserId,
+            NextSeq = transfer.NextSeq,
+            AdoptedFrom = transfer.FromId,
+        };
+        var reply = await Commit(next, now, null,
+            state => new SessionReply { Status = SessionStatus.Ok, Version = state.Version, Session = InfoOf(state, now) });
+        ScheduleExpiryCheck();
+        return reply;
+    }
+
+    public async Task<SessionReply> GetPlacement()
+    {
+        if (await Enter() is { } refusal) return refusal;
+        var placement = new SessionPlacement(GrainContext.Address.SiloAddress!.ToParsableString(), _activatedAt);
+        return new SessionReply { Status = SessionStatus.Ok, Version = S.Version, Placement = placement };
+    }
+
+    /// <summary>Admits a call on a live session: rate limit, existence, expiry; counts it as access.</summary>
+    private async Task<SessionReply?> Enter()
+    {
+        if (Throttle() is { } throttled) return throttled;
+        var now = _clock.GetUtcNow();
+        if (await EnsureLive(now) is { } gone) return gone;
+        _lastAccess = now;
+
+        // Persist the sliding expiry only when the stored one lags by half an idle timeout.
+        var storedExpiry = S.ExpiresAt(S.LastAccessAt);
+        if (S.ExpiresAt(now) - storedExpiry >= S.IdleTimeout / 2) await Persist(S.Copy());
+        return null;
+    }
+
+    /// <summary>Admits a write: the first outcome of a repeated idempotency key wins, then the version check.</summary>
+    private async Task<SessionReply?> EnterWrite(SessionWrite write)
+    {
+        if (Throttle() is { } throttled) return throttled;
+        if (write.IdempotencyKey is { } key && key.Length > _options.MaxIdempotencyKeyLength)
+            return SessionReply.Fail(SessionStatus.InvalidArgument, $"Idempotency-Key is longer than {_options.MaxIdempotencyKeyLength} characters.");
+        if (Replay(write.IdempotencyKey) is { } replay) return replay;
+        var now = _clock.GetUtcNow();
+        if (await EnsureLive(now) is { } gone) return gone;
+        _lastAccess = now;
+        if (write.IfMatchVersion is { } expected && expected != S.Version)
+            return SessionReply.Fail(SessionStatus.VersionMismatch, $"The session is at version {S.Version}, not {expected}.");
+        return null;
+    }
+
+    private SessionReply? Throttle() =>
+        _bucket.TryTake(out var retryAfter)
+            ? null
+            : new SessionReply
+            {
+                Status = SessionStatus.RateLimited,
+                RetryAfterSeconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)),
+                Detail = $"This session may make at most {_options.RequestsPerSecond} requests a second.",
+            };
+
+    private SessionReply? Replay(string? idempotencyKey)
+    {
+        if (idempotencyKey is null) return null;
+        var now = _clock.GetUtcNow();
+        foreach (var outcome in S.Outcomes)
+        {
+            if (outcome.Key == idempotencyKey && outcome.KeepUntil > now) return outcome.Reply;
+        }
+        return null;
+    }
+
+    /// <summary>Null when the session is live; otherwise ends what is left of it and answers not found.</summary>
+    private async Task<SessionReply?> EnsureLive(DateTimeOffset now)
+    {
+        if (S.Exists && now < S.ExpiresAt(_lastAccess)) return null;
+        if (S.Exists) await Expire();
+        else if (S.Tombstone is { } tombstone && now >= tombstone.KeepUntil) await Forget();
+        return SessionReply.Fail(SessionStatus.SessionNotFound, "The session does not exist or has expired.");
+    }
+
+    private async Task Expire()
+    {
+        LogSessionEnded(Id, "expired");
+        await Forget();
+    }
+
+    /// <summary>Deletes the stored state and lets the activation go.</summary>
+    private async Task Forget()
+    {
+        _expiryTimer?.Dispose();
+        _expiryTimer = null;
+        try
+        {
+            if (_store.RecordExists) await _store.ClearStateAsync();
+        }
+        catch (Exception ex)
+        {
+            // Storage purges the record by itself after PurgeAfter; the session is gone either way.
+            LogClearFailed(ex, Id);
+        }
+        _store.State = new SessionState();
+        DeactivateOnIdle();
+    }
+
+    private void ScheduleExpiryCheck()
+    {
+        var due = S.ExpiresAt(_lastAccess) - _clock.GetUtcNow();
+        if (due < TimeSpan.Zero) due = TimeSpan.Zero;
+        if (_expiryTimer is null)
+        {
+            _expiryTimer = this.RegisterGrainTimer(CheckExpiry, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+        }
+        else
+        {
+            _expiryTimer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task CheckExpiry(CancellationToken cancellationToken)
+    {
+        if (!S.Exists) return;
+        if (_clock.GetUtcNow() >= S.ExpiresAt(_lastAccess)) await Expire();
+        else ScheduleExpiryCheck();
+    }
+
+    private SessionState Tombstoned(string? rotatedTo, DateTimeOffset now) => new()
+    {
+        Version = S.Version + 1,
+        CreatedAt = S.CreatedAt,
+        IdleTimeout = S.IdleTimeout,
+        AbsoluteExpiry = S.AbsoluteExpiry,
+        UserId = S.UserId,
+        NextSeq = S.NextSeq,
+        Events = [.. S.Events],
+        Outcomes = [.. S.Outcomes],
+        Tombstone = new SessionTombstone(rotatedTo, S.ExpiresAt(now)),
+    };
+
+    private Task<SessionReply> CommitChange(SessionState next, IReadOnlyList<string> keys, string? idempotencyKey, long? counter = null)
+    {
+        next.Version = S.Version + 1;
+        AppendEvent(next, SessionEventKind.Changed, next.Version, keys, null);
+        return Commit(next, _lastAccess, idempotencyKey,
+            state => new SessionReply { Status = SessionStatus.Ok, Version = state.Version, Counter = counter });
+    }
+
+    /// <summary>Writes <paramref name="next"/> through to storage, remembering the reply under the idempotency key.</summary>
+    private async Task<SessionReply> Commit(SessionState next, DateTimeOffset now, string? idempotencyKey, Func<SessionState, SessionReply> replyOf)
+    {
+        next.LastAccessAt = now;
+        var reply = replyOf(next);
+        next.Outcomes.RemoveAll(outcome => outcome.KeepUntil <= now);
+        if (idempotencyKey is not null)
+        {
+            next.Outcomes.Add(new IdempotentOutcome(idempotencyKey, reply, now + _options.IdempotencyWindow));
+            if (next.Outcomes.Count > _options.IdempotencyKeysKept) next.Outcomes.RemoveRange(0, next.Outcomes.Count - _options.IdempotencyKeysKept);
+        }
+        await Persist(next);
+        _lastAccess = now;
+        return reply;
+    }
+
+    /// <summary>Stores <paramref name="next"/> as the state; on failure the previous state stays in force.</summary>
+    private async Task Persist(SessionState next)
+    {
+        if (next.LastAccessAt < _lastAccess) next.LastAccessAt = _lastAccess;
+        next.PurgeAfter = next.Tombstone is { } tombstone
+            ? tombstone.KeepUntil + _options.PurgeGrace
+            : Min(next.ExpiresAt(next.LastAccessAt) + next.IdleTimeout / 2, next.AbsoluteExpiry) + _options.PurgeGrace;
+
+        var previous = _store.State;
+        _store.State = next;
+        try
+        {
+            await _store.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            // Someone else wrote this session (a stale activation after a failover): reload on the next call.
+            _store.State = previous;
+            DeactivateOnIdle();
+            throw;
+        }
+        catch
+        {
+            _store.State = previous;
+            throw;
+        }
+    }
+
+    private void AppendEvent(SessionState state, SessionEventKind kind, long version, IReadOnlyList<string> keys, string? messageJson)
+    {
+        state.Events.Add(new SessionEvent(state.NextSeq++, kind, version, keys, messageJson));
+        if (state.Events.Count > _options.EventLogLength) state.Events.RemoveRange(0, state.Events.Count - _options.EventLogLength);
+    }
+
+    private SessionReply? CheckValue(string key, string json)
+    {
+        if (!SessionKeys.IsValidKey(key, _options.MaxKeyLength)) return InvalidKey(key);
+        if (Encoding.UTF8.GetByteCount(json) > _options.MaxValueBytes)
+            return SessionReply.Fail(SessionStatus.ValueTooLarge, $"The value of '{key}' is larger than {_options.MaxValueBytes} bytes.");
+        return null;
+    }
+
+    private SessionReply? CheckSize(IReadOnlyDictionary<string, string> data)
+    {
+        if (data.Count > _options.MaxKeys)
+            return SessionReply.Fail(SessionStatus.TooManyKeys, $"A session holds at most {_options.MaxKeys} keys.");
+        if (SizeOf(data) > _options.MaxSessionBytes)
+            return SessionReply.Fail(SessionStatus.SessionTooLarge, $"Session data may total at most {_options.MaxSessionBytes} bytes.");
+        return null;
+    }
+
+    private SessionReply InvalidKey(string key) =>
+        SessionReply.Fail(SessionStatus.InvalidKey, $"'{Truncate(key)}' is not a valid key: 1-{_options.MaxKeyLength} characters of A-Z a-z 0-9 _ - . :");
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    private static int SizeOf(IReadOnlyDictionary<string, string> data)
+    {
+        var total = 0;
+        foreach (var (key, json) in data) total += key.Length + Encoding.UTF8.GetByteCount(json);
+        return total;
+    }
+
+    private SessionInfo InfoOf(SessionState state, DateTimeOffset lastAccess) =>
+        new(Id, state.Version, state.CreatedAt, lastAccess, state.ExpiresAt(lastAccess), state.UserId);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Session {SessionId} {How}")]
+    private partial void LogSessionEnded(string sessionId, string how);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Could not delete the stored state of session {SessionId}; storage purges it later")]
+    private partial void LogClearFailed(Exception ex, string sessionId);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Could not persist the last access of session {SessionId} on deactivation")]
+    private partial void LogDeactivationWriteFailed(Exception ex, string sessionId);
+}

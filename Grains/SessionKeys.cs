@@ -1,0 +1,30 @@
+namespace SessionGrains.Grains;
+
+/// <summary>The syntax of data keys and session ids.</summary>
+public static class SessionKeys
+{
+    /// <summary>Length of a session id: 16 random bytes in base64url without padding.</summary>
+    public const int IdLength = 22;
+
+    /// <summary>1..maxLength characters of A-Z a-z 0-9 _ - . :</summary>
+    public static bool IsValidKey(string? key, int maxLength)
+    {
+        if (string.IsNullOrEmpty(key) || key.Length > maxLength) return false;
+        foreach (var c in key)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or ':')) return false;
+        }
+        return true;
+    }
+
+    /// <summary>A well-formed session id: exactly <see cref="IdLength"/> base64url characters.</summary>
+    public static bool IsValidId(ReadOnlySpan<char> id)
+    {
+        if (id.Length != IdLength) return false;
+        foreach (var c in id)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) return false;
+        }
+        return true;
+    }
+}

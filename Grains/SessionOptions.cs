@@ -1,0 +1,64 @@
+namespace SessionGrains.Grains;
+
+/// <summary>Session rules and limits, bound from the <c>Sessions</c> configuration section.</summary>
+public sealed class SessionOptions
+{
+    public const string Section = "Sessions";
+
+    /// <summary>Largest JSON value of one key, in UTF-8 bytes.</summary>
+    public int MaxValueBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Largest total of all keys and values of one session, in UTF-8 bytes.</summary>
+    public int MaxSessionBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most keys one session may hold.</summary>
+    public int MaxKeys { get; set; } = 1000;
+
+    /// <summary>Longest key, in characters.</summary>
+    public int MaxKeyLength { get; set; } = 128;
+
+    /// <summary>Sliding idle timeout when a session is created without one.</summary>
+    public TimeSpan DefaultIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Shortest idle timeout a client may ask for.</summary>
+    public TimeSpan MinIdleTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest idle timeout a client may ask for.</summary>
+    public TimeSpan MaxIdleTimeout { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>A session ends this long after creation, however active it is.</summary>
+    public TimeSpan AbsoluteLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Sustained requests per second one session may make; also the burst size.</summary>
+    public int RequestsPerSecond { get; set; } = 1000;
+
+    /// <summary>Events kept in a session's log for WebSocket resume.</summary>
+    public int EventLogLength { get; set; } = 256;
+
+    /// <summary>Idempotency keys remembered per session (the oldest is forgotten first).</summary>
+    public int IdempotencyKeysKept { get; set; } = 64;
+
+    /// <summary>How long the outcome of a write under an idempotency key is remembered.</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Longest idempotency key, in characters.</summary>
+    public int MaxIdempotencyKeyLength { get; set; } = 64;
+
+    /// <summary>An idle session grain is deactivated (not expired) after this long without calls.</summary>
+    public TimeSpan ActivationIdleTime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Slack added to the storage purge time to absorb clock differences between servers.</summary>
+    public TimeSpan PurgeGrace { get; set; } = TimeSpan.FromMinutes(1);
+
+    public string? Validate()
+    {
+        if (MaxValueBytes <= 0 || MaxSessionBytes < MaxValueBytes) return "Sessions:MaxValueBytes must be positive and at most MaxSessionBytes.";
+        if (MaxKeys <= 0 || MaxKeyLength <= 0) return "Sessions:MaxKeys and MaxKeyLength must be positive.";
+        if (MinIdleTimeout <= TimeSpan.Zero || MaxIdleTimeout < MinIdleTimeout) return "Sessions:MinIdleTimeout must be positive and at most MaxIdleTimeout.";
+        if (DefaultIdleTimeout < MinIdleTimeout || DefaultIdleTimeout > MaxIdleTimeout) return "Sessions:DefaultIdleTimeout must lie between MinIdleTimeout and MaxIdleTimeout.";
+        if (AbsoluteLifetime <= TimeSpan.Zero) return "Sessions:AbsoluteLifetime must be positive.";
+        if (RequestsPerSecond <= 0) return "Sessions:RequestsPerSecond must be positive.";
+        if (EventLogLength <= 0 || IdempotencyKeysKept <= 0 || MaxIdempotencyKeyLength <= 0) return "Sessions:EventLogLength, IdempotencyKeysKept and MaxIdempotencyKeyLength must be positive.";
+        return null;
+    }
+}

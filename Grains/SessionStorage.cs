@@ -1,0 +1,8 @@
+namespace SessionGrains.Grains;
+
+/// <summary>Names of the grain storage that holds sessions.</summary>
+public static class SessionStorage
+{
+    /// <summary>The grain storage provider name used by <see cref="SessionGrain"/>.</summary>
+    public const string Name = "sessions";
+}

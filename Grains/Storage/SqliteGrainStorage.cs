@@ -1,0 +1,256 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+
+namespace SessionGrains.Grains.Storage;
+
+/// <summary>
+/// Durable grain storage in one SQLite file, with ETag checks like Orleans' own providers.
+/// All writes go through one writer that commits whatever is queued in one transaction (group commit):
+/// a write completes only after its transaction is on disk (WAL, synchronous=FULL).
+/// </summary>
+public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+{
+    private readonly string _name;
+    private readonly SqliteStorageOptions _options;
+    private readonly IGrainStorageSerializer _serializer;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<SqliteGrainStorage> _logger;
+    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private string _connectionString = "";
+    private Task _writer = Task.CompletedTask;
+    private Task _purger = Task.CompletedTask;
+
+    public SqliteGrainStorage(string name, SqliteStorageOptions options, IGrainStorageSerializer serializer, TimeProvider clock, ILogger<SqliteGrainStorage> logger)
+    {
+        _name = name;
+        _options = options;
+        _serializer = serializer;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe($"{nameof(SqliteGrainStorage)}-{_name}", ServiceLifecycleStage.ApplicationServices, Open, Close);
+
+    /// <summary>Creates the file and table if needed and starts the writer; the silo calls it at start-up.</summary>
+    public async Task Open(CancellationToken cancellationToken)
+    {
+        var path = Path.GetFullPath(_options.FilePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+
+        await using var connection = await OpenConnection(cancellationToken);
+        await Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS grain_state (
+                grain_id    TEXT    NOT NULL,
+                state_name  TEXT    NOT NULL,
+                etag        TEXT    NOT NULL,
+                payload     BLOB    NOT NULL,
+                purge_after INTEGER NULL,
+                PRIMARY KEY (grain_id, state_name)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS grain_state_purge ON grain_state (purge_after) WHERE purge_after IS NOT NULL;
+            """, cancellationToken);
+        LogOpened(path);
+        _writer = Task.Run(WriteLoop, CancellationToken.None);
+        _purger = Task.Run(PurgeLoop, CancellationToken.None);
+    }
+
+    public async Task Close(CancellationToken cancellationToken)
+    {
+        _writes.Writer.TryComplete();
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_writer, _purger).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        await using var connection = await OpenConnection(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT etag, payload FROM grain_state WHERE grain_id = $id AND state_name = $name";
+        command.Parameters.AddWithValue("$id", grainId.ToString());
+        command.Parameters.AddWithValue("$name", stateName);
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+        {
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return;
+        }
+        var payload = (byte[])reader.GetValue(1);
+        grainState.State = _serializer.Deserialize<T>(new BinaryData(payload));
+        grainState.ETag = reader.GetString(0);
+        grainState.RecordExists = true;
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var newETag = Guid.NewGuid().ToString("N");
+        var purgeAfter = grainState.State is IExpiringState { PurgeAfter: { } at } ? at.ToUnixTimeMilliseconds() : (long?)null;
+        var write = new PendingWrite(PendingWrite.Kind.Write, grainId.ToString(), stateName, grainState.ETag, newETag,
+            _serializer.Serialize(grainState.State).ToArray(), purgeAfter);
+        await Enqueue(write);
+        grainState.ETag = newETag;
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (grainState.ETag is not null)
+        {
+            await Enqueue(new PendingWrite(PendingWrite.Kind.Clear, grainId.ToString(), stateName, grainState.ETag, null, null, null));
+        }
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Close(CancellationToken.None);
+        _stopping.Dispose();
+    }
+
+    private Task Enqueue(PendingWrite write)
+    {
+        if (!_writes.Writer.TryWrite(write)) throw new InvalidOperationException($"Grain storage '{_name}' is closed.");
+        return write.Done.Task;
+    }
+
+    private async Task WriteLoop()
+    {
+        var batch = new List<PendingWrite>(_options.MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < _options.MaxBatch && _writes.Reader.TryRead(out var write)) batch.Add(write);
+            try
+            {
+                var outcomes = await CommitBatch(batch);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (outcomes[i] is { } failure) batch[i].Done.TrySetException(failure);
+                    else batch[i].Done.TrySetResult();
+                }
+            }
+            catch (Exception ex)
+            {
+                LogBatchFailed(ex, batch.Count);
+                foreach (var write in batch) write.Done.TrySetException(ex);
+            }
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Applies the batch in one transaction; returns, per write, the ETag conflict that refused it or null.</summary>
+    private async Task<Exception?[]> CommitBatch(List<PendingWrite> batch)
+    {
+        await using var connection = await OpenConnection(CancellationToken.None);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+        var outcomes = new Exception?[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var write = batch[i];
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.Parameters.AddWithValue("$id", write.GrainId);
+            command.Parameters.AddWithValue("$name", write.StateName);
+            command.Parameters.AddWithValue("$old", (object?)write.ExpectedETag ?? DBNull.Value);
+            switch (write.Operation)
+            {
+                case PendingWrite.Kind.Write when write.ExpectedETag is null:
+                    command.CommandText = """
+                        INSERT INTO grain_state (grain_id, state_name, etag, payload, purge_after)
+                        VALUES ($id, $name, $new, $payload, $purge) ON CONFLICT DO NOTHING
+                        """;
+                    break;
+                case PendingWrite.Kind.Write:
+                    command.CommandText = """
+                        UPDATE grain_state SET etag = $new, payload = $payload, purge_after = $purge
+                        WHERE grain_id = $id AND state_name = $name AND etag = $old
+                        """;
+                    break;
+                default:
+                    command.CommandText = "DELETE FROM grain_state WHERE grain_id = $id AND state_name = $name AND etag = $old";
+                    break;
+            }
+            if (write.Operation == PendingWrite.Kind.Write)
+            {
+                command.Parameters.AddWithValue("$new", write.NewETag);
+                command.Parameters.AddWithValue("$payload", write.Payload);
+                command.Parameters.AddWithValue("$purge", (object?)write.PurgeAfter ?? DBNull.Value);
+            }
+            if (await command.ExecuteNonQueryAsync() == 0)
+            {
+                outcomes[i] = new InconsistentStateException(
+                    $"Grain storage '{_name}': the stored ETag of {write.GrainId} is not {write.ExpectedETag ?? "(none)"}.",
+                    "unknown", write.ExpectedETag ?? "(none)");
+            }
+        }
+        await transaction.CommitAsync();
+        return outcomes;
+    }
+
+    private async Task PurgeLoop()
+    {
+        using var timer = new PeriodicTimer(_options.PurgeInterval, _clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try
+                {
+                    await using var connection = await OpenConnection(_stopping.Token);
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "DELETE FROM grain_state WHERE purge_after IS NOT NULL AND purge_after < $now";
+                    command.Parameters.AddWithValue("$now", _clock.GetUtcNow().ToUnixTimeMilliseconds());
+                    var purged = await command.ExecuteNonQueryAsync(_stopping.Token);
+                    if (purged > 0) LogPurged(purged);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogPurgeFailed(ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<SqliteConnection> OpenConnection(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await Execute(connection, "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;", cancellationToken);
+        return connection;
+    }
+
+    private static async Task Execute(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private sealed record PendingWrite(PendingWrite.Kind Operation, string GrainId, string StateName, string? ExpectedETag, string? NewETag, byte[]? Payload, long? PurgeAfter)
+    {
+        public enum Kind { Write, Clear }
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Grain storage is the SQLite file {Path}")]
+    private partial void LogOpened(string path);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "A batch of {Count} grain state writes failed")]
+    private partial void LogBatchFailed(Exception ex, int count);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Purged {Count} expired grain states")]
+    private partial void LogPurged(int count);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Purging expired grain states failed")]
+    private partial void LogPurgeFailed(Exception ex);
+}

@@ -1,0 +1,10 @@
+using SessionGrains.Grains;
+using SessionGrains.Silo;
+
+// A silo of a SessionGrains cluster: the shared silo configuration, plus Kestrel for health endpoints.
+var builder = WebApplication.CreateBuilder(args);
+builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, builder.Environment.ContentRootPath));
+
+var app = builder.Build();
+app.MapSiloHealthEndpoints();
+app.Run();
