@@ -73,8 +73,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         if (S.Version > 0) return SessionReply.Fail(SessionStatus.AlreadyExists, "A session with this id exists.");
 
         var idle = creation.IdleTimeout ?? _options.DefaultIdleTimeout;
-        if (idle < _options.MinIdleTimeout || idle > _options.MaxIdleTimeout)
-            return SessionReply.Fail(SessionStatus.InvalidArgument, $"idleTimeoutSeconds must lie between {_options.MinIdleTimeout.TotalSeconds} and {_options.MaxIdleTimeout.TotalSeconds}.");
+        if (!_options.AllowsIdleTimeout(idle)) return SessionReply.Fail(SessionStatus.InvalidArgument, _options.IdleTimeoutRule);
 
         var data = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, json) in creation.Data)
@@ -439,9 +438,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     }
 
     private SessionReply InvalidKey(string key) =>
-        SessionReply.Fail(SessionStatus.InvalidKey, $"'{Truncate(key)}' is not a valid key: 1-{_options.MaxKeyLength} characters of A-Z a-z 0-9 _ - . :");
-
-    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+        SessionReply.Fail(SessionStatus.InvalidKey, SessionKeys.InvalidKeyDetail(key, _options.MaxKeyLength));
 
     private static int SizeOf(IReadOnlyDictionary<string, string> data)
     {

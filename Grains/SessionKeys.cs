@@ -17,6 +17,10 @@ public static class SessionKeys
         return true;
     }
 
+    /// <summary>Why <paramref name="key"/> was refused, for a problem detail.</summary>
+    public static string InvalidKeyDetail(string key, int maxLength) =>
+        $"'{(key.Length <= 40 ? key : key[..40] + "…")}' is not a valid key: 1-{maxLength} characters of A-Z a-z 0-9 _ - . :";
+
     /// <summary>A well-formed session id: exactly <see cref="IdLength"/> base64url characters.</summary>
     public static bool IsValidId(ReadOnlySpan<char> id)
     {

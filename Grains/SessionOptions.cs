@@ -50,6 +50,11 @@ public sealed class SessionOptions
     /// <summary>Slack added to the storage purge time to absorb clock differences between servers.</summary>
     public TimeSpan PurgeGrace { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Whether a client may ask for this idle timeout.</summary>
+    public bool AllowsIdleTimeout(TimeSpan idle) => idle >= MinIdleTimeout && idle <= MaxIdleTimeout;
+
+    public string IdleTimeoutRule => $"idleTimeoutSeconds must lie between {MinIdleTimeout.TotalSeconds} and {MaxIdleTimeout.TotalSeconds}.";
+
     public string? Validate()
     {
         if (MaxValueBytes <= 0 || MaxSessionBytes < MaxValueBytes) return "Sessions:MaxValueBytes must be positive and at most MaxSessionBytes.";

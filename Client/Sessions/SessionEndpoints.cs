@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Tokens;
+using SessionGrains.Grains;
+using SessionOptions = SessionGrains.Grains.SessionOptions;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;
@@ -30,7 +32,8 @@ public static class SessionEndpoints
     }
 
     private static async Task<Results<Created<SessionCreatedResponse>, ProblemHttpResult>> Create(
-        HttpContext http, SessionGateway gateway, SessionTokens tokens, ApiKeyCheck apiKey, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+        HttpContext http, SessionGateway gateway, SessionTokens tokens, ApiKeyCheck apiKey, IOptions<FrontEndOptions> options,
+        IOptions<SessionOptions> sessionOptions, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.Read(http.Request, options.Value.MaxRequestBodyBytes, allowEmpty: true, cancellationToken);
         if (problem is not null) return problem;
@@ -38,7 +41,7 @@ public static class SessionEndpoints
         SessionCreation creation;
         using (document)
         {
-            if (!TryReadCreation(document, apiKey.IsTrusted(http), write.IdempotencyKey, out creation, out problem)) return problem!;
+            if (!TryReadCreation(document, apiKey.IsTrusted(http), write.IdempotencyKey, sessionOptions.Value, out creation, out problem)) return problem!;
         }
 
         var id = SessionTokens.NewId();
@@ -164,8 +167,11 @@ public static class SessionEndpoints
         return new SessionCreatedResponse(info.Id, token, reply.Version, info.CreatedAt, info.ExpiresAt);
     }
 
-    /// <summary>Reads <c>{ "data": {..}, "idleTimeoutSeconds": n, "userId": ".." }</c>; every member is optional.</summary>
-    private static bool TryReadCreation(JsonDocument? document, bool trusted, string? idempotencyKey, out SessionCreation creation, out ProblemHttpResult? problem)
+    /// <summary>
+    /// Reads <c>{ "data": {..}, "idleTimeoutSeconds": n, "userId": ".." }</c>; every member is optional. Key syntax and
+    /// the idle range are checked here too, so that a bad request never activates a grain.
+    /// </summary>
+    private static bool TryReadCreation(JsonDocument? document, bool trusted, string? idempotencyKey, SessionOptions rules, out SessionCreation creation, out ProblemHttpResult? problem)
     {
         creation = new SessionCreation(new Dictionary<string, string>(), null, null, idempotencyKey);
         problem = null;
@@ -184,11 +190,24 @@ public static class SessionEndpoints
             switch (member.Name)
             {
                 case "data" when member.Value.ValueKind == JsonValueKind.Object:
-                    foreach (var entry in member.Value.EnumerateObject()) data[entry.Name] = JsonBody.Compact(entry.Value);
+                    foreach (var entry in member.Value.EnumerateObject())
+                    {
+                        if (!SessionKeys.IsValidKey(entry.Name, rules.MaxKeyLength))
+                        {
+                            problem = SessionProblems.BadRequest(SessionKeys.InvalidKeyDetail(entry.Name, rules.MaxKeyLength));
+                            return false;
+                        }
+                        data[entry.Name] = JsonBody.Compact(entry.Value);
+                    }
                     break;
                 case "data" when member.Value.ValueKind == JsonValueKind.Null:
                     break;
-                case "idleTimeoutSeconds" when member.Value.ValueKind == JsonValueKind.Number && member.Value.TryGetInt64(out var seconds) && seconds is > 0 and <= int.MaxValue:
+                case "idleTimeoutSeconds" when member.Value.ValueKind == JsonValueKind.Number:
+                    if (!member.Value.TryGetInt64(out var seconds) || seconds is <= 0 or > int.MaxValue || !rules.AllowsIdleTimeout(TimeSpan.FromSeconds(seconds)))
+                    {
+                        problem = SessionProblems.BadRequest(rules.IdleTimeoutRule);
+                        return false;
+                    }
                     idle = TimeSpan.FromSeconds(seconds);
                     break;
                 case "userId" when member.Value.ValueKind == JsonValueKind.String && trusted:

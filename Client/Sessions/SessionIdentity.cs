@@ -22,8 +22,12 @@ public sealed record SessionIdentity(string? Id)
 
     private static string? TokenOf(HttpRequest request)
     {
-        var authorization = request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return authorization["Bearer ".Length..].Trim();
+        // An Authorization header, when present, must carry the token: a bad one never falls back to the cookie.
+        if (request.Headers.Authorization.Count > 0)
+        {
+            var authorization = request.Headers.Authorization.ToString();
+            return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
+        }
         return request.Cookies.TryGetValue(CookieName, out var cookie) ? cookie : null;
     }
 

@@ -22,6 +22,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     private string _connectionString = "";
     private Task _writer = Task.CompletedTask;
     private Task _purger = Task.CompletedTask;
+    private int _closed;
 
     public SqliteGrainStorage(string name, SqliteStorageOptions options, IGrainStorageSerializer serializer, TimeProvider clock, ILogger<SqliteGrainStorage> logger)
     {
@@ -60,10 +61,14 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         _purger = Task.Run(PurgeLoop, CancellationToken.None);
     }
 
+    /// <summary>Lets queued writes finish and stops the writer; safe to call more than once.</summary>
     public async Task Close(CancellationToken cancellationToken)
     {
-        _writes.Writer.TryComplete();
-        await _stopping.CancelAsync();
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            _writes.Writer.TryComplete();
+            await _stopping.CancelAsync();
+        }
         await Task.WhenAll(_writer, _purger).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
@@ -108,11 +113,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         grainState.RecordExists = false;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await Close(CancellationToken.None);
-        _stopping.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await Close(CancellationToken.None);
 
     private Task Enqueue(PendingWrite write)
     {

@@ -1,0 +1,613 @@
+#!/usr/bin/env bash
+# A local SessionGrains cluster without Docker: one redis-server, N silos and M front ends as ordinary
+# processes on 127.0.0.1, each on ports the OS reported free. Everything it starts is recorded in a
+# shell-sourceable state file (DIR/cluster.env) so later commands, tests and people can find it again.
+# Run `scripts/local-cluster.sh help` for the commands.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STATE_DIR=${LOCAL_CLUSTER_STATE:-$ROOT/.local-cluster}
+READY_TIMEOUT=${LOCAL_CLUSTER_READY_TIMEOUT:-60}
+STOP_TIMEOUT=${LOCAL_CLUSTER_STOP_TIMEOUT:-30}
+SILO_DLL_NAME=SessionGrains.Silo.dll
+FRONTEND_DLL_NAME=SessionGrains.Client.dll
+
+usage() {
+    cat <<EOF
+Usage: scripts/local-cluster.sh COMMAND [ARGS] [--state DIR]
+
+  up [--silos N] [--frontends M] [--build] [--config Release|Debug] [--set KEY=VALUE]...
+                     start redis, N silos (default 3) and M front ends (default 2); wait until all are ready.
+                     Uses the existing build output (Release preferred, then Debug) and builds Release
+                     only when none exists; --build always runs 'dotnet build' first.
+                     --set passes a configuration value to every silo and front end (e.g.
+                     --set Cluster:Membership:ProbeTimeout=00:00:01); it is kept for later restarts.
+  down               stop everything 'up' started (SIGTERM, then SIGKILL after ${STOP_TIMEOUT}s)
+  status             show every process, its PID and whether /readyz answers
+  kill-silo N        SIGKILL silo N                  stop-silo N     SIGTERM silo N and wait for it to exit
+  start-silo N       (re)start silo N with its ports and wait for /readyz; N = count+1 adds a silo
+  kill-frontend N    SIGKILL front end N             stop-frontend N SIGTERM front end N and wait
+  start-frontend N   (re)start front end N and wait for /readyz; N = count+1 adds a front end
+  kill-redis         SIGKILL redis                   stop-redis      SIGTERM redis and wait
+  start-redis        restart redis on the same port with the same data (AOF) directory
+  wait-ready         wait until every running silo and front end answers /readyz
+
+State: DIR/cluster.env (default $ROOT/.local-cluster), logs in DIR/logs/.
+Environment: LOCAL_CLUSTER_STATE (state dir), LOCAL_CLUSTER_READY_TIMEOUT (s, default 60),
+             LOCAL_CLUSTER_STOP_TIMEOUT (s, default 30).
+EOF
+}
+
+say() { echo "local-cluster: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# --- state file ----------------------------------------------------------------------------------
+
+state_file() { echo "$STATE_DIR/cluster.env"; }
+
+load_state() {
+    [[ -f $(state_file) ]] || die "no cluster in $STATE_DIR (run 'up' first)"
+    # shellcheck disable=SC1090
+    source "$(state_file)"
+}
+
+# Sets KEY=VALUE in the state file (replacing an earlier value) and in this shell.
+set_state() {
+    local key=$1 value=${2-} file tmp line
+    file=$(state_file)
+    tmp="$file.tmp.$$"
+    if [[ -z $value ]]; then line="$key="; else line="$key=$(printf '%q' "$value")"; fi
+    { [[ -f $file ]] && grep -v "^$key=" "$file" || true; echo "$line"; } >"$tmp"
+    mv -f "$tmp" "$file"
+    printf -v "$key" '%s' "$value"
+}
+
+# One mutating command at a time per state directory.
+lock_state() {
+    mkdir -p "$STATE_DIR"
+    exec 9>"$STATE_DIR/.lock"
+    flock -w 300 9 || die "another local-cluster command holds $STATE_DIR/.lock"
+}
+
+# --- processes -----------------------------------------------------------------------------------
+
+# True when PID is alive (not a zombie) and its command line contains every given fragment:
+# a PID from the state file is only signalled if it still is the process this script started.
+pid_matches() {
+    local pid=$1 cmd fragment
+    shift
+    [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
+    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+    [[ -n $cmd ]] || return 1
+    for fragment in "$@"; do [[ $cmd == *"$fragment"* ]] || return 1; done
+}
+
+# Fragments end with a space (arguments are joined with spaces) so port 1234 never matches 12345.
+silo_alive() {
+    local pid_var="SILO_${1}_PID" port_var="SILO_${1}_PORT"
+    pid_matches "${!pid_var-}" "$SILO_DLL_NAME " "--Cluster:ClusterId=$CLUSTER_ID " "--Cluster:SiloPort=${!port_var} "
+}
+
+frontend_alive() {
+    local pid_var="FRONTEND_${1}_PID" url_var="FRONTEND_${1}_URL"
+    pid_matches "${!pid_var-}" "$FRONTEND_DLL_NAME " "--Cluster:ClusterId=$CLUSTER_ID " "--urls=${!url_var} "
+}
+
+# redis-server rewrites its command line, so also require its working directory: the data directory.
+redis_alive() {
+    pid_matches "${REDIS_PID-}" redis-server ":$REDIS_PORT" || return 1
+    [[ $(readlink "/proc/$REDIS_PID/cwd" 2>/dev/null) == "$(readlink -f "$REDIS_DATA_DIR")" ]]
+}
+
+# Starts a command in its own session, detached from this script and its terminal, output to LOG.
+# Sets SPAWNED_PID. env, setsid and nohup exec in place, so $! is the PID of the final program.
+# LABEL names the process in the log (the command itself may carry secrets in env).
+spawn() {
+    local log=$1 label=$2
+    shift 2
+    mkdir -p "$(dirname "$log")"
+    echo "=== $(date -Is) local-cluster.sh starts $label" >>"$log"
+    (
+        exec 9>&-
+        cd "$STATE_DIR"
+        exec setsid nohup "$@" >>"$log" 2>&1 </dev/null
+    ) &
+    SPAWNED_PID=$!
+}
+
+# Sends SIGNAL to each "name:pid:check" whose check passes; with TERM, waits up to STOP_TIMEOUT for
+# them to exit and then SIGKILLs the rest. A check is a function name plus argument ("silo_alive 2").
+stop_processes() {
+    local signal=$1 item name check pending=() still deadline
+    shift
+    for item in "$@"; do
+        name=${item%%|*}
+        check=${item#*|}
+        if $check; then
+            local pid
+            pid=$(pid_of "$check")
+            say "$name: SIG$signal $pid"
+            kill "-$signal" "$pid" 2>/dev/null || true
+            pending+=("$item")
+        fi
+    done
+    if [[ $signal == KILL ]]; then deadline=$((SECONDS + 10)); else deadline=$((SECONDS + STOP_TIMEOUT)); fi
+    while ((${#pending[@]})); do
+        still=()
+        for item in "${pending[@]}"; do ${item#*|} && still+=("$item"); done
+        pending=("${still[@]+"${still[@]}"}")
+        ((${#pending[@]})) || break
+        if ((SECONDS >= deadline)); then
+            [[ $signal == KILL ]] && die "still running after SIGKILL: ${pending[*]%%|*}"
+            for item in "${pending[@]}"; do
+                say "${item%%|*}: did not exit within ${STOP_TIMEOUT}s, SIGKILL"
+                kill -KILL "$(pid_of "${item#*|}")" 2>/dev/null || true
+            done
+            signal=KILL
+            deadline=$((SECONDS + 10))
+        fi
+        sleep 0.1
+    done
+    return 0
+}
+
+pid_of() {
+    local check=$1 var
+    case $check in
+    "silo_alive "*) var="SILO_${check#silo_alive }_PID" ;;
+    "frontend_alive "*) var="FRONTEND_${check#frontend_alive }_PID" ;;
+    redis_alive) var=REDIS_PID ;;
+    esac
+    echo "${!var-}"
+}
+
+# --- ports, secrets, readiness -------------------------------------------------------------------
+
+# COUNT distinct loopback ports the OS reports free: all are bound at once on 127.0.0.1:0, then released.
+free_ports() {
+    local count=$1
+    if command -v python3 >/dev/null; then
+        python3 - "$count" <<'EOF'
+import socket, sys
+sockets = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    sockets.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in sockets))
+EOF
+    else
+        # Without python3: random ports below Linux's ephemeral range that nothing listens on.
+        local ports=() port
+        while ((${#ports[@]} < count)); do
+            port=$((20000 + RANDOM % 12000))
+            [[ " ${ports[*]} " == *" $port "* ]] && continue
+            (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+            ports+=("$port")
+        done
+        echo "${ports[*]}"
+    fi
+}
+
+# Ports for one new process, distinct from every port already in the state file.
+new_ports() {
+    local count=$1 used candidates port result=()
+    used=" $(grep -E '^(REDIS_PORT|SILO_[0-9]+_(PORT|GATEWAY|HTTP_PORT)|FRONTEND_[0-9]+_PORT)=' "$(state_file)" 2>/dev/null | cut -d= -f2 | tr '\n' ' ') "
+    while ((${#result[@]} < count)); do
+        read -r -a candidates <<<"$(free_ports "$count")"
+        for port in "${candidates[@]}"; do
+            ((${#result[@]} < count)) || break
+            [[ $used == *" $port "* ]] && continue
+            result+=("$port")
+            used+="$port "
+        done
+    done
+    echo "${result[*]}"
+}
+
+random_base64() { head -c "$1" /dev/urandom | base64 | tr -d '\n'; }
+
+http_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$1" 2>/dev/null || true; }
+
+tail_log() {
+    say "last lines of $1:"
+    tail -n 40 "$1" >&2 || true
+}
+
+# Waits until URL/readyz answers 200 while CHECK stays true; fails loudly with the log tail.
+wait_ready() {
+    local name=$1 url=$2 check=$3 log=$4 deadline=$5
+    while [[ $(http_status "$url/readyz") != 200 ]]; do
+        if ! $check; then
+            say "$name exited before it was ready"
+            tail_log "$log"
+            return 1
+        fi
+        if ((SECONDS >= deadline)); then
+            say "$name: $url/readyz did not answer 200 within ${READY_TIMEOUT}s"
+            tail_log "$log"
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+redis_ping() {
+    local reply
+    reply=$(
+        exec 2>/dev/null
+        exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" || exit 1
+        printf 'PING\r\n' >&3
+        timeout 2 head -c 5 <&3
+    ) || return 1
+    [[ $reply == "+PONG" ]]
+}
+
+# --- starting each kind of process ---------------------------------------------------------------
+
+write_redis_conf() {
+    mkdir -p "$REDIS_DATA_DIR"
+    cat >"$STATE_DIR/redis.conf" <<EOF
+# Generated by scripts/local-cluster.sh for cluster $CLUSTER_ID.
+bind 127.0.0.1
+port $REDIS_PORT
+# Loopback only, so protected mode (no password) never refuses a client.
+protected-mode yes
+daemonize no
+dir "$REDIS_DATA_DIR"
+# The service acknowledges a write only after storage accepted it; with appendfsync always Redis
+# fsyncs the AOF before it replies, so an acknowledged write survives a Redis crash or restart.
+appendonly yes
+appendfsync always
+save ""
+EOF
+}
+
+start_redis() {
+    redis_alive && die "redis is already running (pid $REDIS_PID)"
+    command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
+    spawn "$STATE_DIR/logs/redis.log" redis redis-server "$STATE_DIR/redis.conf"
+    set_state REDIS_PID "$SPAWNED_PID"
+    local deadline=$((SECONDS + READY_TIMEOUT))
+    until redis_ping; do
+        if ! kill -0 "$REDIS_PID" 2>/dev/null || ((SECONDS >= deadline)); then
+            say "redis did not answer PING on 127.0.0.1:$REDIS_PORT"
+            tail_log "$STATE_DIR/logs/redis.log"
+            return 1
+        fi
+        sleep 0.1
+    done
+    say "redis ready on 127.0.0.1:$REDIS_PORT (pid $REDIS_PID)"
+}
+
+# Command-line configuration every silo and front end gets (non-secret, so visible in ps), in HOST_ARGS.
+host_args() {
+    local settings setting
+    HOST_ARGS=(--Cluster:Redis="127.0.0.1:$REDIS_PORT" --Cluster:ClusterId="$CLUSTER_ID" --Cluster:ServiceId="$SERVICE_ID")
+    read -r -a settings <<<"${EXTRA_SETTINGS-}"
+    for setting in "${settings[@]+"${settings[@]}"}"; do HOST_ARGS+=("--$setting"); done
+}
+
+ensure_silo_ports() {
+    local n=$1 ports var="SILO_${1}_PORT"
+    [[ -n ${!var-} ]] && return 0
+    read -r -a ports <<<"$(new_ports 3)"
+    set_state "SILO_${n}_PORT" "${ports[0]}"
+    set_state "SILO_${n}_GATEWAY" "${ports[1]}"
+    set_state "SILO_${n}_HTTP_PORT" "${ports[2]}"
+    set_state "SILO_${n}_HTTP" "http://127.0.0.1:${ports[2]}"
+}
+
+# Starts silo N on its recorded ports (no waiting).
+launch_silo() {
+    local n=$1 port gateway http
+    silo_alive "$n" && die "silo $n is already running (pid $(pid_of "silo_alive $n"))"
+    ensure_silo_ports "$n"
+    port=SILO_${n}_PORT gateway=SILO_${n}_GATEWAY http=SILO_${n}_HTTP
+    host_args
+    # ASPNETCORE_URLS is cleared so a caller's value never competes with --urls.
+    spawn "$STATE_DIR/logs/silo-$n.log" "silo $n" env ASPNETCORE_URLS= DOTNET_NOLOGO=1 \
+        dotnet "$SILO_DLL" "--urls=${!http}" "${HOST_ARGS[@]}" \
+        "--Cluster:SiloPort=${!port}" "--Cluster:GatewayPort=${!gateway}" --Cluster:AdvertisedAddress=127.0.0.1
+    set_state "SILO_${n}_PID" "$SPAWNED_PID"
+}
+
+ensure_frontend_port() {
+    local n=$1 var="FRONTEND_${1}_PORT" port
+    [[ -n ${!var-} ]] && return 0
+    port=$(new_ports 1)
+    set_state "FRONTEND_${n}_PORT" "$port"
+    set_state "FRONTEND_${n}_URL" "http://127.0.0.1:$port"
+}
+
+# Starts front end N on its recorded port (no waiting). Secrets go in the environment, not the command line.
+launch_frontend() {
+    local n=$1 url
+    frontend_alive "$n" && die "front end $n is already running (pid $(pid_of "frontend_alive $n"))"
+    ensure_frontend_port "$n"
+    url=FRONTEND_${n}_URL
+    host_args
+    spawn "$STATE_DIR/logs/frontend-$n.log" "front end $n" env ASPNETCORE_URLS= DOTNET_NOLOGO=1 \
+        "Tokens__SigningKey=$SIGNING_KEY" "Admin__ApiKey=$API_KEY" \
+        dotnet "$FRONTEND_DLL" "--urls=${!url}" "${HOST_ARGS[@]}"
+    set_state "FRONTEND_${n}_PID" "$SPAWNED_PID"
+}
+
+wait_silo() {
+    local var="SILO_${1}_HTTP"
+    wait_ready "silo $1" "${!var}" "silo_alive $1" "$STATE_DIR/logs/silo-$1.log" "$2"
+}
+
+wait_frontend() {
+    local var="FRONTEND_${1}_URL"
+    wait_ready "front end $1" "${!var}" "frontend_alive $1" "$STATE_DIR/logs/frontend-$1.log" "$2"
+}
+
+# --- build output --------------------------------------------------------------------------------
+
+dlls_exist() {
+    [[ -f $ROOT/Silo/bin/$1/net10.0/$SILO_DLL_NAME && -f $ROOT/Client/bin/$1/net10.0/$FRONTEND_DLL_NAME ]]
+}
+
+choose_build() {
+    local build=$1 config=$2
+    if [[ $build == yes ]] || { [[ -n $config ]] && ! dlls_exist "$config"; }; then
+        config=${config:-Release}
+    elif [[ -z $config ]]; then
+        if dlls_exist Release; then config=Release
+        elif dlls_exist Debug; then config=Debug
+        else config=Release build=yes
+        fi
+    fi
+    if [[ $build == yes ]] || ! dlls_exist "$config"; then
+        say "building $config"
+        dotnet build -c "$config" "$ROOT/SessionGrains.sln" -nologo -v q >&2 || die "build failed"
+    fi
+    echo "$config"
+}
+
+# --- commands ------------------------------------------------------------------------------------
+
+cmd_up() {
+    local silos=3 frontends=2 build=no config="" settings=()
+    while (($#)); do
+        case $1 in
+        --silos) silos=${2:?}; shift 2 ;;
+        --frontends) frontends=${2:?}; shift 2 ;;
+        --build) build=yes; shift ;;
+        --config) config=${2:?}; shift 2 ;;
+        --set)
+            [[ ${2:?} =~ ^[A-Za-z0-9_:.]+=[^[:space:]]*$ ]] || die "--set takes KEY=VALUE without spaces: $2"
+            settings+=("$2"); shift 2 ;;
+        *) die "up: unknown argument '$1'" ;;
+        esac
+    done
+    [[ $silos =~ ^[1-9][0-9]*$ && $frontends =~ ^[0-9]+$ ]] || die "--silos must be >= 1 and --frontends >= 0"
+    command -v dotnet >/dev/null || die "dotnet not found"
+    command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
+    command -v curl >/dev/null || die "curl not found"
+
+    lock_state
+    if [[ -f $(state_file) ]]; then
+        (
+            load_state
+            for ((i = 1; i <= ${SILOS:-0}; i++)); do silo_alive "$i" && exit 1; done
+            for ((i = 1; i <= ${FRONTENDS:-0}; i++)); do frontend_alive "$i" && exit 1; done
+            redis_alive && exit 1
+            exit 0
+        ) || die "a cluster is already running from $STATE_DIR; run 'down' first"
+    fi
+    config=$(choose_build "$build" "$config")
+
+    # A fresh cluster: previous logs and Redis data go.
+    rm -rf "$STATE_DIR/logs" "$STATE_DIR/redis" "$STATE_DIR/redis.conf" "$(state_file)"
+    mkdir -p "$STATE_DIR/logs"
+    local suffix
+    suffix=$(date +%Y%m%d%H%M%S)-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    : >"$(state_file)"
+    set_state REPO_ROOT "$ROOT"
+    set_state BUILD_CONFIG "$config"
+    set_state SILO_DLL "$ROOT/Silo/bin/$config/net10.0/$SILO_DLL_NAME"
+    set_state FRONTEND_DLL "$ROOT/Client/bin/$config/net10.0/$FRONTEND_DLL_NAME"
+    # Unique ids per cluster: its Redis keys never collide with another cluster's.
+    set_state CLUSTER_ID "local-$suffix"
+    set_state SERVICE_ID "session-grains-local-$suffix"
+    set_state SIGNING_KEY "$(random_base64 32)"
+    set_state API_KEY "$(random_base64 24 | tr '+/' '-_' | tr -d '=')"
+    set_state EXTRA_SETTINGS "${settings[*]-}"
+    set_state REDIS_DATA_DIR "$STATE_DIR/redis"
+    set_state REDIS_PORT "$(new_ports 1)"
+    set_state SILOS "$silos"
+    set_state FRONTENDS "$frontends"
+    for ((i = 1; i <= silos; i++)); do ensure_silo_ports "$i"; done
+    for ((i = 1; i <= frontends; i++)); do ensure_frontend_port "$i"; done
+
+    write_redis_conf
+    start_redis || up_failed
+    for ((i = 1; i <= silos; i++)); do launch_silo "$i"; done
+    local deadline=$((SECONDS + READY_TIMEOUT))
+    for ((i = 1; i <= silos; i++)); do wait_silo "$i" "$deadline" || up_failed; done
+    say "$silos silo(s) ready"
+    # Front ends start once the silos are members, so they find gateways at once.
+    for ((i = 1; i <= frontends; i++)); do launch_frontend "$i"; done
+    deadline=$((SECONDS + READY_TIMEOUT))
+    for ((i = 1; i <= frontends; i++)); do wait_frontend "$i" "$deadline" || up_failed; done
+    print_summary
+}
+
+# Nothing half-started stays behind; the logs do.
+up_failed() {
+    say "up failed; stopping what was started (logs kept in $STATE_DIR/logs)"
+    stop_all || true
+    exit 1
+}
+
+print_summary() {
+    local i var pid
+    echo "SessionGrains local cluster $CLUSTER_ID is up ($BUILD_CONFIG build)"
+    for ((i = 1; i <= FRONTENDS; i++)); do
+        var=FRONTEND_${i}_URL pid=FRONTEND_${i}_PID
+        echo "  front end $i: ${!var}  (pid ${!pid})"
+    done
+    for ((i = 1; i <= SILOS; i++)); do
+        var=SILO_${i}_HTTP pid=SILO_${i}_PID
+        local port=SILO_${i}_PORT gw=SILO_${i}_GATEWAY
+        echo "  silo $i:      ${!var}  (pid ${!pid}, silo port ${!port}, gateway ${!gw})"
+    done
+    echo "  redis:       127.0.0.1:$REDIS_PORT  (pid $REDIS_PID, data $REDIS_DATA_DIR)"
+    echo "  API key (X-Api-Key): $API_KEY"
+    echo "  state: $(state_file)   logs: $STATE_DIR/logs/"
+}
+
+stop_all() {
+    local items=() i
+    for ((i = 1; i <= ${FRONTENDS:-0}; i++)); do items+=("front end $i|frontend_alive $i"); done
+    ((${#items[@]})) && stop_processes TERM "${items[@]}"
+    items=()
+    # Silos stop while Redis still runs, so they can leave the membership table and deactivate cleanly.
+    for ((i = 1; i <= ${SILOS:-0}; i++)); do items+=("silo $i|silo_alive $i"); done
+    ((${#items[@]})) && stop_processes TERM "${items[@]}"
+    stop_processes TERM "redis|redis_alive"
+}
+
+cmd_down() {
+    lock_state
+    if [[ ! -f $(state_file) ]]; then
+        say "no cluster in $STATE_DIR"
+        return 0
+    fi
+    load_state
+    stop_all
+    for ((i = 1; i <= SILOS; i++)); do set_state "SILO_${i}_PID" ""; done
+    for ((i = 1; i <= FRONTENDS; i++)); do set_state "FRONTEND_${i}_PID" ""; done
+    set_state REDIS_PID ""
+    say "cluster $CLUSTER_ID stopped (logs kept in $STATE_DIR/logs)"
+}
+
+cmd_status() {
+    load_state
+    local i var alive code
+    echo "cluster $CLUSTER_ID (state $(state_file))"
+    for ((i = 1; i <= FRONTENDS; i++)); do
+        var=FRONTEND_${i}_URL
+        if frontend_alive "$i"; then alive="pid $(pid_of "frontend_alive $i")" code=$(http_status "${!var}/readyz"); else alive=stopped code=-; fi
+        printf '  front end %-3s %-26s %-12s readyz %s\n' "$i" "${!var}" "$alive" "$code"
+    done
+    for ((i = 1; i <= SILOS; i++)); do
+        var=SILO_${i}_HTTP
+        if silo_alive "$i"; then alive="pid $(pid_of "silo_alive $i")" code=$(http_status "${!var}/readyz"); else alive=stopped code=-; fi
+        printf '  silo %-8s %-26s %-12s readyz %s\n' "$i" "${!var}" "$alive" "$code"
+    done
+    if redis_alive; then alive="pid $REDIS_PID" code=$(redis_ping && echo PONG || echo no-answer); else alive=stopped code=-; fi
+    printf '  redis         %-26s %-12s ping %s\n' "127.0.0.1:$REDIS_PORT" "$alive" "$code"
+}
+
+# Validates N for a per-process command; N = count+1 adds a process (start only).
+check_index() {
+    local kind=$1 n=$2 count=$3 allow_new=$4
+    [[ $n =~ ^[1-9][0-9]*$ ]] || die "$kind number must be a positive integer, not '$n'"
+    ((n <= count)) && return 0
+    [[ $allow_new == yes ]] && ((n == count + 1)) && return 0
+    die "there is no $kind $n (the cluster has $count)"
+}
+
+cmd_silo() {
+    local action=$1 n=${2-}
+    lock_state
+    load_state
+    check_index silo "$n" "$SILOS" "$([[ $action == start ]] && echo yes || echo no)"
+    case $action in
+    kill | stop)
+        silo_alive "$n" || { say "silo $n is not running"; return 0; }
+        stop_processes "$([[ $action == kill ]] && echo KILL || echo TERM)" "silo $n|silo_alive $n"
+        set_state "SILO_${n}_PID" ""
+        ;;
+    start)
+        ((n > SILOS)) && set_state SILOS "$n"
+        launch_silo "$n"
+        wait_silo "$n" $((SECONDS + READY_TIMEOUT)) || exit 1
+        local var=SILO_${n}_HTTP
+        say "silo $n ready on ${!var} (pid $(pid_of "silo_alive $n"))"
+        ;;
+    esac
+}
+
+cmd_frontend() {
+    local action=$1 n=${2-}
+    lock_state
+    load_state
+    check_index "front end" "$n" "$FRONTENDS" "$([[ $action == start ]] && echo yes || echo no)"
+    case $action in
+    kill | stop)
+        frontend_alive "$n" || { say "front end $n is not running"; return 0; }
+        stop_processes "$([[ $action == kill ]] && echo KILL || echo TERM)" "front end $n|frontend_alive $n"
+        set_state "FRONTEND_${n}_PID" ""
+        ;;
+    start)
+        ((n > FRONTENDS)) && set_state FRONTENDS "$n"
+        launch_frontend "$n"
+        wait_frontend "$n" $((SECONDS + READY_TIMEOUT)) || exit 1
+        local var=FRONTEND_${n}_URL
+        say "front end $n ready on ${!var} (pid $(pid_of "frontend_alive $n"))"
+        ;;
+    esac
+}
+
+cmd_redis() {
+    local action=$1
+    lock_state
+    load_state
+    case $action in
+    kill | stop)
+        redis_alive || { say "redis is not running"; return 0; }
+        stop_processes "$([[ $action == kill ]] && echo KILL || echo TERM)" "redis|redis_alive"
+        set_state REDIS_PID ""
+        ;;
+    start) start_redis ;;
+    esac
+}
+
+cmd_wait_ready() {
+    load_state
+    local deadline=$((SECONDS + READY_TIMEOUT)) i
+    for ((i = 1; i <= SILOS; i++)); do silo_alive "$i" && { wait_silo "$i" "$deadline" || exit 1; }; done
+    for ((i = 1; i <= FRONTENDS; i++)); do frontend_alive "$i" && { wait_frontend "$i" "$deadline" || exit 1; }; done
+    say "all running processes are ready"
+}
+
+main() {
+    local args=() command
+    while (($#)); do
+        case $1 in
+        --state) STATE_DIR=${2:?--state needs a directory}; shift 2 ;;
+        --state=*) STATE_DIR=${1#--state=}; shift ;;
+        -h | --help) usage; exit 0 ;;
+        *) args+=("$1"); shift ;;
+        esac
+    done
+    set -- "${args[@]+"${args[@]}"}"
+    command=${1:-help}
+    shift || true
+    mkdir -p "$STATE_DIR"
+    STATE_DIR=$(cd "$STATE_DIR" && pwd)
+    umask 077 # the state file holds the signing key and the API key
+    case $command in
+    up) cmd_up "$@" ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    wait-ready) cmd_wait_ready ;;
+    kill-silo) cmd_silo kill "$@" ;;
+    stop-silo) cmd_silo stop "$@" ;;
+    start-silo) cmd_silo start "$@" ;;
+    kill-frontend) cmd_frontend kill "$@" ;;
+    stop-frontend) cmd_frontend stop "$@" ;;
+    start-frontend) cmd_frontend start "$@" ;;
+    kill-redis) cmd_redis kill ;;
+    stop-redis) cmd_redis stop ;;
+    start-redis) cmd_redis start ;;
+    help) usage ;;
+    *) usage >&2; die "unknown command '$command'" ;;
+    esac
+}
+
+main "$@"

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using SessionGrains.Interfaces;
+using SessionGrains.Tests.Infrastructure;
+using Xunit;
+
+namespace SessionGrains.Tests.Grains;
+
+/// <summary>Real-time expiry with a one-second idle timeout: the only tests that sleep.</summary>
+[Collection(GrainClusterCollection.Name)]
+public sealed class ExpiryTests(GrainClusterFixture cluster)
+{
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PastIdleTimeout = TimeSpan.FromSeconds(1.5);
+
+    [Fact]
+    public async Task A_session_idle_for_longer_than_its_timeout_answers_SessionNotFound()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" }, IdleTimeout);
+
+        await Task.Delay(PastIdleTimeout);
+
+        Assert.Equal(SessionStatus.SessionNotFound, (await session.Get()).Status);
+    }
+
+    [Fact]
+    public async Task An_expired_session_has_its_stored_row_deleted_without_being_called()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" }, IdleTimeout);
+        Assert.NotNull(await cluster.StoredETag(session));
+
+        var deadline = Stopwatch.StartNew();
+        while (await cluster.StoredETag(session) is not null && deadline.Elapsed < TimeSpan.FromSeconds(5)) await Task.Delay(50);
+
+        Assert.Null(await cluster.StoredETag(session));
+        Assert.InRange(deadline.Elapsed, IdleTimeout * 0.9, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_session_that_expired_answers_SessionNotFound_and_its_stored_row_is_gone()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" }, IdleTimeout);
+
+        await Task.Delay(PastIdleTimeout);
+        var reply = await session.Get();
+
+        Assert.Equal(SessionStatus.SessionNotFound, reply.Status);
+        Assert.Null(await cluster.StoredETag(session));
+    }
+
+    [Fact]
+    public async Task A_session_read_more_often_than_its_idle_timeout_stays_alive()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" }, IdleTimeout);
+        var statuses = new List<SessionStatus>();
+
+        var alive = Stopwatch.StartNew();
+        while (alive.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(300);
+            statuses.Add((await session.Get()).Status);
+        }
+
+        Assert.All(statuses, status => Assert.Equal(SessionStatus.Ok, status));
+        Assert.Equal("1", (await session.GetValue("a")).Json);
+    }
+
+    [Fact]
+    public async Task A_session_that_expired_while_deactivated_answers_SessionNotFound_when_reactivated()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" }, IdleTimeout);
+        await cluster.Cluster.DeactivateAsync(session);
+
+        await Task.Delay(PastIdleTimeout);
+
+        Assert.Equal(SessionStatus.SessionNotFound, (await session.Get()).Status);
+    }
+
+    [Fact]
+    public async Task An_id_whose_session_expired_can_be_created_again_from_scratch()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" }, IdleTimeout);
+        await Task.Delay(PastIdleTimeout);
+        Assert.Equal(SessionStatus.SessionNotFound, (await session.Get()).Status);
+
+        var again = await session.Create(new SessionCreation(new Dictionary<string, string>(), null, null, null));
+
+        Assert.Equal(SessionStatus.Created, again.Status);
+        Assert.Equal(1, again.Version);
+        Assert.Empty((await session.Get()).Data!);
+    }
+}

@@ -1,0 +1,104 @@
+using SessionGrains.Interfaces;
+using SessionGrains.Tests.Infrastructure;
+using Xunit;
+
+namespace SessionGrains.Tests.Grains;
+
+[Collection(GrainClusterCollection.Name)]
+public sealed class PersistenceTests(GrainClusterFixture cluster)
+{
+    [Fact]
+    public async Task A_created_session_is_in_storage_when_creation_is_acknowledged()
+    {
+        var session = await cluster.CreateSession();
+
+        Assert.NotNull(await cluster.StoredETag(session));
+    }
+
+    [Fact]
+    public async Task Every_acknowledged_write_is_in_storage_when_it_returns()
+    {
+        var session = await cluster.CreateSession();
+        var etags = new List<string?> { await cluster.StoredETag(session) };
+
+        await session.Put("a", "1", SessionWrite.Unconditional);
+        etags.Add(await cluster.StoredETag(session));
+        await session.Increment("n", 1, SessionWrite.Unconditional);
+        etags.Add(await cluster.StoredETag(session));
+
+        Assert.DoesNotContain(null, etags);
+        Assert.Equal(etags.Count, etags.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Reads_are_served_from_memory_without_writing_storage()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
+        var stored = await cluster.StoredETag(session);
+
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(SessionStatus.Ok, (await session.Get()).Status);
+            Assert.Equal(SessionStatus.Ok, (await session.GetValue("a")).Status);
+        }
+
+        Assert.Equal(stored, await cluster.StoredETag(session));
+    }
+
+    [Fact]
+    public async Task A_refused_write_does_not_write_storage()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
+        var stored = await cluster.StoredETag(session);
+
+        await session.Put("bad key", "1", SessionWrite.Unconditional);
+        await session.Put("a", "2", new SessionWrite(IfMatchVersion: 7, IdempotencyKey: null));
+        await session.Increment("missing-and-fine", long.MaxValue, SessionWrite.Unconditional);
+        await session.Increment("missing-and-fine", 1, SessionWrite.Unconditional);
+
+        Assert.NotEqual(stored, await cluster.StoredETag(session));
+    }
+
+    [Fact]
+    public async Task A_deactivated_session_reactivates_with_the_same_data_and_version_from_storage()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
+        await session.Patch("""{"b":{"c":[1,2]}}""", SessionWrite.Unconditional);
+        var before = await session.Get();
+        var placementBefore = (await session.GetPlacement()).Placement!;
+
+        await cluster.Cluster.DeactivateAsync(session);
+        var after = await session.Get();
+
+        Assert.True((await session.GetPlacement()).Placement!.ActivatedAt > placementBefore.ActivatedAt, "the grain was not reactivated");
+        Assert.Equal(before.Version, after.Version);
+        Assert.Equal(before.Data!.OrderBy(p => p.Key), after.Data!.OrderBy(p => p.Key));
+        Assert.Equal(before.Session!.CreatedAt, after.Session!.CreatedAt);
+    }
+
+    [Fact]
+    public async Task A_reactivated_session_continues_its_version_sequence()
+    {
+        var session = await cluster.CreateSession();
+        await session.Put("a", "1", SessionWrite.Unconditional);
+
+        await cluster.Cluster.DeactivateAsync(session);
+        var next = await session.Put("a", "2", SessionWrite.Unconditional);
+
+        Assert.Equal(SessionStatus.Ok, next.Status);
+        Assert.Equal(3, next.Version);
+    }
+
+    [Fact]
+    public async Task A_session_reactivated_by_collection_keeps_its_data()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
+        var activatedAt = (await session.GetPlacement()).Placement!.ActivatedAt;
+
+        await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var reply = await session.Get();
+
+        Assert.True((await session.GetPlacement()).Placement!.ActivatedAt > activatedAt, "the grain was not collected");
+        Assert.Equal("1", reply.Data!["a"]);
+    }
+}

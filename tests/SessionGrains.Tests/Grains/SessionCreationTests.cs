@@ -1,0 +1,85 @@
+using SessionGrains.Interfaces;
+using SessionGrains.Tests.Infrastructure;
+using Xunit;
+
+namespace SessionGrains.Tests.Grains;
+
+[Collection(GrainClusterCollection.Name)]
+public sealed class SessionCreationTests(GrainClusterFixture cluster)
+{
+    [Fact]
+    public async Task A_created_session_returns_its_data_at_version_1()
+    {
+        var id = GrainClusterFixture.NewSessionId();
+        var session = cluster.Session(id);
+
+        var created = await session.Create(new SessionCreation(new Dictionary<string, string> { ["theme"] = "\"dark\"", ["n"] = "1" }, null, "user-7", null));
+        var read = await session.Get();
+
+        Assert.Equal(SessionStatus.Created, created.Status);
+        Assert.Equal(1, created.Version);
+        Assert.Equal(SessionStatus.Ok, read.Status);
+        Assert.Equal(1, read.Version);
+        Assert.Equal(id, read.Session!.Id);
+        Assert.Equal("user-7", read.Session.UserId);
+        Assert.Equal("\"dark\"", read.Data!["theme"]);
+        Assert.Equal("1", read.Data["n"]);
+    }
+
+    [Fact]
+    public async Task A_session_expires_after_the_idle_timeout_it_was_created_with()
+    {
+        var session = cluster.Session(GrainClusterFixture.NewSessionId());
+
+        var created = await session.Create(new SessionCreation(new Dictionary<string, string>(), TimeSpan.FromMinutes(5), null, null));
+
+        var info = created.Session!;
+        Assert.Equal(TimeSpan.FromMinutes(5), info.ExpiresAt - info.LastAccessAt);
+    }
+
+    [Fact]
+    public async Task Creating_a_session_under_an_existing_id_answers_AlreadyExists_and_keeps_the_first()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
+
+        var again = await session.Create(new SessionCreation(new Dictionary<string, string> { ["a"] = "2" }, null, null, null));
+
+        Assert.Equal(SessionStatus.AlreadyExists, again.Status);
+        var read = await session.Get();
+        Assert.Equal(1, read.Version);
+        Assert.Equal("1", read.Data!["a"]);
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(7 * 24 * 3600 + 1)]
+    public async Task An_idle_timeout_outside_1_second_to_7_days_answers_InvalidArgument_and_creates_nothing(double seconds)
+    {
+        var session = cluster.Session(GrainClusterFixture.NewSessionId());
+
+        var reply = await session.Create(new SessionCreation(new Dictionary<string, string>(), TimeSpan.FromSeconds(seconds), null, null));
+
+        Assert.Equal(SessionStatus.InvalidArgument, reply.Status);
+        Assert.Equal(SessionStatus.SessionNotFound, (await session.Get()).Status);
+        Assert.Null(await cluster.StoredETag(session));
+    }
+
+    [Fact]
+    public async Task An_id_that_was_never_created_answers_SessionNotFound()
+    {
+        var session = cluster.Session(GrainClusterFixture.NewSessionId());
+
+        Assert.Equal(SessionStatus.SessionNotFound, (await session.Get()).Status);
+        Assert.Equal(SessionStatus.SessionNotFound, (await session.Put("a", "1", SessionWrite.Unconditional)).Status);
+    }
+
+    [Fact]
+    public async Task Reading_an_absent_key_answers_KeyNotFound()
+    {
+        var session = await cluster.CreateSession();
+
+        Assert.Equal(SessionStatus.KeyNotFound, (await session.GetValue("missing")).Status);
+    }
+}

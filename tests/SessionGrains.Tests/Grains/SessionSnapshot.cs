@@ -1,0 +1,21 @@
+using System.Text.Json;
+using SessionGrains.Interfaces;
+using SessionGrains.Tests.Infrastructure;
+using Xunit;
+
+namespace SessionGrains.Tests.Grains;
+
+/// <summary>
+/// What a session holds (version and data, as the grain answers) and what storage holds (the row's ETag),
+/// so that a test can state "nothing changed" in one assertion.
+/// </summary>
+public sealed record SessionSnapshot(long Version, string DataJson, string? StoredETag)
+{
+    public static async Task<SessionSnapshot> Take(GrainClusterFixture cluster, ISessionGrain session)
+    {
+        var reply = await session.Get();
+        Assert.Equal(SessionStatus.Ok, reply.Status);
+        var sorted = new SortedDictionary<string, string>(reply.Data!.ToDictionary(), StringComparer.Ordinal);
+        return new SessionSnapshot(reply.Version, JsonSerializer.Serialize(sorted), await cluster.StoredETag(session));
+    }
+}

@@ -1,0 +1,12 @@
+using SessionGrains.Grains;
+using SessionGrains.Tests.Infrastructure;
+
+namespace SessionGrains.Tests.Grains;
+
+/// <summary>A grain cluster whose sessions may make only a handful of requests a second.</summary>
+public sealed class ThrottledGrainClusterFixture : GrainClusterFixture
+{
+    public const int RequestsPerSecond = 5;
+
+    protected override void ConfigureSessions(SessionOptions sessions) => sessions.RequestsPerSecond = RequestsPerSecond;
+}

@@ -1,0 +1,105 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using SessionGrains.Client.Tokens;
+using SessionGrains.Grains;
+using SessionGrains.Grains.Storage;
+using SessionGrains.Interfaces;
+using Xunit;
+
+namespace SessionGrains.Tests.Infrastructure;
+
+/// <summary>
+/// One in-process silo whose session grains persist to the real <see cref="SqliteGrainStorage"/> in a temp
+/// folder, registered as standalone mode registers it. Limits are small so that tests reach them cheaply;
+/// a derived fixture may change them in <see cref="ConfigureSessions"/>.
+/// </summary>
+public class GrainClusterFixture : IAsyncLifetime
+{
+    private InProcessTestCluster? _cluster;
+
+    public string DataFolder { get; } = Path.Combine(Path.GetTempPath(), "session-grains-tests", $"grains-{Guid.NewGuid():N}");
+
+    public string DatabasePath => Path.Combine(DataFolder, "sessions.db");
+
+    public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed.");
+
+    public IClusterClient Client => Cluster.Client;
+
+    /// <summary>The session rules every silo of this fixture runs with.</summary>
+    public SessionOptions Sessions { get; } = new()
+    {
+        MaxValueBytes = 1024,
+        MaxSessionBytes = 4096,
+        MaxKeys = 10,
+    };
+
+    public async Task InitializeAsync()
+    {
+        ConfigureSessions(Sessions);
+        Directory.CreateDirectory(DataFolder);
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton(Options.Create(Sessions));
+            silo.Services.AddGrainStorage(SessionStorage.Name, (services, name) => new SqliteGrainStorage(
+                name,
+                new SqliteStorageOptions { FilePath = DatabasePath },
+                ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services),
+                services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<ILogger<SqliteGrainStorage>>()));
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null) await _cluster.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open only leaves litter in the temp folder.
+        }
+    }
+
+    /// <summary>Adjusts the session rules before the silo starts.</summary>
+    protected virtual void ConfigureSessions(SessionOptions sessions)
+    {
+    }
+
+    public ISessionGrain Session(string id) => Client.GetGrain<ISessionGrain>(id);
+
+    /// <summary>A fresh, well-formed session id (128 random bits, base64url), as the front end makes them.</summary>
+    public static string NewSessionId() => SessionTokens.NewId();
+
+    /// <summary>A new session with the given data (key to JSON text); fails the test unless it is created.</summary>
+    public async Task<ISessionGrain> CreateSession(IReadOnlyDictionary<string, string>? data = null, TimeSpan? idleTimeout = null)
+    {
+        var session = Session(NewSessionId());
+        var reply = await session.Create(new SessionCreation(data ?? new Dictionary<string, string>(), idleTimeout, null, null));
+        Assert.Equal(SessionStatus.Created, reply.Status);
+        return session;
+    }
+
+    /// <summary>The ETag of the session's row in the SQLite file, read past the grain; null when there is no row.</summary>
+    public async Task<string?> StoredETag(ISessionGrain session)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT etag FROM grain_state WHERE grain_id = $id AND state_name = $name";
+        command.Parameters.AddWithValue("$id", session.GetGrainId().ToString());
+        command.Parameters.AddWithValue("$name", SessionGrain.StateName);
+        return await command.ExecuteScalarAsync() as string;
+    }
+}

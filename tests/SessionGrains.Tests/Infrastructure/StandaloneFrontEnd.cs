@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using SessionGrains.Client;
+using SessionGrains.Client.Admin;
+using SessionGrains.Grains;
+using Xunit;
+
+namespace SessionGrains.Tests.Infrastructure;
+
+/// <summary>
+/// The real front end in standalone mode (co-hosted silo, SQLite storage in a temp folder), listening on
+/// a free loopback port. Extra settings come from <see cref="Settings"/> (configuration key to value).
+/// </summary>
+public class StandaloneFrontEnd : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public string ContentRoot { get; } = RepositoryPaths.NewTempFolder("standalone");
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public string ApiKey => Services.GetRequiredService<IOptions<AdminOptions>>().Value.ApiKey!;
+
+    public IServiceProvider Services => _app!.Services;
+
+    public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
+
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
+    public async Task InitializeAsync()
+    {
+        var ports = FreePorts.Take(2);
+        var args = new List<string>
+        {
+            "--urls", "http://127.0.0.1:0",
+            "--contentRoot", ContentRoot,
+            "--Cluster:SiloPort", ports[0].ToString(),
+            "--Cluster:GatewayPort", ports[1].ToString(),
+            "--Logging:LogLevel:Default", "Warning",
+        };
+        foreach (var (key, value) in Settings) args.AddRange([$"--{key}", value]);
+        _app = FrontEndHost.Build([.. args]);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+    }
+
+    /// <summary>A client that keeps no cookies: each test says which token it presents.</summary>
+    public HttpClient CreateClient() =>
+        new(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Ids of the session grains active in the co-hosted silo now.</summary>
+    public async Task<IReadOnlySet<string>> ActiveSessionIds()
+    {
+        var stats = await Grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics([typeof(SessionGrain).FullName!]);
+        return stats.Select(s => s.GrainId.Key.ToString()!).ToHashSet();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        try
+        {
+            Directory.Delete(ContentRoot, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
