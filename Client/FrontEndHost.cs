@@ -36,7 +36,7 @@ public static class FrontEndHost
                     options.ServiceId = cluster.ServiceId;
                     options.ClusterId = cluster.ClusterId;
                 });
-                client.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(cluster.Redis!));
+                client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options(cluster.Redis!));
             });
         }
 

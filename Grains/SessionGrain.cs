@@ -253,9 +253,20 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         if (await EnsureLive(now) is { } gone) return gone;
         _lastAccess = now;
 
-        // Persist the sliding expiry only when the stored one lags by half an idle timeout.
+        // Persist the sliding expiry only when the stored one lags by half an idle timeout. A read does not
+        // fail when storage is down: the refresh is tried again on the next read.
         var storedExpiry = S.ExpiresAt(S.LastAccessAt);
-        if (S.ExpiresAt(now) - storedExpiry >= S.IdleTimeout / 2) await Persist(S.Copy());
+        if (S.ExpiresAt(now) - storedExpiry >= S.IdleTimeout / 2)
+        {
+            try
+            {
+                await Persist(S.Copy());
+            }
+            catch (Exception ex) when (ex is not InconsistentStateException)
+            {
+                LogExpiryRefreshFailed(ex, Id);
+            }
+        }
         return null;
     }
 
@@ -457,6 +468,9 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Could not delete the stored state of session {SessionId}; storage purges it later")]
     private partial void LogClearFailed(Exception ex, string sessionId);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Could not refresh the stored expiry of session {SessionId}; will retry")]
+    private partial void LogExpiryRefreshFailed(Exception ex, string sessionId);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Could not persist the last access of session {SessionId} on deactivation")]
     private partial void LogDeactivationWriteFailed(Exception ex, string sessionId);

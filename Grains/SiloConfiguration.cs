@@ -48,9 +48,10 @@ public static class SiloConfiguration
         }
         else
         {
-            var redis = ConfigurationOptions.Parse(cluster.Redis!);
+            var redis = RedisConnection.Options(cluster.Redis!);
             silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(options => options.ConfigurationOptions = redis.Clone());
+            silo.ConfigureFailureDetection(configuration);
             silo.AddRedisGrainStorage(SessionStorage.Name, options =>
             {
                 options.ConfigurationOptions = redis.Clone();

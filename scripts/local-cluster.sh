@@ -283,7 +283,9 @@ start_redis() {
 # Command-line configuration every silo and front end gets (non-secret, so visible in ps), in HOST_ARGS.
 host_args() {
     local settings setting
-    HOST_ARGS=(--Cluster:Redis="127.0.0.1:$REDIS_PORT" --Cluster:ClusterId="$CLUSTER_ID" --Cluster:ServiceId="$SERVICE_ID")
+    HOST_ARGS=(--Cluster:Redis="127.0.0.1:$REDIS_PORT" --Cluster:ClusterId="$CLUSTER_ID" --Cluster:ServiceId="$SERVICE_ID"
+        # One timestamped line per log entry, so the logs of several processes can be lined up.
+        "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff " --Logging:Console:FormatterOptions:SingleLine=true)
     read -r -a settings <<<"${EXTRA_SETTINGS-}"
     for setting in "${settings[@]+"${settings[@]}"}"; do HOST_ARGS+=("--$setting"); done
 }

@@ -51,12 +51,16 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
         var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
         var stored = await cluster.StoredETag(session);
 
-        await session.Put("bad key", "1", SessionWrite.Unconditional);
-        await session.Put("a", "2", new SessionWrite(IfMatchVersion: 7, IdempotencyKey: null));
-        await session.Increment("missing-and-fine", long.MaxValue, SessionWrite.Unconditional);
-        await session.Increment("missing-and-fine", 1, SessionWrite.Unconditional);
+        var refusals = new[]
+        {
+            await session.Put("bad key", "1", SessionWrite.Unconditional),
+            await session.Put("a", "2", new SessionWrite(IfMatchVersion: 7, IdempotencyKey: null)),
+            await session.Remove("missing", SessionWrite.Unconditional),
+            await session.Increment("a", long.MaxValue, SessionWrite.Unconditional),
+        };
 
-        Assert.NotEqual(stored, await cluster.StoredETag(session));
+        Assert.All(refusals, reply => Assert.False(reply.Succeeded));
+        Assert.Equal(stored, await cluster.StoredETag(session));
     }
 
     [Fact]

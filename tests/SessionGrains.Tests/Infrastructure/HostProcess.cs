@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace SessionGrains.Tests.Infrastructure;
 
 /// <summary>
-/// A SessionGrains host (front end or silo) run as a real child process with <c>dotnet &lt;dll&gt;</c>.
+/// A real child process: a SessionGrains host run with <c>dotnet &lt;dll&gt;</c>, or a server such as redis-server.
 /// Its output is kept for diagnostics; disposing kills it if it is still running.
 /// </summary>
 public sealed partial class HostProcess : IAsyncDisposable
@@ -22,16 +22,19 @@ public sealed partial class HostProcess : IAsyncDisposable
 
     public string Output => string.Join(Environment.NewLine, _output);
 
-    public static HostProcess Start(string dll, string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static HostProcess Start(string dll, string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartProgram("dotnet", workingDirectory, [dll, .. args], environment);
+
+    /// <summary>Starts any program (e.g. redis-server) with its output captured.</summary>
+    public static HostProcess StartProgram(string program, string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(dll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;

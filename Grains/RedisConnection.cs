@@ -1,0 +1,22 @@
+using StackExchange.Redis;
+
+namespace SessionGrains.Grains;
+
+/// <summary>How silos and front ends connect to Redis.</summary>
+public static class RedisConnection
+{
+    /// <summary>
+    /// Parses the connection string and sets what a session service needs: start and reconnect while Redis
+    /// is down (a write then fails fast and answers 503), and a timeout well inside the front end's deadline.
+    /// Settings given in the connection string win.
+    /// </summary>
+    public static ConfigurationOptions Options(string connectionString)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        if (!connectionString.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase)) options.AsyncTimeout = 3000;
+        if (!connectionString.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase)) options.SyncTimeout = 3000;
+        if (!connectionString.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase)) options.ConnectTimeout = 3000;
+        return options;
+    }
+}

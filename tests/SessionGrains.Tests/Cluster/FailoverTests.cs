@@ -1,0 +1,76 @@
+using SessionGrains.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SessionGrains.Tests.Cluster;
+
+[Collection(ClusterCollection.Name)]
+public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Killing_silos_under_load_loses_no_acknowledged_write_and_fails_no_request()
+    {
+        using var load = new SequencedLoad(cluster, sessionCount: 200, pace: TimeSpan.FromMilliseconds(200));
+        await load.CreateSessions();
+        using var stop = new CancellationTokenSource();
+        var running = load.Run(stop.Token);
+        var started = DateTime.UtcNow;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            await cluster.KillSilo(1);
+            output.WriteLine($"{Elapsed(started)}: SIGKILL silo 1");
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            await cluster.StartSilo(1);
+            output.WriteLine($"{Elapsed(started)}: silo 1 back");
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await cluster.KillSilo(2);
+            output.WriteLine($"{Elapsed(started)}: SIGKILL silo 2");
+            await Task.Delay(TimeSpan.FromSeconds(22) - (DateTime.UtcNow - started));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running.WaitAsync(TimeSpan.FromSeconds(90));
+            await cluster.StartSilo(2);
+        }
+
+        var (median, longest) = load.Unavailability();
+        output.WriteLine($"{load.TotalAcknowledged} writes acknowledged over {Elapsed(started)}; per-session longest wait for a write: median {median:F0} ms, longest {longest:F0} ms");
+        output.WriteLine($"5xx after retries: {load.ServerErrors + load.Unavailable}, transport errors: {load.TransportErrors}");
+        foreach (var failure in load.Failures.Take(10)) output.WriteLine(failure);
+
+        await load.AssertEveryAcknowledgedWriteIsPresent();
+        Assert.Equal(0, load.ServerErrors + load.Unavailable);
+        Assert.Equal(0, load.TransportErrors);
+    }
+
+    [Fact]
+    public async Task Stopping_a_silo_with_SIGTERM_under_load_fails_no_request()
+    {
+        using var load = new SequencedLoad(cluster, sessionCount: 100, pace: TimeSpan.FromMilliseconds(100));
+        await load.CreateSessions();
+        using var stop = new CancellationTokenSource();
+        var running = load.Run(stop.Token);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            await cluster.StopSilo(3);
+            await Task.Delay(TimeSpan.FromSeconds(4));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running.WaitAsync(TimeSpan.FromSeconds(90));
+            await cluster.StartSilo(3);
+        }
+
+        output.WriteLine($"{load.TotalAcknowledged} writes acknowledged; 5xx: {load.ServerErrors + load.Unavailable}, transport errors: {load.TransportErrors}");
+        foreach (var failure in load.Failures.Take(10)) output.WriteLine(failure);
+        Assert.Equal(0, load.ServerErrors + load.Unavailable);
+        Assert.Equal(0, load.TransportErrors);
+        await load.AssertEveryAcknowledgedWriteIsPresent();
+    }
+
+    private static string Elapsed(DateTime started) => $"{(DateTime.UtcNow - started).TotalSeconds:F1} s";
+}

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using SessionGrains.Tests.Infrastructure;
+using Xunit;
+
+namespace SessionGrains.Tests.Cluster;
+
+/// <summary>
+/// Sessions that each receive a sequence of increments, alternating between the front ends. Step n carries
+/// Idempotency-Key "step-n" and is retried until acknowledged, so at the end each session's counter must equal
+/// exactly the number of steps acknowledged: a lost write makes it smaller, a write applied twice larger.
+/// </summary>
+public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSpan pace) : IDisposable
+{
+    private readonly List<HttpClient> _clients = Enumerable.Range(1, cluster.FrontEndUrls.Count).Select(cluster.CreateClient).ToList();
+    private readonly List<string> _tokens = [];
+    private readonly ConcurrentQueue<string> _failures = new();
+    private long[] _acknowledged = [];
+    private double[] _longestUnavailableMs = [];
+    private int _serverErrors;
+    private int _unavailable;
+    private int _transportErrors;
+
+    /// <summary>Responses with a 5xx status other than 503.</summary>
+    public int ServerErrors => _serverErrors;
+
+    /// <summary>503 answers (allowed only while storage is down).</summary>
+    public int Unavailable => _unavailable;
+
+    /// <summary>Requests that got no HTTP answer at all.</summary>
+    public int TransportErrors => _transportErrors;
+
+    public long TotalAcknowledged => _acknowledged.Sum();
+
+    public IReadOnlyList<string> Failures => [.. _failures];
+
+    public IReadOnlyList<string> Tokens => _tokens;
+
+    public async Task CreateSessions()
+    {
+        for (var i = 0; i < sessionCount; i++) _tokens.Add((await new SessionApi(_clients[i % _clients.Count]).Create()).Token);
+        _acknowledged = new long[sessionCount];
+        _longestUnavailableMs = new double[sessionCount];
+    }
+
+    /// <summary>Runs until <paramref name="stop"/> is cancelled; a step under way is finished first.</summary>
+    public Task Run(CancellationToken stop) => Task.WhenAll(Enumerable.Range(0, sessionCount).Select(i => RunSession(i, stop)));
+
+    private async Task RunSession(int index, CancellationToken stop)
+    {
+        await Task.Delay(Random.Shared.Next((int)pace.TotalMilliseconds + 1));
+        for (var step = 1; !stop.IsCancellationRequested; step++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            for (var attempt = 0; ; attempt++)
+            {
+                if (await TryStep(index, step, attempt)) break;
+                await Task.Delay(200);
+            }
+            var unavailable = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (unavailable > _longestUnavailableMs[index]) _longestUnavailableMs[index] = unavailable;
+            _acknowledged[index]++;
+            try
+            {
+                await Task.Delay(pace, stop);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private async Task<bool> TryStep(int index, int step, int attempt)
+    {
+        var client = _clients[(step + attempt) % _clients.Count];
+        try
+        {
+            using var response = await new SessionApi(client).Send(HttpMethod.Post, "/sessions/current/counters/steps/increment", _tokens[index],
+                configure: r => r.Headers.Add("Idempotency-Key", $"step-{step}"));
+            if (response.StatusCode == HttpStatusCode.OK) return true;
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                Interlocked.Increment(ref _unavailable);
+                if (response.Headers.RetryAfter is null) _failures.Enqueue("503 without Retry-After");
+            }
+            else
+            {
+                Interlocked.Increment(ref _serverErrors);
+                _failures.Enqueue($"{(int)response.StatusCode} via {client.BaseAddress}: {body}");
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            Interlocked.Increment(ref _transportErrors);
+            _failures.Enqueue($"{ex.GetType().Name} via {client.BaseAddress}: {ex.Message}");
+        }
+        return false;
+    }
+
+    /// <summary>Asserts that every session's counter equals the steps acknowledged for it.</summary>
+    public async Task AssertEveryAcknowledgedWriteIsPresent()
+    {
+        var api = new SessionApi(_clients[0]);
+        var mismatches = new List<string>();
+        for (var i = 0; i < sessionCount; i++)
+        {
+            var session = await api.Get(_tokens[i]);
+            var stored = session.GetProperty("data").TryGetProperty("steps", out var steps) ? steps.GetInt64() : 0;
+            if (stored != _acknowledged[i]) mismatches.Add($"session {i}: {_acknowledged[i]} acknowledged, {stored} stored");
+        }
+        Assert.True(mismatches.Count == 0, string.Join(Environment.NewLine, mismatches));
+    }
+
+    /// <summary>Median and longest time a session waited for one write to be acknowledged, in ms.</summary>
+    public (double Median, double Longest) Unavailability()
+    {
+        var sorted = _longestUnavailableMs.Order().ToArray();
+        return (sorted[sorted.Length / 2], sorted[^1]);
+    }
+
+    public void Dispose() => _clients.ForEach(c => c.Dispose());
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace SessionGrains.Tests.Infrastructure;
+
+/// <summary>
+/// A real cluster (redis-server, silo and front-end processes on free loopback ports) run through
+/// <c>scripts/local-cluster.sh</c>, the launcher the README documents. Dispose stops every process it started.
+/// </summary>
+public partial class LocalCluster : IAsyncLifetime
+{
+    private readonly string _stateDir = RepositoryPaths.NewTempFolder("cluster");
+    private Dictionary<string, string> _state = new();
+
+    protected virtual int Silos => 3;
+
+    protected virtual int FrontEnds => 2;
+
+    /// <summary>Configuration passed to every silo and front end (<c>--set KEY=VALUE</c>).</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<Uri> FrontEndUrls => Enumerable.Range(1, FrontEnds).Select(n => new Uri(_state[$"FRONTEND_{n}_URL"])).ToList();
+
+    public string ApiKey => _state["API_KEY"];
+
+    public int RedisPort => int.Parse(_state["REDIS_PORT"]);
+
+    public async Task InitializeAsync()
+    {
+        var args = new List<string> { "up", "--silos", Silos.ToString(), "--frontends", FrontEnds.ToString(), "--config", RepositoryPaths.Configuration };
+        foreach (var (key, value) in Settings) args.AddRange(["--set", $"{key}={value}"]);
+        try
+        {
+            await Run([.. args], TimeSpan.FromSeconds(180));
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task KillSilo(int n) => Run(["kill-silo", n.ToString()], TimeSpan.FromSeconds(30));
+
+    public Task StopSilo(int n) => Run(["stop-silo", n.ToString()], TimeSpan.FromSeconds(90));
+
+    public Task StartSilo(int n) => Run(["start-silo", n.ToString()], TimeSpan.FromSeconds(90));
+
+    public Task KillFrontEnd(int n) => Run(["kill-frontend", n.ToString()], TimeSpan.FromSeconds(30));
+
+    public Task StartFrontEnd(int n) => Run(["start-frontend", n.ToString()], TimeSpan.FromSeconds(90));
+
+    public Task KillRedis() => Run(["kill-redis"], TimeSpan.FromSeconds(30));
+
+    public Task StartRedis() => Run(["start-redis"], TimeSpan.FromSeconds(60));
+
+    public Task WaitReady() => Run(["wait-ready"], TimeSpan.FromSeconds(90));
+
+    /// <summary>Which silo process (1-based) hosts a silo address as the API prints it ("127.0.0.1:port@generation").</summary>
+    public int SiloNumberOf(string siloAddress)
+    {
+        var port = SiloAddressPort().Match(siloAddress).Groups[1].Value;
+        for (var n = 1; n <= Silos; n++)
+        {
+            if (_state.GetValueOrDefault($"SILO_{n}_PORT") == port) return n;
+        }
+        throw new InvalidOperationException($"No silo of this cluster has address {siloAddress}");
+    }
+
+    public HttpClient CreateClient(int frontEnd) =>
+        new(new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
+        {
+            BaseAddress = FrontEndUrls[frontEnd - 1],
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await Run(["down"], TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(_stateDir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private async Task Run(string[] args, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepositoryPaths.Root,
+        };
+        info.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "scripts", "local-cluster.sh"));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        info.ArgumentList.Add("--state");
+        info.ArgumentList.Add(_stateDir);
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"local-cluster.sh {string.Join(' ', args)} took longer than {timeout}:\n{await errors}");
+        }
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"local-cluster.sh {string.Join(' ', args)} failed ({process.ExitCode}):\n{await output}\n{await errors}");
+        LoadState();
+    }
+
+    private void LoadState()
+    {
+        var file = Path.Combine(_stateDir, "cluster.env");
+        if (!File.Exists(file)) return;
+        _state = File.ReadAllLines(file)
+            .Select(line => line.Split('=', 2))
+            .Where(parts => parts.Length == 2)
+            .ToDictionary(parts => parts[0], parts => Unquote(parts[1]));
+    }
+
+    // The state file holds bash printf %q output: backslash escapes, or $'…' for control characters (not used here).
+    private static string Unquote(string value) => BackslashEscape().Replace(value, "$1");
+
+    [GeneratedRegex(@"\\(.)")]
+    private static partial Regex BackslashEscape();
+
+    [GeneratedRegex(@":(\d+)@")]
+    private static partial Regex SiloAddressPort();
+}
