@@ -4,10 +4,10 @@ using Orleans.Configuration;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Operations;
 using SessionGrains.Client.Sessions;
+using SessionGrains.Client.Sockets;
 using SessionGrains.Client.Standalone;
 using SessionGrains.Client.Tokens;
 using SessionGrains.Grains;
-using StackExchange.Redis;
 
 namespace SessionGrains.Client;
 
@@ -37,6 +37,7 @@ public static class FrontEndHost
                     options.ClusterId = cluster.ClusterId;
                 });
                 client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options(cluster.Redis!));
+                client.AddGatewayCountChangedHandler(services => (_, _) => services.GetRequiredService<SessionFeeds>().ResubscribeAll());
             });
         }
 
@@ -44,6 +45,9 @@ public static class FrontEndHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = app.Services.GetRequiredService<IOptions<SessionSocketOptions>>().Value.KeepAliveInterval });
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.MapOpenApi();
         app.MapHealthEndpoints();
         app.MapSessionEndpoints();
@@ -66,6 +70,11 @@ public static class FrontEndHost
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<ApiKeyCheck>();
         services.AddSingleton<SessionGateway>();
+        services.AddOptions<SessionSocketOptions>().Bind(configuration.GetSection(SessionSocketOptions.Section))
+            .Validate(o => o.QueueLength > 0 && o.MaxReceiveBytes > 0 && o.ResubscribeInterval > TimeSpan.Zero, "WebSockets settings must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<SessionFeeds>();
+        services.AddHostedService(services => services.GetRequiredService<SessionFeeds>());
         services.AddProblemDetails();
         services.AddExceptionHandler<GrainFailureHandler>();
         services.AddOpenApi();

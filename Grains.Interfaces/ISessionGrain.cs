@@ -32,4 +32,21 @@ public interface ISessionGrain : IGrainWithStringKey
 
     /// <summary>Where this activation lives.</summary>
     Task<SessionReply> GetPlacement();
+
+    /// <summary>Counts as access (sliding expiry) without reading or changing anything.</summary>
+    Task<SessionReply> Touch();
+
+    /// <summary>Appends a message event (persisted in the event log) and pushes it to every subscriber.</summary>
+    Task<SessionReply> Publish(string json, SessionWrite write);
+
+    /// <summary>
+    /// Subscribes (or renews) a front end holding <paramref name="sockets"/> sockets of this session. Refused with
+    /// <see cref="SessionStatus.TooManySockets"/> past the per-session limit. The reply's Seq is the latest event.
+    /// </summary>
+    Task<SessionReply> Subscribe(ISessionObserver observer, int sockets);
+
+    Task Unsubscribe(ISessionObserver observer);
+
+    /// <summary>Events after <paramref name="afterSeq"/> from the log; Gap is set when the log no longer reaches back.</summary>
+    Task<SessionReply> GetEvents(long afterSeq);
 }

@@ -33,6 +33,15 @@ public sealed record SessionReply
     /// <summary>Silo address and activation time, for placement.</summary>
     [Id(8)] public SessionPlacement? Placement { get; init; }
 
+    /// <summary>Latest event sequence number (subscribe) or the sequence number of a published message.</summary>
+    [Id(9)] public long? Seq { get; init; }
+
+    /// <summary>Events from the log, for get-events.</summary>
+    [Id(10)] public IReadOnlyList<SessionEvent>? Events { get; init; }
+
+    /// <summary>Set when the log no longer holds every event asked for.</summary>
+    [Id(11)] public bool Gap { get; init; }
+
     public bool Succeeded => Status is SessionStatus.Ok or SessionStatus.Created;
 
     public static SessionReply Fail(SessionStatus status, string detail) => new() { Status = status, Detail = detail };

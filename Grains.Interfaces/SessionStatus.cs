@@ -17,4 +17,5 @@ public enum SessionStatus
     NotAnInteger = 10,
     RateLimited = 11,
     AlreadyExists = 12,
+    TooManySockets = 13,
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
+using Orleans.Utilities;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Grains;
@@ -22,6 +23,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     private readonly TimeProvider _clock;
     private readonly ILogger<SessionGrain> _logger;
     private readonly TokenBucket _bucket;
+    private readonly ObserverManager<ISessionObserver, SessionSubscriber> _subscribers;
     private DateTimeOffset _lastAccess;
     private DateTimeOffset _activatedAt;
     private IGrainTimer? _expiryTimer;
@@ -37,6 +39,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         _clock = clock;
         _logger = logger;
         _bucket = new TokenBucket(_options.RequestsPerSecond);
+        _subscribers = new ObserverManager<ISessionObserver, SessionSubscriber>(_options.SubscriptionLifetime, logger);
     }
 
     private SessionState S => _store.State;
@@ -245,6 +248,58 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         return new SessionReply { Status = SessionStatus.Ok, Version = S.Version, Placement = placement };
     }
 
+    public async Task<SessionReply> Touch() =>
+        await Enter() ?? new SessionReply { Status = SessionStatus.Ok, Version = S.Version, Session = InfoOf(S, _lastAccess) };
+
+    public async Task<SessionReply> Publish(string json, SessionWrite write)
+    {
+        if (await EnterWrite(write) is { } refusal) return refusal;
+        if (Encoding.UTF8.GetByteCount(json) > _options.MaxValueBytes)
+            return SessionReply.Fail(SessionStatus.ValueTooLarge, $"A message may be at most {_options.MaxValueBytes} bytes.");
+
+        var next = S.Copy();
+        var seq = next.NextSeq;
+        AppendEvent(next, SessionEventKind.Message, next.Version, [], json);
+        return await Commit(next, _lastAccess, write.IdempotencyKey, state => new SessionReply { Status = SessionStatus.Ok, Version = state.Version, Seq = seq });
+    }
+
+    public async Task<SessionReply> Subscribe(ISessionObserver observer, int sockets)
+    {
+        if (Throttle() is { } throttled) return throttled;
+        if (await EnsureLive(_clock.GetUtcNow()) is { } gone) return gone;
+
+        var others = _subscribers.Where(s => !s.Observer.Equals(observer)).Sum(s => s.Sockets);
+        if (others + sockets > _options.MaxSocketsPerSession)
+            return SessionReply.Fail(SessionStatus.TooManySockets, $"A session may have at most {_options.MaxSocketsPerSession} open WebSockets.");
+        _subscribers.Subscribe(observer, new SessionSubscriber(observer, sockets));
+        return new SessionReply { Status = SessionStatus.Ok, Version = S.Version, Seq = S.NextSeq - 1 };
+    }
+
+    public Task Unsubscribe(ISessionObserver observer)
+    {
+        _subscribers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public async Task<SessionReply> GetEvents(long afterSeq)
+    {
+        if (Throttle() is { } throttled) return throttled;
+        // A deleted or rotated session still answers from its tombstone's log, so sockets learn it ended.
+        if (S.Tombstone is null && await EnsureLive(_clock.GetUtcNow()) is { } gone) return gone;
+
+        var latest = S.NextSeq - 1;
+        var oldestKept = S.Events.Count > 0 ? S.Events[0].Seq : S.NextSeq;
+        var events = S.Events.Where(e => e.Seq > afterSeq).ToList();
+        return new SessionReply
+        {
+            Status = SessionStatus.Ok,
+            Version = S.Version,
+            Seq = latest,
+            Events = events,
+            Gap = afterSeq < oldestKept - 1 || afterSeq > latest,
+        };
+    }
+
     /// <summary>Admits a call on a live session: rate limit, existence, expiry; counts it as access.</summary>
     private async Task<SessionReply?> Enter()
     {
@@ -318,7 +373,16 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     private async Task Expire()
     {
         LogSessionEnded(Id, "expired");
+        await Notify([new SessionEvent(S.NextSeq, SessionEventKind.Expired, S.Version, [], null)]);
         await Forget();
+    }
+
+    /// <summary>Pushes events to every subscribed front end; subscribers that fail or lapse are dropped.</summary>
+    private Task Notify(IReadOnlyList<SessionEvent> events)
+    {
+        if (events.Count == 0 || _subscribers.Count == 0) return Task.CompletedTask;
+        var id = Id;
+        return _subscribers.Notify(subscriber => subscriber.Observer.OnEvents(id, events));
     }
 
     /// <summary>Deletes the stored state and lets the activation go.</summary>
@@ -336,6 +400,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
             LogClearFailed(ex, Id);
         }
         _store.State = new SessionState();
+        _subscribers.Clear();
         DeactivateOnIdle();
     }
 
@@ -392,8 +457,10 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
             next.Outcomes.Add(new IdempotentOutcome(idempotencyKey, reply, now + _options.IdempotencyWindow));
             if (next.Outcomes.Count > _options.IdempotencyKeysKept) next.Outcomes.RemoveRange(0, next.Outcomes.Count - _options.IdempotencyKeysKept);
         }
+        var firstNewSeq = S.NextSeq;
         await Persist(next);
         _lastAccess = now;
+        await Notify(next.Events.Where(e => e.Seq >= firstNewSeq).ToList());
         return reply;
     }
 
@@ -429,6 +496,18 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     {
         state.Events.Add(new SessionEvent(state.NextSeq++, kind, version, keys, messageJson));
         if (state.Events.Count > _options.EventLogLength) state.Events.RemoveRange(0, state.Events.Count - _options.EventLogLength);
+
+        // Messages can be large and the log is written with every change: bound its message bytes too.
+        // Walking back from the newest event (always kept), drop everything older than where the budget runs out.
+        var bytes = 0L;
+        var oldestKept = state.Events.Count - 1;
+        for (var i = state.Events.Count - 1; i >= 0; i--)
+        {
+            bytes += state.Events[i].MessageJson?.Length ?? 0;
+            if (bytes > _options.EventLogMessageBytes && i < state.Events.Count - 1) break;
+            oldestKept = i;
+        }
+        if (oldestKept > 0) state.Events.RemoveRange(0, oldestKept);
     }
 
     private SessionReply? CheckValue(string key, string json)

@@ -35,6 +35,9 @@ public sealed class SessionOptions
     /// <summary>Events kept in a session's log for WebSocket resume.</summary>
     public int EventLogLength { get; set; } = 256;
 
+    /// <summary>Message bytes kept in a session's event log (it is stored with every change); older events go first.</summary>
+    public int EventLogMessageBytes { get; set; } = 256 * 1024;
+
     /// <summary>Idempotency keys remembered per session (the oldest is forgotten first).</summary>
     public int IdempotencyKeysKept { get; set; } = 64;
 
@@ -43,6 +46,12 @@ public sealed class SessionOptions
 
     /// <summary>Longest idempotency key, in characters.</summary>
     public int MaxIdempotencyKeyLength { get; set; } = 64;
+
+    /// <summary>Most WebSockets one session may have open, over all front ends.</summary>
+    public int MaxSocketsPerSession { get; set; } = 16;
+
+    /// <summary>A front end's subscription lapses unless renewed within this time.</summary>
+    public TimeSpan SubscriptionLifetime { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>An idle session grain is deactivated (not expired) after this long without calls.</summary>
     public TimeSpan ActivationIdleTime { get; set; } = TimeSpan.FromMinutes(10);

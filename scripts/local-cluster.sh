@@ -115,40 +115,52 @@ spawn() {
     SPAWNED_PID=$!
 }
 
-# Sends SIGNAL to each "name:pid:check" whose check passes; with TERM, waits up to STOP_TIMEOUT for
-# them to exit and then SIGKILLs the rest. A check is a function name plus argument ("silo_alive 2").
+# Sends SIGNAL to each "name|check" whose check passes (a function name plus argument, "silo_alive 2"):
+# only a PID that still runs what this script started is signalled. With TERM, waits up to STOP_TIMEOUT
+# for them to exit and then SIGKILLs the rest.
 stop_processes() {
-    local signal=$1 item name check pending=() still deadline
+    local signal=$1 item name check pid pending=() still deadline
     shift
     for item in "$@"; do
         name=${item%%|*}
         check=${item#*|}
         if $check; then
-            local pid
             pid=$(pid_of "$check")
             say "$name: SIG$signal $pid"
             kill "-$signal" "$pid" 2>/dev/null || true
-            pending+=("$item")
+            pending+=("$name|$pid")
         fi
     done
     if [[ $signal == KILL ]]; then deadline=$((SECONDS + 10)); else deadline=$((SECONDS + STOP_TIMEOUT)); fi
     while ((${#pending[@]})); do
         still=()
-        for item in "${pending[@]}"; do ${item#*|} && still+=("$item"); done
+        for item in "${pending[@]}"; do process_exited "${item#*|}" || still+=("$item"); done
         pending=("${still[@]+"${still[@]}"}")
         ((${#pending[@]})) || break
         if ((SECONDS >= deadline)); then
-            [[ $signal == KILL ]] && die "still running after SIGKILL: ${pending[*]%%|*}"
+            [[ $signal == KILL ]] && die "still running after SIGKILL: ${pending[*]}"
             for item in "${pending[@]}"; do
                 say "${item%%|*}: did not exit within ${STOP_TIMEOUT}s, SIGKILL"
-                kill -KILL "$(pid_of "${item#*|}")" 2>/dev/null || true
+                kill -KILL "${item#*|}" 2>/dev/null || true
             done
             signal=KILL
             deadline=$((SECONDS + 10))
         fi
-        sleep 0.1
+        sleep 0.05
     done
     return 0
+}
+
+# True once PID is gone, or a zombie whose other threads are gone too. The command line empties and the
+# main thread turns zombie while other threads still hold the sockets, so only then do a killed silo's
+# ports refuse connections.
+process_exited() {
+    local stat tasks
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    [[ ${stat%% *} == Z ]] || return 1
+    tasks=(/proc/"$1"/task/*)
+    ((${#tasks[@]} <= 1))
 }
 
 pid_of() {
@@ -285,7 +297,8 @@ host_args() {
     local settings setting
     HOST_ARGS=(--Cluster:Redis="127.0.0.1:$REDIS_PORT" --Cluster:ClusterId="$CLUSTER_ID" --Cluster:ServiceId="$SERVICE_ID"
         # One timestamped line per log entry, so the logs of several processes can be lined up.
-        "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff " --Logging:Console:FormatterOptions:SingleLine=true)
+        --Logging:Console:FormatterName=simple --Logging:Console:FormatterOptions:SingleLine=true
+        "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ")
     read -r -a settings <<<"${EXTRA_SETTINGS-}"
     for setting in "${settings[@]+"${settings[@]}"}"; do HOST_ARGS+=("--$setting"); done
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
+using SessionGrains.Client.Sockets;
 using SessionGrains.Client.Tokens;
 using SessionGrains.Grains;
 using SessionOptions = SessionGrains.Grains.SessionOptions;
@@ -28,6 +29,7 @@ public static class SessionEndpoints
         current.MapPost("/counters/{key}/increment", Increment);
         current.MapPost("/rotate", Rotate);
         current.MapGet("/placement", Placement);
+        current.MapSocketEndpoints();
         return routes;
     }
 

@@ -22,6 +22,7 @@ public static class SessionProblems
             SessionStatus.TooManyKeys => (StatusCodes.Status422UnprocessableEntity, "too-many-keys", "Too many keys"),
             SessionStatus.NotAnInteger => (StatusCodes.Status409Conflict, "not-an-integer", "Value is not an integer"),
             SessionStatus.RateLimited => (StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests for this session"),
+            SessionStatus.TooManySockets => (StatusCodes.Status429TooManyRequests, "too-many-sockets", "Too many WebSockets for this session"),
             SessionStatus.AlreadyExists => (StatusCodes.Status409Conflict, "already-exists", "Session already exists"),
             _ => (StatusCodes.Status500InternalServerError, "unexpected", "Unexpected session outcome"),
         };

@@ -137,6 +137,21 @@ public sealed class DataWriteTests(GrainClusterFixture cluster)
         Assert.Equal(before, await SessionSnapshot.Take(cluster, session));
     }
 
+    [Theory(Skip = "bug: SessionGrain.Patch throws ArgumentException on a repeated member name (HTTP 500); see report")]
+    [InlineData("""{"a":2,"a":3}""")]
+    [InlineData("""{"b":{"c":1,"c":2}}""")]
+    public async Task A_merge_patch_with_a_repeated_member_name_answers_InvalidArgument_and_changes_nothing(string patch)
+    {
+        // JSON that the front end accepts (JsonDocument allows repeated names) must not fail inside the grain.
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
+        var before = await SessionSnapshot.Take(cluster, session);
+
+        var reply = await session.Patch(patch, Write);
+
+        Assert.Equal(SessionStatus.InvalidArgument, reply.Status);
+        Assert.Equal(before, await SessionSnapshot.Take(cluster, session));
+    }
+
     [Fact]
     public async Task An_empty_merge_patch_changes_nothing()
     {

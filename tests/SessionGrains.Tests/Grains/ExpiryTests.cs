@@ -88,4 +88,40 @@ public sealed class ExpiryTests(GrainClusterFixture cluster)
         Assert.Equal(1, again.Version);
         Assert.Empty((await session.Get()).Data!);
     }
+
+    [Fact]
+    public async Task The_sliding_window_of_a_read_survives_a_deactivation()
+    {
+        var idle = TimeSpan.FromSeconds(2);
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" }, idle);
+        var created = Stopwatch.StartNew();
+
+        // A read less than half an idle timeout in does not write storage; the deactivation must.
+        await Task.Delay(idle * 0.4);
+        Assert.Equal(SessionStatus.Ok, (await session.Get()).Status);
+        await cluster.Cluster.DeactivateAsync(session);
+        var untilPastCreationExpiry = idle * 1.2 - created.Elapsed;
+        if (untilPastCreationExpiry > TimeSpan.Zero) await Task.Delay(untilPastCreationExpiry);
+
+        Assert.Equal(SessionStatus.Ok, (await session.Get()).Status);
+    }
+
+    [Fact]
+    public async Task A_read_mostly_session_refreshes_its_stored_expiry_at_most_once_per_half_idle_timeout()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" }, IdleTimeout);
+        var etags = new HashSet<string?> { await cluster.StoredETag(session) };
+
+        var reading = Stopwatch.StartNew();
+        while (reading.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(100);
+            Assert.Equal(SessionStatus.Ok, (await session.Get()).Status);
+            etags.Add(await cluster.StoredETag(session));
+        }
+
+        var refreshes = etags.Count - 1;
+        var mostAllowed = (int)Math.Ceiling(reading.Elapsed / (IdleTimeout / 2));
+        Assert.InRange(refreshes, 1, mostAllowed);
+    }
 }

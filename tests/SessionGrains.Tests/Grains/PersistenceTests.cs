@@ -1,3 +1,4 @@
+using Orleans.Storage;
 using SessionGrains.Interfaces;
 using SessionGrains.Tests.Infrastructure;
 using Xunit;
@@ -104,5 +105,21 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
 
         Assert.True((await session.GetPlacement()).Placement!.ActivatedAt > activatedAt, "the grain was not collected");
         Assert.Equal("1", reply.Data!["a"]);
+    }
+
+    [Fact]
+    public async Task A_write_that_lost_a_race_with_another_writer_fails_and_the_session_continues_from_the_stored_state()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
+        await cluster.ReplaceStoredETag(session, "written-by-another-activation");
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => session.Put("a", "2", SessionWrite.Unconditional));
+        var after = await session.Get();
+        var next = await session.Put("a", "3", SessionWrite.Unconditional);
+
+        Assert.Equal(1, after.Version);
+        Assert.Equal("1", after.Data!["a"]);
+        Assert.Equal(SessionStatus.Ok, next.Status);
+        Assert.Equal(2, next.Version);
     }
 }

@@ -22,7 +22,7 @@ public class GrainClusterFixture : IAsyncLifetime
 {
     private InProcessTestCluster? _cluster;
 
-    public string DataFolder { get; } = Path.Combine(Path.GetTempPath(), "session-grains-tests", $"grains-{Guid.NewGuid():N}");
+    public string DataFolder { get; } = RepositoryPaths.NewTempFolder("grains");
 
     public string DatabasePath => Path.Combine(DataFolder, "sessions.db");
 
@@ -41,7 +41,7 @@ public class GrainClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConfigureSessions(Sessions);
-        Directory.CreateDirectory(DataFolder);
+        if (Sessions.Validate() is { } invalid) throw new InvalidOperationException(invalid);
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
@@ -92,14 +92,25 @@ public class GrainClusterFixture : IAsyncLifetime
     }
 
     /// <summary>The ETag of the session's row in the SQLite file, read past the grain; null when there is no row.</summary>
-    public async Task<string?> StoredETag(ISessionGrain session)
+    public Task<string?> StoredETag(ISessionGrain session) =>
+        OnRow(session, "SELECT etag FROM grain_state WHERE grain_id = $id AND state_name = $name", command => command.ExecuteScalarAsync());
+
+    /// <summary>Changes the row's ETag past the grain, as a write by another activation of the session would.</summary>
+    public Task ReplaceStoredETag(ISessionGrain session, string etag) =>
+        OnRow(session, "UPDATE grain_state SET etag = $etag WHERE grain_id = $id AND state_name = $name", command =>
+        {
+            command.Parameters.AddWithValue("$etag", etag);
+            return command.ExecuteScalarAsync();
+        });
+
+    private async Task<string?> OnRow(ISessionGrain session, string sql, Func<SqliteCommand, Task<object?>> execute)
     {
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false, DefaultTimeout = 30 }.ToString());
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT etag FROM grain_state WHERE grain_id = $id AND state_name = $name";
+        command.CommandText = sql;
         command.Parameters.AddWithValue("$id", session.GetGrainId().ToString());
         command.Parameters.AddWithValue("$name", SessionGrain.StateName);
-        return await command.ExecuteScalarAsync() as string;
+        return await execute(command) as string;
     }
 }

@@ -7,6 +7,7 @@ using Orleans.Storage;
 using SessionGrains.Grains;
 using SessionGrains.Grains.Storage;
 using SessionGrains.Interfaces;
+using SessionGrains.Tests.Infrastructure;
 using Xunit;
 
 namespace SessionGrains.Tests.Storage;
@@ -18,7 +19,7 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime
 
     private static readonly IGrainStorageSerializer Serializer = CreateSerializer();
 
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "session-grains-tests", $"storage-{Guid.NewGuid():N}");
+    private readonly string _folder = RepositoryPaths.NewTempFolder("storage");
     private readonly List<SqliteGrainStorage> _opened = [];
 
     private string FilePath => Path.Combine(_folder, "sessions.db");

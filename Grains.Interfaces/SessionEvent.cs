@@ -1,6 +1,6 @@
-namespace SessionGrains.Grains;
+namespace SessionGrains.Interfaces;
 
-/// <summary>One entry of the session's event log.</summary>
+/// <summary>One entry of the session's event log; <see cref="Seq"/> increases by one per event, session-wide.</summary>
 [GenerateSerializer, Immutable]
 public sealed record SessionEvent(
     [property: Id(0)] long Seq,
@@ -8,12 +8,3 @@ public sealed record SessionEvent(
     [property: Id(2)] long Version,
     [property: Id(3)] IReadOnlyList<string> Keys,
     [property: Id(4)] string? MessageJson);
-
-[GenerateSerializer]
-public enum SessionEventKind
-{
-    Changed = 0,
-    Message = 1,
-    Expired = 2,
-    Deleted = 3,
-}

@@ -1,0 +1,192 @@
+using System.Threading.Channels;
+using SessionGrains.Client.Sessions;
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.Client.Sockets;
+
+/// <summary>
+/// One session's events on this front end, shared by all its sockets here. Everything runs in one loop, so
+/// sockets get events in sequence order without duplicates: a jump in sequence numbers (missed pushes, e.g.
+/// after a failover) is filled from the grain's event log before anything newer is delivered.
+/// </summary>
+public sealed partial class SessionFeed
+{
+    private readonly string _sessionId;
+    private readonly SessionGateway _gateway;
+    private readonly ISessionObserver _observer;
+    private readonly ILogger _logger;
+    private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<SessionSocket> _sockets = [];
+    private readonly Task _loop;
+    private long _last = -1;
+
+    public SessionFeed(string sessionId, SessionGateway gateway, ISessionObserver observer, ILogger logger)
+    {
+        _sessionId = sessionId;
+        _gateway = gateway;
+        _observer = observer;
+        _logger = logger;
+        _loop = Task.Run(Loop);
+    }
+
+    /// <summary>Sockets admitted here, including ones still opening; maintained by <see cref="SessionFeeds"/>.</summary>
+    public int Reserved { get; set; }
+
+    /// <summary>Subscribes with the current socket count; the reply refuses when the session is gone or full.</summary>
+    public Task<SessionReply> Admit(CancellationToken cancellationToken)
+    {
+        var admitted = new TaskCompletionSource<SessionReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new AdmitWork(admitted));
+        return admitted.Task.WaitAsync(cancellationToken);
+    }
+
+    public void Join(SessionSocket socket, long? afterSeq) => Post(new JoinWork(socket, afterSeq));
+
+    public void Leave(SessionSocket socket) => Post(new LeaveWork(socket));
+
+    public void Push(IReadOnlyList<SessionEvent> events) => Post(new EventsWork(events));
+
+    public void Resubscribe() => Post(new ResubscribeWork());
+
+    /// <summary>Unsubscribes and ends the loop.</summary>
+    public Task Stop()
+    {
+        Post(new StopWork());
+        return _loop;
+    }
+
+    private void Post(Work work) => _work.Writer.TryWrite(work);
+
+    private async Task Loop()
+    {
+        await foreach (var work in _work.Reader.ReadAllAsync())
+        {
+            try
+            {
+                switch (work)
+                {
+                    case AdmitWork admit:
+                        admit.Reply.TrySetResult(await Subscribe());
+                        break;
+                    case JoinWork join:
+                        await AddSocket(join.Socket, join.AfterSeq);
+                        break;
+                    case LeaveWork leave:
+                        _sockets.Remove(leave.Socket);
+                        break;
+                    case EventsWork events:
+                        await Deliver(events.Events);
+                        break;
+                    case ResubscribeWork:
+                        var reply = await Subscribe();
+                        if (reply.Status == SessionStatus.SessionNotFound || (reply.Seq ?? 0) > _last) await CatchUp();
+                        break;
+                    case StopWork:
+                        _work.Writer.TryComplete();
+                        await _gateway.Call(_sessionId, async grain => { await grain.Unsubscribe(_observer); return new SessionReply(); }, CancellationToken.None);
+                        return;
+                }
+            }
+            catch (Exception ex)
+            {
+                if (work is AdmitWork admit) admit.Reply.TrySetException(ex);
+                LogFeedFailure(ex, _sessionId, work.GetType().Name);
+                if (work is ResubscribeWork or EventsWork) _ = RetryLater(new ResubscribeWork());
+            }
+        }
+    }
+
+    private async Task RetryLater(Work work)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Post(work);
+    }
+
+    private async Task<SessionReply> Subscribe()
+    {
+        var reply = await _gateway.Call(_sessionId, grain => grain.Subscribe(_observer, Math.Max(Reserved, 1)), CancellationToken.None);
+        if (reply.Succeeded && _last < 0) _last = reply.Seq ?? 0;
+        return reply;
+    }
+
+    private async Task AddSocket(SessionSocket socket, long? afterSeq)
+    {
+        socket.NextSeq = (afterSeq ?? _last) + 1;
+        _sockets.Add(socket);
+        if (afterSeq is not { } after || after >= _last) return;
+
+        var reply = await _gateway.Call(_sessionId, grain => grain.GetEvents(after), CancellationToken.None);
+        if (reply.Status == SessionStatus.SessionNotFound)
+        {
+            socket.Deliver(new SessionEvent(socket.NextSeq, SessionEventKind.Expired, 0, [], null));
+            return;
+        }
+        if (reply.Gap)
+        {
+            socket.Send(SessionEventJson.Gap(after));
+            socket.NextSeq = 0;
+        }
+        foreach (var e in reply.Events ?? []) socket.Deliver(e);
+        if ((reply.Seq ?? 0) > _last) await CatchUp();
+    }
+
+    private async Task Deliver(IReadOnlyList<SessionEvent> events)
+    {
+        foreach (var e in events)
+        {
+            if (e.Seq <= _last) continue;
+            if (e.Seq > _last + 1) await CatchUp();
+            if (e.Seq <= _last) continue;
+            Broadcast(e);
+        }
+    }
+
+    /// <summary>Delivers every event after the last one delivered, from the grain's log.</summary>
+    private async Task CatchUp()
+    {
+        var reply = await _gateway.Call(_sessionId, grain => grain.GetEvents(_last), CancellationToken.None);
+        if (reply.Status == SessionStatus.SessionNotFound)
+        {
+            // Gone while we were not subscribed, and no tombstone kept its log: it expired.
+            Broadcast(new SessionEvent(_last + 1, SessionEventKind.Expired, 0, [], null));
+            return;
+        }
+        var events = reply.Events ?? [];
+        if (reply.Gap)
+        {
+            foreach (var socket in _sockets)
+            {
+                socket.Send(SessionEventJson.Gap(_last));
+                socket.NextSeq = 0;
+            }
+            _last = events.Count > 0 ? events[0].Seq - 1 : reply.Seq ?? _last;
+        }
+        foreach (var e in events)
+        {
+            if (e.Seq > _last) Broadcast(e);
+        }
+    }
+
+    private void Broadcast(SessionEvent e)
+    {
+        foreach (var socket in _sockets) socket.Deliver(e);
+        _last = e.Seq;
+    }
+
+    private abstract record Work;
+
+    private sealed record AdmitWork(TaskCompletionSource<SessionReply> Reply) : Work;
+
+    private sealed record JoinWork(SessionSocket Socket, long? AfterSeq) : Work;
+
+    private sealed record LeaveWork(SessionSocket Socket) : Work;
+
+    private sealed record EventsWork(IReadOnlyList<SessionEvent> Events) : Work;
+
+    private sealed record ResubscribeWork : Work;
+
+    private sealed record StopWork : Work;
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Session feed {SessionId}: {Work} failed; resubscribing")]
+    private partial void LogFeedFailure(Exception ex, string sessionId, string work);
+}

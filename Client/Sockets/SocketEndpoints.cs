@@ -1,0 +1,102 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SessionGrains.Client.Sessions;
+
+namespace SessionGrains.Client.Sockets;
+
+/// <summary><c>GET /sessions/current/ws</c> and <c>POST /sessions/current/messages</c>.</summary>
+public static partial class SocketEndpoints
+{
+    public static RouteGroupBuilder MapSocketEndpoints(this RouteGroupBuilder current)
+    {
+        current.MapGet("/ws", Connect);
+        current.MapPost("/messages", PostMessage);
+        return current;
+    }
+
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> Connect(
+        SessionIdentity session, string? afterSeq, HttpContext http, SessionFeeds feeds, SessionGateway gateway,
+        IOptions<SessionSocketOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (!http.WebSockets.IsWebSocketRequest) return SessionProblems.BadRequest("This endpoint takes a WebSocket upgrade request.");
+        long? after = null;
+        if (afterSeq is not null)
+        {
+            if (!long.TryParse(afterSeq, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+                return SessionProblems.BadRequest("afterSeq must be a non-negative integer.");
+            after = parsed;
+        }
+        if (IsCrossSiteCookieRequest(http.Request))
+            return SessionProblems.Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", "A WebSocket authenticated by cookie must come from this site's own pages.");
+
+        var id = session.Id!;
+        var (feed, reply) = await feeds.Open(id, cancellationToken);
+        if (feed is null) return SessionProblems.From(reply, http);
+        try
+        {
+            var touched = await gateway.Call(id, grain => grain.Touch(), cancellationToken);
+            if (!touched.Succeeded) return SessionProblems.From(touched, http);
+
+            using var webSocket = await http.WebSockets.AcceptWebSocketAsync();
+            var socket = new SessionSocket(webSocket, options.Value);
+            feed.Join(socket, after);
+            var logger = loggers.CreateLogger(typeof(SocketEndpoints));
+            var touchDue = NextTouch(touched, options.Value);
+            await socket.Run(async () =>
+            {
+                // Client traffic is access: it keeps the session alive, with at most one grain call per TouchInterval
+                // (sooner when the session would otherwise expire first).
+                if (TimeProvider.System.GetUtcNow() < touchDue) return;
+                try
+                {
+                    touchDue = NextTouch(await gateway.Call(id, grain => grain.Touch(), cancellationToken), options.Value);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogTouchFailed(logger, ex, id);
+                }
+            }, cancellationToken);
+            feed.Leave(socket);
+            return TypedResults.Empty;
+        }
+        finally
+        {
+            feeds.Release(id, feed);
+        }
+    }
+
+    private static async Task<Results<Accepted<MessageAcceptedResponse>, ProblemHttpResult>> PostMessage(
+        SessionIdentity session, HttpContext http, SessionGateway gateway, IOptions<FrontEndOptions> options, CancellationToken cancellationToken)
+    {
+        if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
+        var (document, bodyProblem) = await JsonBody.Read(http.Request, options.Value.MaxRequestBodyBytes, allowEmpty: false, cancellationToken);
+        if (bodyProblem is not null) return bodyProblem;
+        string json;
+        using (document) json = JsonBody.Compact(document!.RootElement);
+
+        var reply = await gateway.Call(session.Id!, grain => grain.Publish(json, write), cancellationToken);
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        return TypedResults.Accepted((string?)null, new MessageAcceptedResponse(reply.Seq!.Value));
+    }
+
+    private static DateTimeOffset NextTouch(SessionGrains.Interfaces.SessionReply touched, SessionSocketOptions options)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        var halfLife = touched.Session is { } info ? (info.ExpiresAt - now) / 2 : options.TouchInterval;
+        return now + (halfLife < options.TouchInterval ? halfLife : options.TouchInterval);
+    }
+
+    /// <summary>A cookie-authenticated upgrade from another site's page (cross-site WebSocket hijacking).</summary>
+    private static bool IsCrossSiteCookieRequest(HttpRequest request)
+    {
+        if (request.Headers.Authorization.Count > 0) return false;
+        var origin = request.Headers.Origin.ToString();
+        if (string.IsNullOrEmpty(origin)) return false;
+        return !Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+            || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Could not count WebSocket traffic of session {SessionId} as access")]
+    private static partial void LogTouchFailed(ILogger logger, Exception ex, string sessionId);
+}
