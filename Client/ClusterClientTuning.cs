@@ -3,26 +3,41 @@ using Orleans.Configuration;
 namespace SessionGrains.Client;
 
 /// <summary>
-/// How quickly the front end (an Orleans client) notices gateways come back. A gateway whose connection failed is
-/// skipped until the gateway list is refreshed after <see cref="GatewayOptions.GatewayListRefreshPeriod"/>
-/// (Orleans' default: one minute), so after silo restarts a front end can be left on one gateway, and then a single
-/// silo failure stalls every call it has in flight. Overridable under <c>Cluster:Gateway</c> with Orleans' names,
-/// e.g. <c>Cluster__Gateway__GatewayListRefreshPeriod=00:00:10</c>.
+/// How the front end (an Orleans client) rides out a silo failure in cluster mode. Any property of Orleans'
+/// <see cref="GatewayOptions"/> or <see cref="ClientMessagingOptions"/> can be overridden under <c>Cluster:Gateway</c>
+/// or <c>Cluster:ClientMessaging</c> with its Orleans name, e.g. <c>Cluster__ClientMessaging__ResponseTimeout=00:00:05</c>.
 /// </summary>
 public static class ClusterClientTuning
 {
-    public const string Section = "Cluster:Gateway";
+    public const string GatewaySection = "Cluster:Gateway";
+    public const string MessagingSection = "Cluster:ClientMessaging";
 
-    /// <summary>Period of reading the gateway list from the membership table; a restarted silo is used again within it.</summary>
+    /// <summary>
+    /// Period of reading the gateway list from the membership table. A gateway whose connection failed is skipped
+    /// until a refresh after this period (Orleans' default: one minute), so after silo restarts a front end could be
+    /// left on one gateway, and one more silo failure would then stall every call it has in flight.
+    /// </summary>
     public static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
 
-    /// <summary>Applies the period above, then any overrides from <c>Cluster:Gateway</c>, validated at start-up.</summary>
-    public static IClientBuilder ConfigureGatewayRefresh(this IClientBuilder client, IConfiguration configuration)
+    /// <summary>
+    /// How long a grain call waits for its answer (Orleans' default: 30 s). A call already sent to a silo that dies
+    /// is never answered, so this bounds how long it hangs. Above the Redis command timeout (3 s), so a storage
+    /// failure still surfaces as itself; above the ~2 s in which a killed silo is declared dead.
+    /// </summary>
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(4);
+
+    /// <summary>Applies the values above, then any overrides from configuration, validated at start-up.</summary>
+    public static IClientBuilder ConfigureFailover(this IClientBuilder client, IConfiguration configuration)
     {
         client.Services.AddOptions<GatewayOptions>()
             .Configure(options => options.GatewayListRefreshPeriod = GatewayListRefreshPeriod)
-            .Bind(configuration.GetSection(Section))
+            .Bind(configuration.GetSection(GatewaySection))
             .Validate(options => options.GatewayListRefreshPeriod > TimeSpan.Zero, "Cluster:Gateway:GatewayListRefreshPeriod must be positive.")
+            .ValidateOnStart();
+        client.Services.AddOptions<ClientMessagingOptions>()
+            .Configure(options => options.ResponseTimeout = ResponseTimeout)
+            .Bind(configuration.GetSection(MessagingSection))
+            .Validate(options => options.ResponseTimeout > TimeSpan.Zero, "Cluster:ClientMessaging:ResponseTimeout must be positive.")
             .ValidateOnStart();
         return client;
     }

@@ -51,6 +51,7 @@ public static class FrontEndHost
         app.MapOpenApi();
         app.MapHealthEndpoints();
         app.MapSessionEndpoints();
+        app.MapAdminEndpoints();
         if (cluster.IsStandalone) AnnounceWhenStarted(app);
         return app;
     }

@@ -33,6 +33,9 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>Where this activation lives.</summary>
     Task<SessionReply> GetPlacement();
 
+    /// <summary>The whole session and where it lives, for trusted callers; not counted as access.</summary>
+    Task<SessionReply> Inspect();
+
     /// <summary>Counts as access (sliding expiry) without reading or changing anything.</summary>
     Task<SessionReply> Touch();
 

@@ -46,6 +46,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
 
     private string Id => this.GetPrimaryKeyString();
 
+    private SessionPlacement Placement => new(GrainContext.Address.SiloAddress!.ToParsableString(), _activatedAt);
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _activatedAt = _clock.GetUtcNow();
@@ -96,6 +98,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
             AbsoluteExpiry = now + _options.AbsoluteLifetime,
             UserId = creation.UserId,
         };
+        // Indexed before stored: a crash in between leaves an index entry the index drops later, never a lost one.
+        if (creation.UserId is { } userId) await UserIndex(userId).Add(Id, now);
         var reply = await Commit(next, now, creation.IdempotencyKey,
             state => new SessionReply { Status = SessionStatus.Created, Version = state.Version, Session = InfoOf(state, now) });
         ScheduleExpiryCheck();
@@ -195,6 +199,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         AppendEvent(next, SessionEventKind.Deleted, next.Version, [], null);
         var reply = await Commit(next, now, write.IdempotencyKey, state => new SessionReply { Status = SessionStatus.Ok, Version = state.Version });
         LogSessionEnded(Id, "deleted");
+        if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
         return reply;
     }
 
@@ -215,6 +220,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         var reply = await Commit(next, now, write.IdempotencyKey,
             _ => new SessionReply { Status = SessionStatus.Ok, Version = adopted.Version, Session = adopted.Session });
         LogSessionEnded(Id, "rotated");
+        if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
         return reply;
     }
 
@@ -235,6 +241,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
             NextSeq = transfer.NextSeq,
             AdoptedFrom = transfer.FromId,
         };
+        if (transfer.UserId is { } userId) await UserIndex(userId).Add(Id, transfer.CreatedAt);
         var reply = await Commit(next, now, null,
             state => new SessionReply { Status = SessionStatus.Ok, Version = state.Version, Session = InfoOf(state, now) });
         ScheduleExpiryCheck();
@@ -244,8 +251,20 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     public async Task<SessionReply> GetPlacement()
     {
         if (await Enter() is { } refusal) return refusal;
-        var placement = new SessionPlacement(GrainContext.Address.SiloAddress!.ToParsableString(), _activatedAt);
-        return new SessionReply { Status = SessionStatus.Ok, Version = S.Version, Placement = placement };
+        return new SessionReply { Status = SessionStatus.Ok, Version = S.Version, Placement = Placement };
+    }
+
+    public async Task<SessionReply> Inspect()
+    {
+        if (await EnsureLive(_clock.GetUtcNow()) is { } gone) return gone;
+        return new SessionReply
+        {
+            Status = SessionStatus.Ok,
+            Version = S.Version,
+            Session = InfoOf(S, _lastAccess),
+            Data = S.Data,
+            Placement = Placement,
+        };
     }
 
     public async Task<SessionReply> Touch() =>
@@ -374,6 +393,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     {
         LogSessionEnded(Id, "expired");
         await Notify([new SessionEvent(S.NextSeq, SessionEventKind.Expired, S.Version, [], null)]);
+        if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
         await Forget();
     }
 
@@ -539,6 +559,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
 
     private SessionInfo InfoOf(SessionState state, DateTimeOffset lastAccess) =>
         new(Id, state.Version, state.CreatedAt, lastAccess, state.ExpiresAt(lastAccess), state.UserId);
+
+    private IUserSessionsGrain UserIndex(string userId) => GrainFactory.GetGrain<IUserSessionsGrain>(userId);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

@@ -47,6 +47,9 @@ public sealed class SessionOptions
     /// <summary>Longest idempotency key, in characters.</summary>
     public int MaxIdempotencyKeyLength { get; set; } = 64;
 
+    /// <summary>Most live sessions one user may have; creating one more deletes the oldest. 0: no limit.</summary>
+    public int MaxSessionsPerUser { get; set; }
+
     /// <summary>Most WebSockets one session may have open, over all front ends.</summary>
     public int MaxSocketsPerSession { get; set; } = 16;
 

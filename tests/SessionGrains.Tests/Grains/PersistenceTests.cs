@@ -82,6 +82,19 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_deactivation_stores_the_last_read_so_the_sliding_window_survives_reactivation()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
+        var read = await session.Get();
+        var lastRead = read.Session!.LastAccessAt;
+        Assert.True((await cluster.StoredState(session))!.LastAccessAt < lastRead, "a read wrote storage");
+
+        await cluster.Cluster.DeactivateAsync(session);
+
+        Assert.Equal(lastRead, (await cluster.StoredState(session))!.LastAccessAt);
+    }
+
+    [Fact]
     public async Task A_reactivated_session_continues_its_version_sequence()
     {
         var session = await cluster.CreateSession();

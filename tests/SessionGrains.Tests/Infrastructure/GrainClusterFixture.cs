@@ -92,18 +92,23 @@ public class GrainClusterFixture : IAsyncLifetime
     }
 
     /// <summary>The ETag of the session's row in the SQLite file, read past the grain; null when there is no row.</summary>
-    public Task<string?> StoredETag(ISessionGrain session) =>
-        OnRow(session, "SELECT etag FROM grain_state WHERE grain_id = $id AND state_name = $name", command => command.ExecuteScalarAsync());
+    public async Task<string?> StoredETag(ISessionGrain session) =>
+        await OnRow(session, "SELECT etag FROM grain_state WHERE grain_id = $id AND state_name = $name") as string;
+
+    /// <summary>The session's state as stored in the SQLite file, read past the grain; null when there is no row.</summary>
+    public async Task<SessionState?> StoredState(ISessionGrain session)
+    {
+        var payload = await OnRow(session, "SELECT payload FROM grain_state WHERE grain_id = $id AND state_name = $name");
+        if (payload is not byte[] bytes) return null;
+        var serializer = ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(Cluster.Silos[0].ServiceProvider);
+        return serializer.Deserialize<SessionState>(new BinaryData(bytes));
+    }
 
     /// <summary>Changes the row's ETag past the grain, as a write by another activation of the session would.</summary>
     public Task ReplaceStoredETag(ISessionGrain session, string etag) =>
-        OnRow(session, "UPDATE grain_state SET etag = $etag WHERE grain_id = $id AND state_name = $name", command =>
-        {
-            command.Parameters.AddWithValue("$etag", etag);
-            return command.ExecuteScalarAsync();
-        });
+        OnRow(session, "UPDATE grain_state SET etag = $etag WHERE grain_id = $id AND state_name = $name", ("$etag", etag));
 
-    private async Task<string?> OnRow(ISessionGrain session, string sql, Func<SqliteCommand, Task<object?>> execute)
+    private async Task<object?> OnRow(ISessionGrain session, string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false, DefaultTimeout = 30 }.ToString());
         await connection.OpenAsync();
@@ -111,6 +116,7 @@ public class GrainClusterFixture : IAsyncLifetime
         command.CommandText = sql;
         command.Parameters.AddWithValue("$id", session.GetGrainId().ToString());
         command.Parameters.AddWithValue("$name", SessionGrain.StateName);
-        return await execute(command) as string;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return await command.ExecuteScalarAsync();
     }
 }

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Orleans.Runtime;
+using SessionGrains.Client.Sessions;
+using SessionGrains.Grains;
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.Client.Admin;
+
+/// <summary>Trusted endpoints (API key): cluster view, any session, and per-user listing and logout.</summary>
+public static class AdminEndpoints
+{
+    private static readonly string SessionGrainType = typeof(SessionGrain).FullName!;
+
+    public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var admin = routes.MapGroup("/admin").WithTags("Admin").AddEndpointFilter<ApiKeyFilter>();
+        admin.MapGet("/cluster", Cluster);
+        admin.MapGet("/sessions/{id}", Session);
+        admin.MapGet("/sessions/{id}/placement", Placement);
+        admin.MapGet("/users/{userId}/sessions", UserSessions);
+        admin.MapDelete("/users/{userId}/sessions", LogOutEverywhere);
+        return routes;
+    }
+
+    private static async Task<Ok<ClusterResponse>> Cluster(IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var management = grains.GetGrain<IManagementGrain>(0);
+        var hosts = await management.GetHosts(onlyActive: false).WaitAsync(cancellationToken);
+        var statistics = await management.GetSimpleGrainStatistics().WaitAsync(cancellationToken);
+        var sessionsBySilo = statistics
+            .Where(s => s.GrainType.Contains(SessionGrainType, StringComparison.Ordinal))
+            .GroupBy(s => s.SiloAddress)
+            .ToDictionary(g => g.Key, g => g.Sum(s => s.ActivationCount));
+        var silos = hosts
+            .OrderBy(h => h.Key.ToParsableString(), StringComparer.Ordinal)
+            .Select(h => new SiloResponse(h.Key.ToParsableString(), h.Value.ToString(), sessionsBySilo.GetValueOrDefault(h.Key)))
+            .ToList();
+        return TypedResults.Ok(new ClusterResponse(silos, silos.Sum(s => s.SessionActivations)));
+    }
+
+    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> Session(string id, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
+    {
+        if (!SessionKeys.IsValidId(id)) return SessionProblems.BadRequest("A session id is 22 base64url characters.");
+        var reply = await gateway.Call(id, grain => grain.Inspect(), cancellationToken);
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        var info = reply.Session!;
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
+        return TypedResults.Ok(new SessionResponse(info.Id, info.Version, info.CreatedAt, info.LastAccessAt, info.ExpiresAt, info.UserId, new SessionData(reply.Data!)));
+    }
+
+    private static async Task<Results<Ok<PlacementResponse>, ProblemHttpResult>> Placement(string id, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
+    {
+        if (!SessionKeys.IsValidId(id)) return SessionProblems.BadRequest("A session id is 22 base64url characters.");
+        var reply = await gateway.Call(id, grain => grain.Inspect(), cancellationToken);
+        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        return TypedResults.Ok(new PlacementResponse(reply.Placement!.Silo, reply.Placement.ActivatedAt));
+    }
+
+    private static async Task<Ok<List<UserSessionResponse>>> UserSessions(string userId, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var sessions = await grains.GetGrain<IUserSessionsGrain>(userId).List().WaitAsync(cancellationToken);
+        return TypedResults.Ok(sessions.Select(s => new UserSessionResponse(s.Id, s.CreatedAt, s.LastAccessAt, s.ExpiresAt)).ToList());
+    }
+
+    private static async Task<Ok<LogOutResponse>> LogOutEverywhere(string userId, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var deleted = await grains.GetGrain<IUserSessionsGrain>(userId).DeleteAll().WaitAsync(cancellationToken);
+        return TypedResults.Ok(new LogOutResponse(deleted));
+    }
+}
