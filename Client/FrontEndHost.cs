@@ -8,6 +8,7 @@ using SessionGrains.Client.Sockets;
 using SessionGrains.Client.Standalone;
 using SessionGrains.Client.Tokens;
 using SessionGrains.Grains;
+using SessionGrains.Grains.Telemetry;
 
 namespace SessionGrains.Client;
 
@@ -17,7 +18,8 @@ namespace SessionGrains.Client;
 /// </summary>
 public static class FrontEndHost
 {
-    public static WebApplication Build(string[] args)
+    /// <param name="configure">Last changes to the builder before it is built (tests add in-memory exporters here).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         var cluster = builder.Configuration.GetSection(SessionClusterOptions.Section).Get<SessionClusterOptions>() ?? new();
@@ -37,11 +39,14 @@ public static class FrontEndHost
                     options.ClusterId = cluster.ClusterId;
                 });
                 client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options(cluster.Redis!));
+                client.AddActivityPropagation();
                 client.AddGatewayCountChangedHandler(services => (_, _) => services.GetRequiredService<SessionFeeds>().ResubscribeAll());
             });
         }
 
         AddFrontEnd(builder);
+        builder.AddSessionTelemetry(cluster.IsStandalone ? "session-grains" : "session-grains-frontend");
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -49,6 +54,7 @@ public static class FrontEndHost
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi();
+        app.MapPrometheusScrapingEndpoint();
         app.MapHealthEndpoints();
         app.MapSessionEndpoints();
         app.MapAdminEndpoints();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using Orleans.Utilities;
+using SessionGrains.Grains.Telemetry;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Grains;
@@ -22,19 +24,23 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     private readonly SessionOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<SessionGrain> _logger;
+    private readonly SessionMetrics _metrics;
     private readonly TokenBucket _bucket;
     private readonly ObserverManager<ISessionObserver, SessionSubscriber> _subscribers;
     private DateTimeOffset _lastAccess;
     private DateTimeOffset _activatedAt;
     private IGrainTimer? _expiryTimer;
+    private bool _countedActive;
 
     public SessionGrain(
         [PersistentState(StateName, SessionStorage.Name)] IPersistentState<SessionState> store,
         IOptions<SessionOptions> options,
         TimeProvider clock,
+        SessionMetrics metrics,
         ILogger<SessionGrain> logger)
     {
         _store = store;
+        _metrics = metrics;
         _options = options.Value;
         _clock = clock;
         _logger = logger;
@@ -52,12 +58,17 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     {
         _activatedAt = _clock.GetUtcNow();
         _lastAccess = S.LastAccessAt;
-        if (S.Exists) ScheduleExpiryCheck();
+        if (S.Exists)
+        {
+            ScheduleExpiryCheck();
+            CountActive(true);
+        }
         return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        CountActive(false);
         // Keep the sliding window exact across reactivation: the last read may be newer than the last write.
         if (!S.Exists || _lastAccess <= S.LastAccessAt || _clock.GetUtcNow() >= S.ExpiresAt(_lastAccess)) return;
         try
@@ -103,6 +114,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         var reply = await Commit(next, now, creation.IdempotencyKey,
             state => new SessionReply { Status = SessionStatus.Created, Version = state.Version, Session = InfoOf(state, now) });
         ScheduleExpiryCheck();
+        CountActive(true);
+        _metrics.Created();
         return reply;
     }
 
@@ -115,6 +128,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     public async Task<SessionReply> GetValue(string key)
     {
         if (await Enter() is { } refusal) return refusal;
+        if (!SessionKeys.IsValidKey(key, _options.MaxKeyLength)) return InvalidKey(key);
         return S.Data.TryGetValue(key, out var json)
             ? new SessionReply { Status = SessionStatus.Ok, Version = S.Version, Json = json }
             : SessionReply.Fail(SessionStatus.KeyNotFound, $"The session has no key '{key}'.");
@@ -134,6 +148,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     public async Task<SessionReply> Remove(string key, SessionWrite write)
     {
         if (await EnterWrite(write) is { } refusal) return refusal;
+        if (!SessionKeys.IsValidKey(key, _options.MaxKeyLength)) return InvalidKey(key);
         if (!S.Data.ContainsKey(key)) return SessionReply.Fail(SessionStatus.KeyNotFound, $"The session has no key '{key}'.");
 
         var next = S.Copy();
@@ -144,8 +159,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     public async Task<SessionReply> Patch(string mergePatchJson, SessionWrite write)
     {
         if (await EnterWrite(write) is { } refusal) return refusal;
-        if (JsonNode.Parse(mergePatchJson) is not JsonObject patch)
-            return SessionReply.Fail(SessionStatus.InvalidArgument, "A merge patch of session data must be a JSON object.");
+        if (ParseMergePatch(mergePatchJson) is not JsonObject patch)
+            return SessionReply.Fail(SessionStatus.InvalidArgument, "A merge patch of session data must be a JSON object whose member names are distinct.");
 
         var next = S.Copy();
         var keys = new List<string>(patch.Count);
@@ -199,6 +214,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         AppendEvent(next, SessionEventKind.Deleted, next.Version, [], null);
         var reply = await Commit(next, now, write.IdempotencyKey, state => new SessionReply { Status = SessionStatus.Ok, Version = state.Version });
         LogSessionEnded(Id, "deleted");
+        Ended();
         if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
         return reply;
     }
@@ -220,6 +236,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         var reply = await Commit(next, now, write.IdempotencyKey,
             _ => new SessionReply { Status = SessionStatus.Ok, Version = adopted.Version, Session = adopted.Session });
         LogSessionEnded(Id, "rotated");
+        Ended();
         if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
         return reply;
     }
@@ -245,6 +262,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         var reply = await Commit(next, now, null,
             state => new SessionReply { Status = SessionStatus.Ok, Version = state.Version, Session = InfoOf(state, now) });
         ScheduleExpiryCheck();
+        CountActive(true);
         return reply;
     }
 
@@ -320,8 +338,9 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     }
 
     /// <summary>Admits a call on a live session: rate limit, existence, expiry; counts it as access.</summary>
-    private async Task<SessionReply?> Enter()
+    private async Task<SessionReply?> Enter([CallerMemberName] string operation = "")
     {
+        _metrics.Operation(operation);
         if (Throttle() is { } throttled) return throttled;
         var now = _clock.GetUtcNow();
         if (await EnsureLive(now) is { } gone) return gone;
@@ -345,8 +364,9 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     }
 
     /// <summary>Admits a write: the first outcome of a repeated idempotency key wins, then the version check.</summary>
-    private async Task<SessionReply?> EnterWrite(SessionWrite write)
+    private async Task<SessionReply?> EnterWrite(SessionWrite write, [CallerMemberName] string operation = "")
     {
+        _metrics.Operation(operation);
         if (Throttle() is { } throttled) return throttled;
         if (write.IdempotencyKey is { } key && key.Length > _options.MaxIdempotencyKeyLength)
             return SessionReply.Fail(SessionStatus.InvalidArgument, $"Idempotency-Key is longer than {_options.MaxIdempotencyKeyLength} characters.");
@@ -392,6 +412,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     private async Task Expire()
     {
         LogSessionEnded(Id, "expired");
+        _metrics.Expired();
+        CountActive(false);
         await Notify([new SessionEvent(S.NextSeq, SessionEventKind.Expired, S.Version, [], null)]);
         if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
         await Forget();
@@ -530,6 +552,19 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         if (oldestKept > 0) state.Events.RemoveRange(0, oldestKept);
     }
 
+    /// <summary>The patch as a JSON node, or null when it is not JSON or repeats a member name (a JsonObject cannot hold that).</summary>
+    private static JsonNode? ParseMergePatch(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private SessionReply? CheckValue(string key, string json)
     {
         if (!SessionKeys.IsValidKey(key, _options.MaxKeyLength)) return InvalidKey(key);
@@ -559,6 +594,21 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
 
     private SessionInfo InfoOf(SessionState state, DateTimeOffset lastAccess) =>
         new(Id, state.Version, state.CreatedAt, lastAccess, state.ExpiresAt(lastAccess), state.UserId);
+
+    private void Ended()
+    {
+        _metrics.Deleted();
+        CountActive(false);
+    }
+
+    /// <summary>Keeps the active-sessions gauge: one per activation that holds a live session.</summary>
+    private void CountActive(bool active)
+    {
+        if (active == _countedActive) return;
+        _countedActive = active;
+        if (active) _metrics.Activated();
+        else _metrics.Deactivated();
+    }
 
     private IUserSessionsGrain UserIndex(string userId) => GrainFactory.GetGrain<IUserSessionsGrain>(userId);
 

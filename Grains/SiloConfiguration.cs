@@ -7,7 +7,9 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using SessionGrains.Grains.Storage;
+using SessionGrains.Grains.Telemetry;
 using StackExchange.Redis;
 
 namespace SessionGrains.Grains;
@@ -22,7 +24,8 @@ public static class SiloConfiguration
     {
         var cluster = configuration.GetSection(SessionClusterOptions.Section).Get<SessionClusterOptions>() ?? new();
         silo.Services.AddSessionOptions(configuration);
-        silo.Services.TryAddClock();
+        silo.Services.AddSessionGrainServices();
+        silo.AddActivityPropagation();
         silo.Configure<ClusterOptions>(options =>
         {
             options.ServiceId = cluster.ServiceId;
@@ -37,13 +40,7 @@ public static class SiloConfiguration
         if (cluster.IsStandalone)
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
-            var dataPath = Path.Combine(contentRoot, cluster.DataPath);
-            silo.Services.AddGrainStorage(SessionStorage.Name, (services, name) => new SqliteGrainStorage(
-                name,
-                new SqliteStorageOptions { FilePath = Path.Combine(dataPath, "sessions.db") },
-                ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services),
-                services.GetRequiredService<TimeProvider>(),
-                services.GetRequiredService<ILogger<SqliteGrainStorage>>()));
+            silo.Services.AddSqliteSessionStorage(Path.Combine(contentRoot, cluster.DataPath, "sessions.db"));
             silo.UseInMemoryReminderService();
         }
         else
@@ -73,8 +70,21 @@ public static class SiloConfiguration
         return services;
     }
 
-    private static void TryAddClock(this IServiceCollection services)
+    /// <summary>What the grains need besides Orleans: a clock and the service's metrics.</summary>
+    public static IServiceCollection AddSessionGrainServices(this IServiceCollection services)
     {
-        if (services.All(d => d.ServiceType != typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<SessionMetrics>();
+        return services;
     }
+
+    /// <summary>The embedded durable storage of standalone mode: one SQLite file, Orleans' binary serializer.</summary>
+    public static IServiceCollection AddSqliteSessionStorage(this IServiceCollection services, string filePath) =>
+        services.AddGrainStorage(SessionStorage.Name, (provider, name) => new SqliteGrainStorage(
+            name,
+            new SqliteStorageOptions { FilePath = filePath },
+            ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(provider),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<SqliteGrainStorage>>()));
 }

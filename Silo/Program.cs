@@ -1,10 +1,13 @@
 using SessionGrains.Grains;
+using SessionGrains.Grains.Telemetry;
 using SessionGrains.Silo;
 
 // A silo of a SessionGrains cluster: the shared silo configuration, plus Kestrel for health endpoints.
 var builder = WebApplication.CreateBuilder(args);
 builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, builder.Environment.ContentRootPath));
+builder.AddSessionTelemetry("session-grains-silo");
 
 var app = builder.Build();
 app.MapSiloHealthEndpoints();
+app.MapPrometheusScrapingEndpoint();
 app.Run();

@@ -40,7 +40,8 @@ public static class JsonBody
         }
         try
         {
-            return (JsonDocument.Parse(buffer.WrittenMemory), null);
+            // Repeated member names are refused: stored values are merged later, and a merge needs distinct names.
+            return (JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { AllowDuplicateProperties = false }), null);
         }
         catch (JsonException ex)
         {

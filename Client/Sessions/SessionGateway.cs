@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Storage;
+using SessionGrains.Grains.Telemetry;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;
@@ -9,7 +10,7 @@ namespace SessionGrains.Client.Sessions;
 /// Calls session grains under one deadline per request and retries across silo failures.
 /// Retrying a write is safe because every write carries an idempotency key (the client's or the front end's).
 /// </summary>
-public sealed partial class SessionGateway(IGrainFactory grains, IOptions<FrontEndOptions> options, ILogger<SessionGateway> logger)
+public sealed partial class SessionGateway(IGrainFactory grains, IOptions<FrontEndOptions> options, SessionMetrics metrics, ILogger<SessionGateway> logger)
 {
     private readonly FrontEndOptions _options = options.Value;
 
@@ -28,6 +29,7 @@ public sealed partial class SessionGateway(IGrainFactory grains, IOptions<FrontE
             catch (Exception ex) when (IsTransient(ex) && deadline - TimeProvider.System.GetUtcNow() > delay)
             {
                 LogRetry(ex.GetType().Name, sessionId, attempt);
+                metrics.Retried(ex.GetType().Name);
                 await Task.Delay(delay, cancellationToken);
                 delay = delay * 2 < _options.MaxRetryDelay ? delay * 2 : _options.MaxRetryDelay;
             }

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace SessionGrains.Tests.Grains;
 
-/// <summary>Real-time expiry with a one-second idle timeout: the only tests that sleep.</summary>
+/// <summary>Real-time expiry with idle timeouts of one or two seconds: the only tests that sleep.</summary>
 [Collection(GrainClusterCollection.Name)]
 public sealed class ExpiryTests(GrainClusterFixture cluster)
 {

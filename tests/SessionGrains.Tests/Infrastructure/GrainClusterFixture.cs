@@ -45,14 +45,9 @@ public class GrainClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(Options.Create(Sessions));
-            silo.Services.AddGrainStorage(SessionStorage.Name, (services, name) => new SqliteGrainStorage(
-                name,
-                new SqliteStorageOptions { FilePath = DatabasePath },
-                ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services),
-                services.GetRequiredService<TimeProvider>(),
-                services.GetRequiredService<ILogger<SqliteGrainStorage>>()));
+            silo.Services.AddSessionGrainServices();
+            silo.Services.AddSqliteSessionStorage(DatabasePath);
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
