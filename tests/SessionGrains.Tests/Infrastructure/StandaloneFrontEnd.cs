@@ -31,6 +31,11 @@ public class StandaloneFrontEnd : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
+    /// <summary>Last changes to the front end's builder, e.g. extra telemetry exporters.</summary>
+    protected virtual void Configure(WebApplicationBuilder builder)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         var ports = FreePorts.Take(2);
@@ -43,7 +48,7 @@ public class StandaloneFrontEnd : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
         };
         foreach (var (key, value) in Settings) args.AddRange([$"--{key}", value]);
-        _app = FrontEndHost.Build([.. args]);
+        _app = FrontEndHost.Build([.. args], Configure);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
