@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using SessionGrains.Grains;
 using System.Text.RegularExpressions;
 using Xunit;
 
@@ -25,6 +29,28 @@ public partial class LocalCluster : IAsyncLifetime
     public string ApiKey => _state["API_KEY"];
 
     public int RedisPort => int.Parse(_state["REDIS_PORT"]);
+
+    /// <summary>
+    /// An Orleans client of this cluster, for tests that need to ask the cluster itself (e.g. where a grain lives).
+    /// Dispose the host when done.
+    /// </summary>
+    public async Task<IHost> ConnectClient()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = _state["CLUSTER_ID"];
+                options.ServiceId = _state["SERVICE_ID"];
+            });
+            client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options($"127.0.0.1:{RedisPort}"));
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
 
     public async Task InitializeAsync()
     {
