@@ -25,8 +25,9 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     private readonly TimeProvider _clock;
     private readonly ILogger<SessionGrain> _logger;
     private readonly SessionMetrics _metrics;
-    private readonly TokenBucket _bucket;
-    private readonly ObserverManager<ISessionObserver, SessionSubscriber> _subscribers;
+    private TokenBucket _bucket;
+    // Created with the first WebSocket subscriber: most sessions never have one, and idle activations stay small.
+    private ObserverManager<ISessionObserver, SessionSubscriber>? _subscribers;
     private DateTimeOffset _lastAccess;
     private DateTimeOffset _activatedAt;
     private IGrainTimer? _expiryTimer;
@@ -45,7 +46,6 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         _clock = clock;
         _logger = logger;
         _bucket = new TokenBucket(_options.RequestsPerSecond);
-        _subscribers = new ObserverManager<ISessionObserver, SessionSubscriber>(_options.SubscriptionLifetime, logger);
     }
 
     private SessionState S => _store.State;
@@ -58,27 +58,27 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     {
         _activatedAt = _clock.GetUtcNow();
         _lastAccess = S.LastAccessAt;
-        if (S.Exists)
-        {
-            ScheduleExpiryCheck();
-            CountActive(true);
-        }
+        if (S.Exists) Started();
         return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        CountActive(false);
-        // Keep the sliding window exact across reactivation: the last read may be newer than the last write.
-        if (!S.Exists || _lastAccess <= S.LastAccessAt || _clock.GetUtcNow() >= S.ExpiresAt(_lastAccess)) return;
+        if (!S.Exists) return;
         try
         {
-            var next = S.Copy();
-            await Persist(next);
+            // An idle activation is collected well before its session expires; one that outlived its session ends it.
+            if (_clock.GetUtcNow() >= S.ExpiresAt(_lastAccess)) await Expire();
+            // Keep the sliding window exact across reactivation: the last read may be newer than the last write.
+            else if (_lastAccess > S.LastAccessAt) await Persist(S.Copy());
         }
         catch (Exception ex)
         {
             LogDeactivationWriteFailed(ex, Id);
+        }
+        finally
+        {
+            CountActive(false);
         }
     }
 
@@ -113,8 +113,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         if (creation.UserId is { } userId) await UserIndex(userId).Add(Id, now);
         var reply = await Commit(next, now, creation.IdempotencyKey,
             state => new SessionReply { Status = SessionStatus.Created, Version = state.Version, Session = InfoOf(state, now) });
-        ScheduleExpiryCheck();
-        CountActive(true);
+        Started();
         _metrics.Created();
         return reply;
     }
@@ -261,8 +260,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         if (transfer.UserId is { } userId) await UserIndex(userId).Add(Id, transfer.CreatedAt);
         var reply = await Commit(next, now, null,
             state => new SessionReply { Status = SessionStatus.Ok, Version = state.Version, Session = InfoOf(state, now) });
-        ScheduleExpiryCheck();
-        CountActive(true);
+        Started();
         return reply;
     }
 
@@ -305,16 +303,19 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         if (Throttle() is { } throttled) return throttled;
         if (await EnsureLive(_clock.GetUtcNow()) is { } gone) return gone;
 
+        _subscribers ??= new ObserverManager<ISessionObserver, SessionSubscriber>(_options.SubscriptionLifetime, _logger);
         var others = _subscribers.Where(s => !s.Observer.Equals(observer)).Sum(s => s.Sockets);
         if (others + sockets > _options.MaxSocketsPerSession)
             return SessionReply.Fail(SessionStatus.TooManySockets, $"A session may have at most {_options.MaxSocketsPerSession} open WebSockets.");
         _subscribers.Subscribe(observer, new SessionSubscriber(observer, sockets));
+        // Subscribers are told of expiry when it happens, not at their next request.
+        ScheduleExpiryCheck();
         return new SessionReply { Status = SessionStatus.Ok, Version = S.Version, Seq = S.NextSeq - 1 };
     }
 
     public Task Unsubscribe(ISessionObserver observer)
     {
-        _subscribers.Unsubscribe(observer);
+        _subscribers?.Unsubscribe(observer);
         return Task.CompletedTask;
     }
 
@@ -422,7 +423,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     /// <summary>Pushes events to every subscribed front end; subscribers that fail or lapse are dropped.</summary>
     private Task Notify(IReadOnlyList<SessionEvent> events)
     {
-        if (events.Count == 0 || _subscribers.Count == 0) return Task.CompletedTask;
+        if (events.Count == 0 || _subscribers is not { Count: > 0 }) return Task.CompletedTask;
         var id = Id;
         return _subscribers.Notify(subscriber => subscriber.Observer.OnEvents(id, events));
     }
@@ -442,7 +443,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
             LogClearFailed(ex, Id);
         }
         _store.State = new SessionState();
-        _subscribers.Clear();
+        _subscribers?.Clear();
         DeactivateOnIdle();
     }
 
@@ -465,6 +466,17 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         if (!S.Exists) return;
         if (_clock.GetUtcNow() >= S.ExpiresAt(_lastAccess)) await Expire();
         else ScheduleExpiryCheck();
+    }
+
+    /// <summary>
+    /// A live session is in memory. It is expired by a timer only when that can happen before Orleans collects the
+    /// idle activation (short idle timeouts) or when WebSockets wait for the news; otherwise deactivation or the
+    /// next call ends it, and an idle session costs no timer.
+    /// </summary>
+    private void Started()
+    {
+        CountActive(true);
+        if (S.IdleTimeout < _options.ActivationIdleTime) ScheduleExpiryCheck();
     }
 
     private SessionState Tombstoned(string? rotatedTo, DateTimeOffset now) => new()

@@ -49,9 +49,13 @@ public static class SiloConfiguration
             silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(options => options.ConfigurationOptions = redis.Clone());
             silo.ConfigureFailureDetection(configuration);
+            var lifetime = (configuration.GetSection(SessionOptions.Section).Get<SessionOptions>() ?? new SessionOptions()).AbsoluteLifetime;
             silo.AddRedisGrainStorage(SessionStorage.Name, options =>
             {
                 options.ConfigurationOptions = redis.Clone();
+                // Every write renews the key's TTL; no session outlives its absolute lifetime after its last write,
+                // so Redis drops sessions that are never touched again without dropping a live one.
+                options.EntryExpiry = lifetime + TimeSpan.FromDays(1);
             });
             silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(SessionStorage.Name)
                 .Configure<IServiceProvider>((options, services) => options.GrainStorageSerializer = ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services));

@@ -2,11 +2,15 @@ using System.Diagnostics;
 
 namespace SessionGrains.Grains;
 
-/// <summary>A token bucket on the monotonic clock: <c>rate</c> tokens a second, holding at most <c>rate</c>.</summary>
-public sealed class TokenBucket(int ratePerSecond)
+/// <summary>
+/// A token bucket on the monotonic clock: <c>rate</c> tokens a second, holding at most <c>rate</c>.
+/// A mutable struct, kept in a field of its owner to cost no allocation per session.
+/// </summary>
+public struct TokenBucket(int ratePerSecond)
 {
     private double _tokens = ratePerSecond;
     private long _lastRefill = Stopwatch.GetTimestamp();
+    private readonly int _rate = ratePerSecond;
 
     /// <summary>Takes one token, or says how long until one is available.</summary>
     public bool TryTake(out TimeSpan retryAfter)
@@ -14,14 +18,14 @@ public sealed class TokenBucket(int ratePerSecond)
         var now = Stopwatch.GetTimestamp();
         var elapsed = Stopwatch.GetElapsedTime(_lastRefill, now).TotalSeconds;
         _lastRefill = now;
-        _tokens = Math.Min(ratePerSecond, _tokens + elapsed * ratePerSecond);
+        _tokens = Math.Min(_rate, _tokens + elapsed * _rate);
         if (_tokens >= 1)
         {
             _tokens -= 1;
             retryAfter = TimeSpan.Zero;
             return true;
         }
-        retryAfter = TimeSpan.FromSeconds((1 - _tokens) / ratePerSecond);
+        retryAfter = TimeSpan.FromSeconds((1 - _tokens) / _rate);
         return false;
     }
 }
