@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using SessionGrains.Client.Admin;
+using SessionGrains.Client.Dashboard;
 using SessionGrains.Client.Operations;
 using SessionGrains.Client.Sessions;
 using SessionGrains.Client.Sockets;
@@ -39,12 +40,14 @@ public static class FrontEndHost
                     options.ClusterId = cluster.ClusterId;
                 });
                 client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options(cluster.Redis!));
+                client.ConfigureFailover(builder.Configuration);
                 client.AddActivityPropagation();
                 client.AddGatewayCountChangedHandler(services => (_, _) => services.GetRequiredService<SessionFeeds>().ResubscribeAll());
             });
         }
 
         AddFrontEnd(builder);
+        builder.AddSessionDashboard(); // Dashboard: Client/Dashboard/DashboardEndpoints.cs
         builder.AddSessionTelemetry(cluster.IsStandalone ? "session-grains" : "session-grains-frontend");
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -58,6 +61,7 @@ public static class FrontEndHost
         app.MapHealthEndpoints();
         app.MapSessionEndpoints();
         app.MapAdminEndpoints();
+        app.MapSessionDashboard(); // Dashboard
         if (cluster.IsStandalone) AnnounceWhenStarted(app);
         return app;
     }

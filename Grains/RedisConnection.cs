@@ -7,15 +7,16 @@ public static class RedisConnection
 {
     /// <summary>
     /// Parses the connection string and sets what a session service needs: start and reconnect while Redis
-    /// is down (a write then fails fast and answers 503), and a timeout well inside the front end's deadline.
+    /// is down (a write then fails fast and answers 503), and a command timeout shorter than the front end's grain
+    /// response timeout (3 s), so that a storage failure reaches the client as a failure, not as a call timeout.
     /// Settings given in the connection string win.
     /// </summary>
     public static ConfigurationOptions Options(string connectionString)
     {
         var options = ConfigurationOptions.Parse(connectionString);
         options.AbortOnConnectFail = false;
-        if (!connectionString.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase)) options.AsyncTimeout = 3000;
-        if (!connectionString.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase)) options.SyncTimeout = 3000;
+        if (!connectionString.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase)) options.AsyncTimeout = 2000;
+        if (!connectionString.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase)) options.SyncTimeout = 2000;
         if (!connectionString.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase)) options.ConnectTimeout = 3000;
         return options;
     }

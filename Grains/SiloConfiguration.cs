@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,6 +37,10 @@ public static class SiloConfiguration
             var idle = configuration.GetSection(SessionOptions.Section).Get<SessionOptions>()?.ActivationIdleTime ?? new SessionOptions().ActivationIdleTime;
             options.ClassSpecificCollectionAge[typeof(SessionGrain).FullName!] = idle;
         });
+
+        // Dashboard: every silo feeds the Orleans Dashboard (silos, activations per silo); the front end serves it at /dashboard.
+        silo.AddDashboard();
+        // end Dashboard
 
         if (cluster.IsStandalone)
         {

@@ -2,6 +2,7 @@
 # A local SessionGrains cluster without Docker: one redis-server, N silos and M front ends as ordinary
 # processes on 127.0.0.1, each on ports the OS reported free. Everything it starts is recorded in a
 # shell-sourceable state file (DIR/cluster.env) so later commands, tests and people can find it again.
+# Processes run in their own sessions and outlive this script. Linux only (reads /proc).
 # Run `scripts/local-cluster.sh help` for the commands.
 set -euo pipefail
 
@@ -85,11 +86,13 @@ pid_matches() {
 # Fragments end with a space (arguments are joined with spaces) so port 1234 never matches 12345.
 silo_alive() {
     local pid_var="SILO_${1}_PID" port_var="SILO_${1}_PORT"
+    [[ -n ${!port_var-} ]] || return 1
     pid_matches "${!pid_var-}" "$SILO_DLL_NAME " "--Cluster:ClusterId=$CLUSTER_ID " "--Cluster:SiloPort=${!port_var} "
 }
 
 frontend_alive() {
     local pid_var="FRONTEND_${1}_PID" url_var="FRONTEND_${1}_URL"
+    [[ -n ${!url_var-} ]] || return 1
     pid_matches "${!pid_var-}" "$FRONTEND_DLL_NAME " "--Cluster:ClusterId=$CLUSTER_ID " "--urls=${!url_var} "
 }
 
@@ -119,7 +122,7 @@ spawn() {
 # only a PID that still runs what this script started is signalled. With TERM, waits up to STOP_TIMEOUT
 # for them to exit and then SIGKILLs the rest.
 stop_processes() {
-    local signal=$1 item name check pid pending=() still deadline
+    local signal=$1 item name check pid pending=() signalled=() still deadline
     shift
     for item in "$@"; do
         name=${item%%|*}
@@ -129,6 +132,7 @@ stop_processes() {
             say "$name: SIG$signal $pid"
             kill "-$signal" "$pid" 2>/dev/null || true
             pending+=("$name|$pid")
+            signalled+=("$pid")
         fi
     done
     if [[ $signal == KILL ]]; then deadline=$((SECONDS + 10)); else deadline=$((SECONDS + STOP_TIMEOUT)); fi
@@ -147,6 +151,12 @@ stop_processes() {
             deadline=$((SECONDS + 10))
         fi
         sleep 0.05
+    done
+    # A zombie is reaped by its parent (init, once the script that started it has exited), usually at once but
+    # after a second or two under some inits; wait a little so that pgrep right after this command finds nothing.
+    deadline=$((SECONDS + 5))
+    for pid in "${signalled[@]+"${signalled[@]}"}"; do
+        while [[ -e /proc/$pid ]] && ((SECONDS < deadline)); do sleep 0.02; done
     done
     return 0
 }
@@ -506,12 +516,12 @@ cmd_status() {
     for ((i = 1; i <= FRONTENDS; i++)); do
         var=FRONTEND_${i}_URL
         if frontend_alive "$i"; then alive="pid $(pid_of "frontend_alive $i")" code=$(http_status "${!var}/readyz"); else alive=stopped code=-; fi
-        printf '  front end %-3s %-26s %-12s readyz %s\n' "$i" "${!var}" "$alive" "$code"
+        printf '  front end %-3s %-26s %-12s readyz %s\n' "$i" "${!var-}" "$alive" "$code"
     done
     for ((i = 1; i <= SILOS; i++)); do
         var=SILO_${i}_HTTP
         if silo_alive "$i"; then alive="pid $(pid_of "silo_alive $i")" code=$(http_status "${!var}/readyz"); else alive=stopped code=-; fi
-        printf '  silo %-8s %-26s %-12s readyz %s\n' "$i" "${!var}" "$alive" "$code"
+        printf '  silo %-8s %-26s %-12s readyz %s\n' "$i" "${!var-}" "$alive" "$code"
     done
     if redis_alive; then alive="pid $REDIS_PID" code=$(redis_ping && echo PONG || echo no-answer); else alive=stopped code=-; fi
     printf '  redis         %-26s %-12s ping %s\n' "127.0.0.1:$REDIS_PORT" "$alive" "$code"
@@ -538,8 +548,8 @@ cmd_silo() {
         set_state "SILO_${n}_PID" ""
         ;;
     start)
-        ((n > SILOS)) && set_state SILOS "$n"
         launch_silo "$n"
+        ((n > SILOS)) && set_state SILOS "$n"
         wait_silo "$n" $((SECONDS + READY_TIMEOUT)) || exit 1
         local var=SILO_${n}_HTTP
         say "silo $n ready on ${!var} (pid $(pid_of "silo_alive $n"))"
@@ -559,8 +569,8 @@ cmd_frontend() {
         set_state "FRONTEND_${n}_PID" ""
         ;;
     start)
-        ((n > FRONTENDS)) && set_state FRONTENDS "$n"
         launch_frontend "$n"
+        ((n > FRONTENDS)) && set_state FRONTENDS "$n"
         wait_frontend "$n" $((SECONDS + READY_TIMEOUT)) || exit 1
         local var=FRONTEND_${n}_URL
         say "front end $n ready on ${!var} (pid $(pid_of "frontend_alive $n"))"
@@ -603,9 +613,8 @@ main() {
     set -- "${args[@]+"${args[@]}"}"
     command=${1:-help}
     shift || true
-    mkdir -p "$STATE_DIR"
-    STATE_DIR=$(cd "$STATE_DIR" && pwd)
     umask 077 # the state file holds the signing key and the API key
+    STATE_DIR=$(realpath -m "$STATE_DIR")
     case $command in
     up) cmd_up "$@" ;;
     down) cmd_down ;;

@@ -36,8 +36,13 @@ public sealed partial class SessionGateway(IGrainFactory grains, IOptions<FrontE
         }
     }
 
-    /// <summary>Failures after which the same call may succeed on another silo or a fresh activation.</summary>
+    /// <summary>
+    /// Failures after which the same call may succeed on another silo or a fresh activation. A timeout is one: a call
+    /// sent to a silo that then died is never answered (Orleans' response timeout ends it). The request's own deadline
+    /// is never retried, because the retry loop checks it first.
+    /// </summary>
     public static bool IsTransient(Exception ex) => ex is SiloUnavailableException
+        or TimeoutException
         or OrleansMessageRejectionException
         or Orleans.Runtime.Messaging.ConnectionFailedException
         or GatewayTooBusyException
