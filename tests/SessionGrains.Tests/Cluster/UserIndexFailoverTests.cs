@@ -53,7 +53,7 @@ public sealed class UserIndexFailoverTests(LocalCluster cluster)
     {
         using var client = await cluster.ConnectClient();
         var management = client.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
-        var activations = await management.GetDetailedGrainStatistics([typeof(UserSessionsGrain).FullName!]);
+        var activations = await management.GetDetailedGrainStatistics([GrainTypes.Of<UserSessionsGrain>()]);
         var index = Assert.Single(activations, a => a.GrainId.Key.ToString() == user);
         var silo = cluster.SiloNumberOf(index.SiloAddress.ToParsableString());
         await client.StopAsync();

@@ -46,6 +46,7 @@ public sealed class TokenTests(StandaloneFrontEnd frontEnd) : IDisposable
         tokens.AddRange(["", "garbage", genuine.Token + "x", genuine.Token[..^1] + (genuine.Token[^1] == 'A' ? 'B' : 'A'), genuine.Id, "a.b.c"]);
 
         var activeBefore = await frontEnd.ActiveSessionIds();
+        Assert.Contains(genuine.Id, activeBefore);   // the activation query sees sessions, so what follows can fail
         foreach (var token in tokens)
         {
             foreach (var endpoint in Endpoints)

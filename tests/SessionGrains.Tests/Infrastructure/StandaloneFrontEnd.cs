@@ -61,7 +61,7 @@ public class StandaloneFrontEnd : IAsyncLifetime
     /// <summary>Ids of the session grains active in the co-hosted silo now.</summary>
     public async Task<IReadOnlySet<string>> ActiveSessionIds()
     {
-        var stats = await Grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics([typeof(SessionGrain).FullName!]);
+        var stats = await Grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics([GrainTypes.Of<SessionGrain>()]);
         return stats.Select(s => s.GrainId.Key.ToString()!).ToHashSet();
     }
 

@@ -172,9 +172,12 @@ public sealed class SessionSocketTests(StandaloneFrontEnd frontEnd, ITestOutputH
     {
         var forgedId = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var forged = forgedId + "." + new string('A', 43);
+        var witness = await Api.Create();
         var refused = await Assert.ThrowsAsync<WebSocketException>(() => EventSocket.Connect(frontEnd.BaseAddress, forged));
         Assert.Contains("401", refused.Message);
-        Assert.DoesNotContain(forgedId, await frontEnd.ActiveSessionIds());
+        var active = await frontEnd.ActiveSessionIds();
+        Assert.Contains(witness.Id, active);
+        Assert.DoesNotContain(forgedId, active);
     }
 
     private async Task Put(string token, string key, string json)
