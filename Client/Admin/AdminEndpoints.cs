@@ -43,9 +43,8 @@ public static class AdminEndpoints
         if (!SessionKeys.IsValidId(id)) return SessionProblems.BadRequest("A session id is 22 base64url characters.");
         var reply = await gateway.Call(id, grain => grain.Inspect(), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        var info = reply.Session!;
         http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
-        return TypedResults.Ok(new SessionResponse(info.Id, info.Version, info.CreatedAt, info.LastAccessAt, info.ExpiresAt, info.UserId, new SessionData(reply.Data!)));
+        return TypedResults.Ok(SessionResponse.From(reply));
     }
 
     private static async Task<Results<Ok<PlacementResponse>, ProblemHttpResult>> Placement(string id, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)

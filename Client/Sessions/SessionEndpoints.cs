@@ -57,9 +57,8 @@ public static class SessionEndpoints
     {
         var reply = await gateway.Call(session.Id!, grain => grain.Get(), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        var info = reply.Session!;
         http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
-        return TypedResults.Ok(new SessionResponse(info.Id, info.Version, info.CreatedAt, info.LastAccessAt, info.ExpiresAt, info.UserId, new SessionData(reply.Data!)));
+        return TypedResults.Ok(SessionResponse.From(reply));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
