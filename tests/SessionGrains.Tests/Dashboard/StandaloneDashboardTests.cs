@@ -1,0 +1,48 @@
+using System.Net;
+using System.Text.Json;
+using SessionGrains.Tests.Http;
+using SessionGrains.Tests.Infrastructure;
+using Xunit;
+
+namespace SessionGrains.Tests.Dashboard;
+
+/// <summary>In standalone mode (one machine, the co-hosted silo) the dashboard is open without a key.</summary>
+[Collection(StandaloneCollection.Name)]
+public sealed class StandaloneDashboardTests(StandaloneFrontEnd frontEnd) : IDisposable
+{
+    private readonly HttpClient _http = frontEnd.CreateClient();
+
+    [Fact]
+    public async Task The_dashboard_is_anonymous_and_shows_the_co_hosted_silo()
+    {
+        using var page = await _http.GetAsync("/dashboard/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Orleans Dashboard", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var hosts = await Hosts();
+        Assert.Equal("Active", Assert.Single(hosts).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task The_dashboard_is_not_part_of_the_OpenAPI_document()
+    {
+        var document = await _http.GetStringAsync("/openapi/v1.json");
+        Assert.DoesNotContain("/dashboard", document, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>The silos the dashboard lists; its counters are computed at most once a second, so the first answer may list none yet.</summary>
+    private async Task<List<JsonElement>> Hosts()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            using var counters = await _http.GetAsync("/dashboard/DashboardCounters");
+            Assert.Equal(HttpStatusCode.OK, counters.StatusCode);
+            var hosts = JsonDocument.Parse(await counters.Content.ReadAsStringAsync()).RootElement.GetProperty("hosts").EnumerateArray().Select(h => h.Clone()).ToList();
+            if (hosts.Count > 0 || DateTime.UtcNow > deadline) return hosts;
+            await Task.Delay(200);
+        }
+    }
+}
