@@ -354,7 +354,7 @@ launch_frontend() {
     host_args
     spawn "$STATE_DIR/logs/frontend-$n.log" "front end $n" env ASPNETCORE_URLS= DOTNET_NOLOGO=1 \
         "Tokens__SigningKey=$SIGNING_KEY" "Admin__ApiKey=$API_KEY" \
-        dotnet "$FRONTEND_DLL" "--urls=${!url}" "${HOST_ARGS[@]}"
+        dotnet "$FRONTEND_DLL" "--urls=${!url}" "--webroot=$ROOT/Client/wwwroot" "${HOST_ARGS[@]}"
     set_state "FRONTEND_${n}_PID" "$SPAWNED_PID"
 }
 

@@ -11,10 +11,10 @@ public sealed class ApiKeyCheck(IOptions<AdminOptions> options)
 
     private readonly byte[]? _key = string.IsNullOrEmpty(options.Value.ApiKey) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.ApiKey));
 
-    public bool IsTrusted(HttpContext context)
-    {
-        if (_key is null || !context.Request.Headers.TryGetValue(Header, out var presented) || presented.Count != 1) return false;
-        var presentedHash = SHA256.HashData(Encoding.UTF8.GetBytes(presented[0] ?? ""));
-        return CryptographicOperations.FixedTimeEquals(presentedHash, _key);
-    }
+    public bool IsTrusted(HttpContext context) =>
+        context.Request.Headers.TryGetValue(Header, out var presented) && presented.Count == 1 && Matches(presented[0]);
+
+    /// <summary>Whether <paramref name="presented"/> is the API key (hashes compared in constant time).</summary>
+    public bool Matches(string? presented) =>
+        _key is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented ?? "")), _key);
 }

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Sessions;
 using SessionGrains.Grains;
@@ -12,13 +9,11 @@ namespace SessionGrains.Client.Dashboard;
 /// <c>X-Api-Key</c>, or the login cookie. A browser cannot send headers, so <c>/dashboard/?key=API_KEY</c> logs in
 /// once: the key is compared in constant time, the cookie is set and the browser is sent to the same page without the key.
 /// </summary>
-public sealed class DashboardAccessFilter(ApiKeyCheck apiKey, DashboardCookie cookie, IOptions<AdminOptions> admin, IConfiguration configuration) : IEndpointFilter
+public sealed class DashboardAccessFilter(ApiKeyCheck apiKey, DashboardCookie cookie, IConfiguration configuration) : IEndpointFilter
 {
     public const string LoginQuery = "key";
 
     private readonly bool _anonymous = (configuration.GetSection(SessionClusterOptions.Section).Get<SessionClusterOptions>() ?? new()).IsStandalone;
-
-    private readonly byte[]? _keyHash = string.IsNullOrEmpty(admin.Value.ApiKey) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(admin.Value.ApiKey));
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -31,7 +26,7 @@ public sealed class DashboardAccessFilter(ApiKeyCheck apiKey, DashboardCookie co
     private IResult LogIn(HttpContext http)
     {
         var presented = http.Request.Query[LoginQuery];
-        var trusted = presented.Count == 1 && IsApiKey(presented[0]);
+        var trusted = presented.Count == 1 && apiKey.Matches(presented[0]);
         if (!trusted && !_anonymous) return Refuse();
         if (trusted) http.Response.Cookies.Append(DashboardCookie.Name, cookie.Issue(), cookie.CookieOptions(http.Request));
         http.Response.Headers.CacheControl = "no-store";
@@ -39,9 +34,6 @@ public sealed class DashboardAccessFilter(ApiKeyCheck apiKey, DashboardCookie co
         // The same page without the query: the key leaves the address bar and the history.
         return TypedResults.Redirect(http.Request.PathBase.Add(http.Request.Path).ToUriComponent());
     }
-
-    private bool IsApiKey(string? presented) =>
-        _keyHash is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented ?? "")), _keyHash);
 
     private static IResult Refuse() =>
         SessionProblems.Unauthorized($"The dashboard needs the API key: send it in {ApiKeyCheck.Header}, or open {DashboardEndpoints.Path}/?{LoginQuery}=<API key> once in a browser to get a login cookie.");

@@ -44,5 +44,6 @@ public static class SessionTelemetry
     }
 
     private static bool IsOperationsPath(Microsoft.AspNetCore.Http.PathString path) =>
-        path.StartsWithSegments("/metrics") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz");
+        path.StartsWithSegments("/metrics") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz")
+        || path.StartsWithSegments("/dashboard");   // the dashboard polls every second
 }

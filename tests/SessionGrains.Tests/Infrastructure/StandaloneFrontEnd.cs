@@ -43,6 +43,7 @@ public class StandaloneFrontEnd : IAsyncLifetime
         {
             "--urls", "http://127.0.0.1:0",
             "--contentRoot", ContentRoot,
+            "--webroot", Path.Combine(RepositoryPaths.Root, "Client", "wwwroot"),
             "--Cluster:SiloPort", ports[0].ToString(),
             "--Cluster:GatewayPort", ports[1].ToString(),
             "--Logging:LogLevel:Default", "Warning",
