@@ -106,6 +106,31 @@ public sealed class SessionSocketTests(StandaloneFrontEnd frontEnd, ITestOutputH
     }
 
     [Fact]
+    public async Task Every_change_reaches_two_sockets_in_order_and_the_latency_is_reported()
+    {
+        var session = await Api.Create();
+        await using var first = await EventSocket.Connect(frontEnd.BaseAddress, session.Token);
+        await using var second = await EventSocket.Connect(frontEnd.BaseAddress, session.Token);
+        const int count = 500;
+        var latencies = new List<double>(count);
+        for (var i = 1; i <= count; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using (var posted = await Api.Send(HttpMethod.Post, "/sessions/current/messages", session.Token, SessionApi.Json(i.ToString())))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+            }
+            await first.WaitForSeq(i, Wait);
+            await second.WaitForSeq(i, Wait);
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), first.Seqs);
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), second.Seqs);
+        latencies.Sort();
+        output.WriteLine($"POST message to event on both sockets (includes the durable write): p50 {latencies[count / 2]:F2} ms, p99 {latencies[count * 99 / 100]:F2} ms");
+    }
+
+    [Fact]
     public async Task Ping_is_answered_with_pong_and_anything_else_closes_the_socket_with_1003()
     {
         var session = await Api.Create();
