@@ -6,5 +6,5 @@ public sealed record SessionEvent(
     [property: Id(0)] long Seq,
     [property: Id(1)] SessionEventKind Kind,
     [property: Id(2)] long Version,
-    [property: Id(3)] IReadOnlyList<string> Keys,
+    [property: Id(3)] string[] Keys,
     [property: Id(4)] string? MessageJson);

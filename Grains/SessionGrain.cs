@@ -20,6 +20,9 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
 {
     public const string StateName = "session";
 
+    /// <summary>Idempotency keys the front end assigns to writes that came without one.</summary>
+    public const string FrontEndKeyPrefix = "fe:";
+
     private readonly IPersistentState<SessionState> _store;
     private readonly SessionOptions _options;
     private readonly TimeProvider _clock;
@@ -178,7 +181,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         }
         if (keys.Count == 0) return new SessionReply { Status = SessionStatus.Ok, Version = S.Version };
         if (CheckSize(next.Data) is { } tooLarge) return tooLarge;
-        return await CommitChange(next, keys, write.IdempotencyKey);
+        return await CommitChange(next, [.. keys], write.IdempotencyKey);
     }
 
     public async Task<SessionReply> Increment(string key, long by, SessionWrite write)
@@ -492,7 +495,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         Tombstone = new SessionTombstone(rotatedTo, S.ExpiresAt(now)),
     };
 
-    private Task<SessionReply> CommitChange(SessionState next, IReadOnlyList<string> keys, string? idempotencyKey, long? counter = null)
+    private Task<SessionReply> CommitChange(SessionState next, string[] keys, string? idempotencyKey, long? counter = null)
     {
         next.Version = S.Version + 1;
         AppendEvent(next, SessionEventKind.Changed, next.Version, keys, null);
@@ -508,7 +511,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         next.Outcomes.RemoveAll(outcome => outcome.KeepUntil <= now);
         if (idempotencyKey is not null)
         {
-            next.Outcomes.Add(new IdempotentOutcome(idempotencyKey, reply, now + _options.IdempotencyWindow));
+            var window = idempotencyKey.StartsWith(FrontEndKeyPrefix, StringComparison.Ordinal) ? _options.FrontEndIdempotencyWindow : _options.IdempotencyWindow;
+            next.Outcomes.Add(new IdempotentOutcome(idempotencyKey, reply, now + window));
             if (next.Outcomes.Count > _options.IdempotencyKeysKept) next.Outcomes.RemoveRange(0, next.Outcomes.Count - _options.IdempotencyKeysKept);
         }
         var firstNewSeq = S.NextSeq;
@@ -546,7 +550,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         }
     }
 
-    private void AppendEvent(SessionState state, SessionEventKind kind, long version, IReadOnlyList<string> keys, string? messageJson)
+    private void AppendEvent(SessionState state, SessionEventKind kind, long version, string[] keys, string? messageJson)
     {
         state.Events.Add(new SessionEvent(state.NextSeq++, kind, version, keys, messageJson));
         if (state.Events.Count > _options.EventLogLength) state.Events.RemoveRange(0, state.Events.Count - _options.EventLogLength);

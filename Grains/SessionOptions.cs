@@ -33,16 +33,22 @@ public sealed class SessionOptions
     public int RequestsPerSecond { get; set; } = 1000;
 
     /// <summary>Events kept in a session's log for WebSocket resume.</summary>
-    public int EventLogLength { get; set; } = 256;
+    public int EventLogLength { get; set; } = 64;
 
     /// <summary>Message bytes kept in a session's event log (it is stored with every change); older events go first.</summary>
     public int EventLogMessageBytes { get; set; } = 256 * 1024;
 
     /// <summary>Idempotency keys remembered per session (the oldest is forgotten first).</summary>
-    public int IdempotencyKeysKept { get; set; } = 64;
+    public int IdempotencyKeysKept { get; set; } = 32;
 
     /// <summary>How long the outcome of a write under an idempotency key is remembered.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long the outcome of a write under a key the front end assigned (prefix <c>fe:</c>) is remembered: only
+    /// the front end's own retries, within its call deadline, use it.
+    /// </summary>
+    public TimeSpan FrontEndIdempotencyWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Longest idempotency key, in characters.</summary>
     public int MaxIdempotencyKeyLength { get; set; } = 64;

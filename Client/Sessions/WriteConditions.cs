@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SessionGrains.Client.Tokens;
+using SessionGrains.Grains;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;
@@ -34,7 +35,7 @@ public static class WriteConditions
         var keyHeader = request.Headers[IdempotencyKeyHeader];
         if (keyHeader.Count == 0)
         {
-            key = "fe:" + SessionTokens.NewId();
+            key = SessionGrain.FrontEndKeyPrefix + SessionTokens.NewId();
         }
         else
         {

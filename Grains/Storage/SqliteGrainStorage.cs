@@ -46,6 +46,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         await using var connection = await OpenConnection(cancellationToken);
         await Execute(connection, """
             PRAGMA journal_mode = WAL;
+            -- A rowid table: states are often larger than the ~200 bytes WITHOUT ROWID suits.
             CREATE TABLE IF NOT EXISTS grain_state (
                 grain_id    TEXT    NOT NULL,
                 state_name  TEXT    NOT NULL,
@@ -53,7 +54,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
                 payload     BLOB    NOT NULL,
                 purge_after INTEGER NULL,
                 PRIMARY KEY (grain_id, state_name)
-            ) WITHOUT ROWID;
+            );
             CREATE INDEX IF NOT EXISTS grain_state_purge ON grain_state (purge_after) WHERE purge_after IS NOT NULL;
             """, cancellationToken);
         LogOpened(path);

@@ -57,12 +57,12 @@ public sealed class SessionSocketTests(StandaloneFrontEnd frontEnd, ITestOutputH
     public async Task Resuming_from_before_the_kept_log_reports_a_gap()
     {
         var session = await Api.Create();
-        for (var i = 1; i <= 300; i++) await Put(session.Token, "a", i.ToString());   // the log keeps 256
+        for (var i = 1; i <= 100; i++) await Put(session.Token, "a", i.ToString());   // the log keeps 64
         await using var socket = await EventSocket.Connect(frontEnd.BaseAddress, session.Token, afterSeq: 3);
         var gap = await socket.WaitFor(e => e.GetProperty("type").GetString() == "gap", Wait, "gap");
         Assert.Equal(3, gap.GetProperty("afterSeq").GetInt64());
-        await socket.WaitForSeq(300, Wait);
-        Assert.Equal(Enumerable.Range(45, 256).Select(i => (long)i), socket.Seqs);
+        await socket.WaitForSeq(100, Wait);
+        Assert.Equal(Enumerable.Range(37, 64).Select(i => (long)i), socket.Seqs);
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class SessionSocketTests(StandaloneFrontEnd frontEnd, ITestOutputH
         Assert.True(seen.Count < count, "the stalled socket should have been cut off");
         Assert.Equal(Enumerable.Range(1, seen.Count).Select(i => (long)i), seen);
 
-        // The client resumes where it stopped and misses nothing (the log keeps the newest 256 events).
+        // The client resumes where it stopped and misses nothing (the log keeps the newest 64 events).
         await using var resumed = await EventSocket.Connect(frontEnd.BaseAddress, session.Token, afterSeq: seen[^1]);
         await resumed.WaitForSeq(count, Wait);
         var replayed = resumed.Seqs;
