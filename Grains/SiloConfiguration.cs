@@ -45,6 +45,8 @@ public static class SiloConfiguration
         if (cluster.IsStandalone)
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            // One silo finds every grain locally: a directory cache would only cost memory per session.
+            silo.Configure<GrainDirectoryOptions>(options => options.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None);
             silo.Services.AddSqliteSessionStorage(Path.Combine(contentRoot, cluster.DataPath, "sessions.db"));
             silo.UseInMemoryReminderService();
         }
