@@ -1,0 +1,176 @@
+using System.Globalization;
+
+namespace SessionGrains.Bench.LoadGen;
+
+/// <summary>What one run measures and how hard; parsed from the command line (see <see cref="Usage"/>).</summary>
+public sealed class BenchSettings
+{
+    public static readonly string[] AllTargets = ["standalone", "cluster", "baseline"];
+
+    public static readonly string[] AllScenarios = ["read", "write", "mix", "increment", "create", "fanout"];
+
+    public const string Usage = """
+        SessionGrains load generator: every scenario against SessionGrains standalone, SessionGrains cluster and the
+        Session-middleware-over-Redis baseline, with the same concurrency; a table, a JSON file and a chart.
+
+        dotnet SessionGrains.Bench.LoadGen.dll [--all | --quick] [options]
+          --all                 every target and scenario at full length (the default)
+          --quick               smoke mode: every target and scenario, 8 connections, 0.5 s warm-up + 1.5 s each (< 2 min)
+          --targets a,b         of: standalone, cluster, baseline, baseline-everysec, external (default: the first three)
+          --url URL             the already running SessionGrains front end that target 'external' measures
+          --scenarios a,b       of: read, write, mix, increment, create, fanout (default: all)
+          --connections N       concurrent connections per scenario (default 64)
+          --warmup S            seconds of warm-up per scenario, not measured (default 3)
+          --duration S          measured seconds per scenario (default 15)
+          --sockets N           WebSockets of the one session in the fan-out scenario (default 16, the per-session limit)
+          --publishers N        concurrent publishers in the fan-out scenario (default 4)
+          --silos N             silos of the cluster target (default 2)
+          --frontends N         front ends of the cluster target (default 1)
+          --config C            Release or Debug build of the targets (default: this program's own)
+          --root DIR            repository root (default: found above this program)
+          --out DIR             results.json, results.md and benchmarks.png go here (default bench/results)
+          --cluster-state DIR   state folder for scripts/local-cluster.sh (default: a temp folder)
+          --set KEY=VALUE       extra configuration for SessionGrains' silos and front ends (experiments), e.g.
+                                --set Sessions:EventLogLength=16; may be repeated
+          --env KEY=VALUE       extra environment variable for SessionGrains' processes (experiments), e.g. DOTNET_gcServer=0
+          --render FILE         measure nothing: table and chart again from a results.json
+          --docs                also rewrite the results in docs/BENCHMARKS.md and docs/images/benchmarks.png
+        """;
+
+    public bool Quick { get; private set; }
+
+    public IReadOnlyList<string> Targets { get; private set; } = AllTargets;
+
+    public IReadOnlyList<string> Scenarios { get; private set; } = AllScenarios;
+
+    public int Connections { get; private set; } = 64;
+
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(15);
+
+    public int Sockets { get; private set; } = 16;
+
+    public int Publishers { get; private set; } = 4;
+
+    public int Silos { get; private set; } = 2;
+
+    public int FrontEnds { get; private set; } = 1;
+
+    public string Configuration { get; private set; } = OwnConfiguration();
+
+    public string Root { get; private set; } = FindRoot();
+
+    public string? OutputDirectory { get; private set; }
+
+    public string? ClusterState { get; private set; }
+
+    public bool WriteDocs { get; private set; }
+
+    /// <summary>A results.json to render again instead of measuring.</summary>
+    public string? RenderFrom { get; private set; }
+
+    /// <summary>Front end of target <c>external</c>.</summary>
+    public Uri? ExternalUrl { get; private set; }
+
+    /// <summary>Extra configuration (key, value) for every SessionGrains process, from <c>--set</c>.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Extra => _extra;
+
+    private readonly List<KeyValuePair<string, string>> _extra = [];
+
+    /// <summary>Extra environment variables for every SessionGrains process, from <c>--env</c>.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Environment => _environment;
+
+    private readonly List<KeyValuePair<string, string>> _environment = [];
+
+    /// <summary>Per-session rate limit given to SessionGrains for the runs: the bench measures throughput, not the limiter.</summary>
+    public const int RequestsPerSecond = 1_000_000;
+
+    public string Output => OutputDirectory ?? Path.Combine(Root, "bench", "results");
+
+    public static BenchSettings Parse(string[] args)
+    {
+        var settings = new BenchSettings();
+        bool? quick = null;
+        var explicitValues = new HashSet<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            switch (arg)
+            {
+                case "--all": quick = false; break;
+                case "--quick": quick = true; break;
+                case "--docs": settings.WriteDocs = true; break;
+                case "--render": settings.RenderFrom = Path.GetFullPath(Next()); break;
+                case "--url": settings.ExternalUrl = new Uri(Next()); break;
+                case "--env":
+                    var variable = Next().Split('=', 2);
+                    if (variable.Length != 2 || variable[0].Length == 0) throw new ArgumentException("--env takes KEY=VALUE");
+                    settings._environment.Add(new(variable[0], variable[1]));
+                    break;
+                case "--set":
+                    var pair = Next().Split('=', 2);
+                    if (pair.Length != 2 || pair[0].Length == 0) throw new ArgumentException("--set takes KEY=VALUE");
+                    settings._extra.Add(new(pair[0], pair[1]));
+                    break;
+                case "--targets": settings.Targets = List(Next()); break;
+                case "--scenarios": settings.Scenarios = List(Next()); break;
+                case "--connections": settings.Connections = Positive(Next(), arg); explicitValues.Add(arg); break;
+                case "--warmup": settings.Warmup = Seconds(Next(), arg); explicitValues.Add(arg); break;
+                case "--duration": settings.Duration = Seconds(Next(), arg); explicitValues.Add(arg); break;
+                case "--sockets": settings.Sockets = Positive(Next(), arg); explicitValues.Add(arg); break;
+                case "--publishers": settings.Publishers = Positive(Next(), arg); explicitValues.Add(arg); break;
+                case "--silos": settings.Silos = Positive(Next(), arg); break;
+                case "--frontends": settings.FrontEnds = Positive(Next(), arg); break;
+                case "--config": settings.Configuration = Next(); break;
+                case "--root": settings.Root = Path.GetFullPath(Next()); break;
+                case "--out": settings.OutputDirectory = Path.GetFullPath(Next()); break;
+                case "--cluster-state": settings.ClusterState = Path.GetFullPath(Next()); break;
+                default: throw new ArgumentException($"unknown argument '{arg}'");
+            }
+        }
+        foreach (var target in settings.Targets)
+        {
+            if (target is not ("standalone" or "cluster" or "baseline" or "baseline-everysec" or "external")) throw new ArgumentException($"unknown target '{target}'");
+            if (target == "external" && settings.ExternalUrl is null) throw new ArgumentException("target 'external' needs --url");
+        }
+        foreach (var scenario in settings.Scenarios)
+        {
+            if (!AllScenarios.Contains(scenario)) throw new ArgumentException($"unknown scenario '{scenario}'");
+        }
+        if (quick == true)
+        {
+            settings.Quick = true;
+            if (!explicitValues.Contains("--connections")) settings.Connections = 8;
+            if (!explicitValues.Contains("--warmup")) settings.Warmup = TimeSpan.FromSeconds(0.5);
+            if (!explicitValues.Contains("--duration")) settings.Duration = TimeSpan.FromSeconds(1.5);
+            if (!explicitValues.Contains("--sockets")) settings.Sockets = 4;
+            if (!explicitValues.Contains("--publishers")) settings.Publishers = 2;
+        }
+        return settings;
+    }
+
+    private static string[] List(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static int Positive(string value, string name) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{name} takes a positive integer");
+
+    private static TimeSpan Seconds(string value, string name) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0 ? TimeSpan.FromSeconds(s) : throw new ArgumentException($"{name} takes seconds");
+
+    private static string OwnConfiguration() =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+
+    private static string FindRoot()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, System.Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "SessionGrains.sln"))) return dir.FullName;
+            }
+        }
+        return System.Environment.CurrentDirectory;
+    }
+}

@@ -1,0 +1,16 @@
+using HdrHistogram;
+
+namespace SessionGrains.Bench.LoadGen.Load;
+
+/// <summary>What a closed-loop run measured in its window: successful operations, failures, latency in microseconds.</summary>
+public sealed record LoadResult(long Operations, long Errors, double Seconds, HistogramBase Latency)
+{
+    public double PerSecond => Operations / Seconds;
+
+    public double P50Ms => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(50) / 1000.0;
+
+    public double P99Ms => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(99) / 1000.0;
+
+    /// <summary>Latencies are recorded in microseconds, up to a minute, to three significant digits.</summary>
+    public static LongHistogram NewHistogram() => new(60_000_000, 3);
+}

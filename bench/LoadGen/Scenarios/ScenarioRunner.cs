@@ -1,0 +1,117 @@
+using System.Globalization;
+using SessionGrains.Bench.LoadGen.Load;
+using SessionGrains.Bench.LoadGen.Targets;
+
+namespace SessionGrains.Bench.LoadGen.Scenarios;
+
+/// <summary>
+/// The scenarios, each against one target with the same concurrency. Every worker holds one connection and (except
+/// in the lost-update scenario) its own session, so SessionGrains' per-session turn-taking never serializes workers.
+/// </summary>
+public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, SessionApi api)
+{
+    private const string ProfileKey = "profile";
+    private const string CartKey = "cart";
+    private const string CounterKey = "hits";
+
+    /// <summary>The value each read returns: a small user profile (~120 bytes of JSON).</summary>
+    private static readonly byte[] ProfileSession = SessionApi.Utf8(
+        """{"data":{"profile":{"name":"Ada Lovelace","plan":"pro","theme":"dark","locale":"en-GB","cart":["book-17","pen-3"],"visits":42}}}""");
+
+    private static readonly byte[] NewSession = SessionApi.Utf8("""{"data":{"cart":[]}}""");
+
+    private int Workers => settings.Connections;
+
+    public async Task<ScenarioResult?> Run(string scenario, CancellationToken cancellationToken) => scenario switch
+    {
+        "read" => await Read(cancellationToken),
+        "write" => await Write(cancellationToken),
+        "mix" => await Mix(cancellationToken),
+        "increment" => await Increment(cancellationToken),
+        "create" => await Create(cancellationToken),
+        "fanout" when target.IsSessionGrains => await new FanOut(settings, target, api).Run(cancellationToken),
+        "fanout" => null,
+        _ => throw new ArgumentException($"unknown scenario '{scenario}'"),
+    };
+
+    /// <summary>GET one value of the worker's own session.</summary>
+    private async Task<ScenarioResult> Read(CancellationToken cancellationToken)
+    {
+        var sessions = await Sessions(ProfileSession, cancellationToken);
+        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
+            (w, _, ct) => api.Read(sessions[w], ProfileKey, ct), cancellationToken);
+        return Row("read", result);
+    }
+
+    /// <summary>PUT one key of the worker's own session (a changing cart).</summary>
+    private async Task<ScenarioResult> Write(CancellationToken cancellationToken)
+    {
+        var sessions = await Sessions(ProfileSession, cancellationToken);
+        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
+            (w, n, ct) => api.Write(sessions[w], CartKey, Cart(n), ct), cancellationToken);
+        return Row("write", result);
+    }
+
+    /// <summary>90 % reads and 10 % writes on the worker's own session, in a fixed pseudo-random order per worker.</summary>
+    private async Task<ScenarioResult> Mix(CancellationToken cancellationToken)
+    {
+        var sessions = await Sessions(ProfileSession, cancellationToken);
+        var random = Enumerable.Range(0, Workers).Select(w => new Random(w)).ToArray();
+        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
+            (w, n, ct) => random[w].Next(10) == 0 ? api.Write(sessions[w], CartKey, Cart(n), ct) : api.Read(sessions[w], ProfileKey, ct),
+            cancellationToken);
+        return Row("mix 90/10", result);
+    }
+
+    /// <summary>
+    /// Every worker increments the same counter of ONE session at once. Lost updates = increments the target
+    /// acknowledged minus the counter's final value.
+    /// </summary>
+    private async Task<ScenarioResult> Increment(CancellationToken cancellationToken)
+    {
+        var session = await api.Create(NewSession, cancellationToken);
+        var acknowledged = new long[Workers];
+        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
+            (_, _, ct) => api.Increment(session, CounterKey, ct), cancellationToken, acknowledged);
+        var final = await api.Value(session, CounterKey, cancellationToken) is { } json ? long.Parse(json, CultureInfo.InvariantCulture) : 0;
+        var acked = acknowledged.Sum();
+        return Row("increment (1 session)", result) with
+        {
+            Acknowledged = acked,
+            FinalCounter = final,
+            LostUpdates = acked - final,
+            Note = $"{acked:N0} increments acknowledged, counter ended at {final:N0}",
+        };
+    }
+
+    /// <summary>POST /sessions with a small cart.</summary>
+    private async Task<ScenarioResult> Create(CancellationToken cancellationToken)
+    {
+        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
+            async (_, _, ct) => await api.TryCreate(NewSession, ct) is not null, cancellationToken);
+        return Row("create", result);
+    }
+
+    private async Task<SessionHandle[]> Sessions(byte[] body, CancellationToken cancellationToken)
+    {
+        var sessions = new SessionHandle[Workers];
+        for (var w = 0; w < Workers; w++) sessions[w] = await api.Create(body, cancellationToken);
+        return sessions;
+    }
+
+    private static byte[] Cart(long n) => SessionApi.Utf8($$"""{"items":["book-17","pen-3"],"n":{{n}}}""");
+
+    private ScenarioResult Row(string scenario, LoadResult result) => new()
+    {
+        Scenario = scenario,
+        Target = target.Key,
+        TargetDescription = target.Description,
+        IsSessionGrains = target.IsSessionGrains,
+        PerSecond = result.PerSecond,
+        P50Ms = result.P50Ms,
+        P99Ms = result.P99Ms,
+        Operations = result.Operations,
+        Errors = result.Errors,
+        Connections = Workers,
+    };
+}

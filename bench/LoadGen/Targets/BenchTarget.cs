@@ -1,0 +1,54 @@
+namespace SessionGrains.Bench.LoadGen.Targets;
+
+/// <summary>One system under test, started fresh for a run and stopped (with every process it started) when disposed.</summary>
+public abstract class BenchTarget : IAsyncDisposable
+{
+    /// <summary>Short key used on the command line and in the results (standalone, cluster, baseline).</summary>
+    public abstract string Key { get; }
+
+    /// <summary>What it is, for the table.</summary>
+    public abstract string Description { get; }
+
+    /// <summary>SessionGrains (token in <c>Authorization: Bearer</c>, WebSockets) or the baseline (session cookie).</summary>
+    public abstract bool IsSessionGrains { get; }
+
+    public Uri BaseAddress { get; protected set; } = null!;
+
+    public abstract Task Start(CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+
+    public static BenchTarget Create(string key, BenchSettings settings) => key switch
+    {
+        "standalone" => new StandaloneTarget(settings),
+        "cluster" => new ClusterTarget(settings),
+        "baseline" => new BaselineTarget(settings, "always"),
+        "baseline-everysec" => new BaselineTarget(settings, "everysec"),
+        "external" => new ExternalTarget(settings.ExternalUrl!),
+        _ => throw new ArgumentException($"unknown target '{key}'"),
+    };
+
+    protected static string BuildOutput(BenchSettings settings, string project, string dll)
+    {
+        var path = Path.Combine(settings.Root, project, "bin", settings.Configuration, "net10.0", dll);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Build {project} first: dotnet build -c {settings.Configuration}", path);
+        return path;
+    }
+
+    /// <summary>Environment of every .NET process under test: logging out of the numbers, no caller URL leaking in.</summary>
+    protected static Dictionary<string, string?> HostEnvironment(BenchSettings settings, bool sessionGrains)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["ASPNETCORE_URLS"] = null,
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+        };
+        if (sessionGrains)
+        {
+            foreach (var (key, value) in settings.Environment) environment[key] = value;
+        }
+        return environment;
+    }
+}

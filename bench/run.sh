@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Reproduces every figure of docs/BENCHMARKS.md: Release build, the load generator against SessionGrains standalone,
+# SessionGrains cluster (scripts/local-cluster.sh) and the Session-middleware-over-Redis baseline, then the memory
+# benchmark (100,000 and 1,000,000 sessions in one silo). Rewrites the generated sections of docs/BENCHMARKS.md and
+# docs/images/benchmarks.png. Takes about 11 minutes; run it on a quiet machine (no test run or other host alive).
+# Extra arguments go to the load generator, e.g. `bench/run.sh --connections 32`.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+command -v redis-server >/dev/null || { echo "redis-server not found (apt-get install redis-server)" >&2; exit 1; }
+if busy=$(pgrep -af "dotnet test|SessionGrains" | grep -v "SessionGrains.Bench" | grep -v pgrep); then
+    echo "warning: other test runs or SessionGrains hosts are running; the figures will be noisy:" >&2
+    echo "$busy" | cut -c1-160 >&2
+fi
+
+dotnet build -c Release SessionGrains.sln -nologo -v q
+dotnet bench/LoadGen/bin/Release/net10.0/SessionGrains.Bench.LoadGen.dll --all --docs "$@"
+dotnet bench/Memory/bin/Release/net10.0/SessionGrains.Bench.Memory.dll --sessions 100000,1000000 --docs
