@@ -10,6 +10,8 @@ public sealed class TracedFrontEnd : StandaloneFrontEnd
 {
     public List<Activity> Spans { get; } = [];
 
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string> { ["Telemetry:Tracing"] = "true" };
+
     protected override void Configure(WebApplicationBuilder builder) =>
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
 }
