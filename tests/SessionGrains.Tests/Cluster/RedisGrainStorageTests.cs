@@ -12,14 +12,14 @@ namespace SessionGrains.Tests.Cluster;
 /// <summary>The Redis grain storage exactly as cluster-mode silos configure it, against a real redis-server.</summary>
 public sealed class RedisGrainStorageTests : IAsyncLifetime
 {
-    private readonly RedisServer _redis = new();
+    private RedisServer? _redis;
     private IHost? _silo;
 
     private IGrainStorage Storage => _silo!.Services.GetRequiredKeyedService<IGrainStorage>(SessionStorage.Name);
 
     public async Task InitializeAsync()
     {
-        await _redis.InitializeAsync();
+        _redis = await RedisServer.Start("always", CancellationToken.None);
         var ports = FreePorts.Take(2);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -85,6 +85,6 @@ public sealed class RedisGrainStorageTests : IAsyncLifetime
             await _silo.StopAsync();
             _silo.Dispose();
         }
-        await _redis.DisposeAsync();
+        if (_redis is not null) await _redis.DisposeAsync();
     }
 }

@@ -42,18 +42,19 @@ public sealed class StandaloneRestartTests : IDisposable
 
     private Uri BaseAddress => new($"http://127.0.0.1:{_ports[0]}");
 
-    private async Task<HostProcess> StartStandalone()
+    private async Task<ChildProcess> StartStandalone()
     {
-        var process = HostProcess.Start(RepositoryPaths.ClientDll, _contentRoot,
+        var process = ChildProcess.Start("standalone front end", "dotnet",
         [
+            RepositoryPaths.ClientDll,
             "--contentRoot", _contentRoot,
             "--urls", BaseAddress.ToString(),
             "--Cluster:SiloPort", _ports[1].ToString(),
             "--Cluster:GatewayPort", _ports[2].ToString(),
-        ]);
+        ], _contentRoot);
         try
         {
-            await process.WaitUntilReady(new Uri(BaseAddress, "/readyz").ToString(), TimeSpan.FromSeconds(60));
+            await process.WaitUntilReady(new Uri(BaseAddress, "/readyz"), TimeSpan.FromSeconds(60));
         }
         catch
         {
@@ -63,7 +64,7 @@ public sealed class StandaloneRestartTests : IDisposable
         return process;
     }
 
-    private static async Task<string> ApiKeyOf(HostProcess process)
+    private static async Task<string> ApiKeyOf(ChildProcess process)
     {
         var line = await process.WaitForOutput("API key", TimeSpan.FromSeconds(10));
         return line[(line.LastIndexOf(' ') + 1)..];

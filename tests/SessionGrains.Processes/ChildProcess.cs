@@ -1,15 +1,17 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
-namespace SessionGrains.Bench.LoadGen.Targets;
+namespace SessionGrains.Processes;
 
 /// <summary>
 /// A process this program started: its last lines of output are kept for error messages, and disposing kills
 /// it with its whole process tree, whatever state the run ended in.
 /// </summary>
-public sealed class ChildProcess : IAsyncDisposable
+public sealed partial class ChildProcess : IAsyncDisposable
 {
     private const int KeptLines = 200;
+    private const int SigTerm = 15;
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
@@ -64,7 +66,7 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Polls <paramref name="url"/> until it answers 200; fails with the output when the process exits or time runs out.</summary>
-    public async Task WaitUntilReady(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task WaitUntilReady(Uri url, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + timeout;
@@ -86,6 +88,43 @@ public sealed class ChildProcess : IAsyncDisposable
             await Task.Delay(200, cancellationToken);
         }
         throw new TimeoutException($"{Label}: {url} not ready within {timeout}:\n{Output}");
+    }
+
+    /// <summary>Waits until a line of output contains <paramref name="text"/> and returns it.</summary>
+    public async Task<string> WaitForOutput(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = _output.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+            if (line is not null) return line;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{Label}: '{text}' not printed within {timeout}:\n{Output}");
+    }
+
+    /// <summary>SIGKILL: the process dies at once, as in a crash.</summary>
+    public async Task Kill()
+    {
+        if (HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, then waits for a graceful exit (SIGKILL after <paramref name="timeout"/>).</summary>
+    public async Task Stop(TimeSpan timeout)
+    {
+        if (HasExited) return;
+        _ = SendSignal(_process.Id, SigTerm);
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await Kill();
+        }
     }
 
     /// <summary>Waits for the process to exit by itself and returns its exit code.</summary>
@@ -123,4 +162,7 @@ public sealed class ChildProcess : IAsyncDisposable
         }
         _process.Dispose();
     }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
 }

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace SessionGrains.Bench.LoadGen.Targets;
+namespace SessionGrains.Processes;
 
 /// <summary>
 /// A redis-server of this run on a free loopback port, configured as scripts/local-cluster.sh configures the

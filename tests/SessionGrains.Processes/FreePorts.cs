@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace SessionGrains.Bench.LoadGen.Targets;
+namespace SessionGrains.Processes;
 
-/// <summary>Loopback ports the OS reports free: all bound at once on 127.0.0.1:0, then released.</summary>
+/// <summary>Loopback ports that the OS says are free right now.</summary>
 public static class FreePorts
 {
     public static int[] Take(int count)
