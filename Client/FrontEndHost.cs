@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Dashboard;
 using SessionGrains.Client.Operations;
@@ -8,8 +7,7 @@ using SessionGrains.Client.Sessions;
 using SessionGrains.Client.Sockets;
 using SessionGrains.Client.Standalone;
 using SessionGrains.Client.Tokens;
-using SessionGrains.Grains;
-using SessionGrains.Grains.Telemetry;
+using SessionGrains.Hosting;
 
 namespace SessionGrains.Client;
 
@@ -23,7 +21,7 @@ public static class FrontEndHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        var cluster = builder.Configuration.GetSection(SessionClusterOptions.Section).Get<SessionClusterOptions>() ?? new();
+        var cluster = builder.Configuration.ReadClusterOptions();
 
         if (cluster.IsStandalone)
         {
@@ -34,20 +32,13 @@ public static class FrontEndHost
         {
             builder.UseOrleansClient(client =>
             {
-                client.Configure<ClusterOptions>(options =>
-                {
-                    options.ServiceId = cluster.ServiceId;
-                    options.ClusterId = cluster.ClusterId;
-                });
-                client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options(cluster.Redis!));
-                client.ConfigureFailover(builder.Configuration);
-                client.AddActivityPropagation();
+                client.AddSessionClient(builder.Configuration, cluster);
                 client.AddGatewayCountChangedHandler(services => (_, _) => services.GetRequiredService<SessionFeeds>().ResubscribeAll());
             });
         }
 
         AddFrontEnd(builder);
-        builder.AddSessionDashboard(); // Dashboard: Client/Dashboard/DashboardEndpoints.cs
+        builder.AddSessionDashboard(cluster); // Dashboard: Client/Dashboard/DashboardEndpoints.cs
         builder.AddSessionTelemetry(cluster.IsStandalone ? "session-grains" : "session-grains-frontend");
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -71,27 +62,21 @@ public static class FrontEndHost
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddSessionOptions(configuration);
-        services.AddOptions<FrontEndOptions>().Bind(configuration.GetSection(FrontEndOptions.Section))
-            .Validate(o => o.CallDeadline > TimeSpan.Zero && o.CallDeadline < TimeSpan.FromSeconds(30), "FrontEnd:CallDeadline must lie between 0 and 30 seconds (Orleans' response timeout).")
-            .ValidateOnStart();
-        services.AddOptions<TokenOptions>().Bind(configuration.GetSection(TokenOptions.Section))
-            .Validate(o => !string.IsNullOrEmpty(o.SigningKey), "Tokens:SigningKey is required (base64, at least 32 bytes).")
-            .ValidateOnStart();
+        services.AddValidatedOptions<FrontEndOptions, FrontEndOptionsValidator>(configuration, FrontEndOptions.Section);
+        services.AddValidatedOptions<TokenOptions, TokenOptionsValidator>(configuration, TokenOptions.Section);
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
+        services.AddSingleton<FrontEndMetrics>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<ApiKeyCheck>();
         services.AddSingleton<SessionGateway>();
-        services.AddOptions<SessionSocketOptions>().Bind(configuration.GetSection(SessionSocketOptions.Section))
-            .Validate(o => o.QueueLength > 0 && o.MaxReceiveBytes > 0 && o.ResubscribeInterval > TimeSpan.Zero, "WebSockets settings must be positive.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<SessionSocketOptions, SessionSocketOptionsValidator>(configuration, SessionSocketOptions.Section);
         services.AddSingleton<SessionFeeds>();
         services.AddHostedService(services => services.GetRequiredService<SessionFeeds>());
         services.AddProblemDetails();
         services.AddExceptionHandler<GrainFailureHandler>();
         services.AddOpenApi();
-        builder.WebHost.ConfigureKestrel((context, kestrel) =>
-            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(FrontEndOptions.Section).Get<FrontEndOptions>()?.MaxRequestBodyBytes
-                ?? new FrontEndOptions().MaxRequestBodyBytes);
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<FrontEndOptions>>((kestrel, frontEnd) => kestrel.Limits.MaxRequestBodySize = frontEnd.Value.MaxRequestBodyBytes);
     }
 
     /// <summary>Prints where the standalone service listens and its API key, once Kestrel is up.</summary>

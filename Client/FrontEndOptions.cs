@@ -20,3 +20,19 @@ public sealed class FrontEndOptions
     /// <summary>Seconds a client is told to wait (Retry-After) when the service is unavailable.</summary>
     public int UnavailableRetryAfterSeconds { get; set; } = 1;
 }
+
+/// <summary>Every bad <c>FrontEnd</c> setting, by name.</summary>
+public sealed class FrontEndOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<FrontEndOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, FrontEndOptions o)
+    {
+        var failures = new List<string>();
+        if (o.CallDeadline <= TimeSpan.Zero || o.CallDeadline >= TimeSpan.FromSeconds(30))
+            failures.Add("FrontEnd:CallDeadline must lie between 0 and 30 seconds (Orleans' response timeout).");
+        if (o.FirstRetryDelay <= TimeSpan.Zero || o.MaxRetryDelay < o.FirstRetryDelay)
+            failures.Add("FrontEnd:FirstRetryDelay must be positive and at most MaxRetryDelay.");
+        if (o.MaxRequestBodyBytes <= 0) failures.Add("FrontEnd:MaxRequestBodyBytes must be positive.");
+        if (o.UnavailableRetryAfterSeconds <= 0) failures.Add("FrontEnd:UnavailableRetryAfterSeconds must be positive.");
+        return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,55 +1,61 @@
 namespace SessionGrains.Interfaces;
 
-/// <summary>One web session. The key is the session id (128 random bits, base64url).</summary>
+/// <summary>One web session. The key is the session id (<see cref="SessionKeys.IsValidId"/>).</summary>
 public interface ISessionGrain : IGrainWithStringKey
 {
     /// <summary>Creates the session; a retry with the same idempotency key returns the first outcome.</summary>
-    Task<SessionReply> Create(SessionCreation creation);
+    Task<Reply<SessionInfo>> Create(SessionCreation creation);
 
     /// <summary>The whole session: metadata and data.</summary>
-    Task<SessionReply> Get();
+    Task<Reply<SessionView>> Get();
 
     /// <summary>One value as JSON text.</summary>
-    Task<SessionReply> GetValue(string key);
+    Task<Reply<SessionValue>> GetValue(string key);
 
-    Task<SessionReply> Put(string key, string json, SessionWrite write);
+    Task<Reply<Written>> Put(string key, string json, SessionWrite write);
 
-    Task<SessionReply> Remove(string key, SessionWrite write);
+    Task<Reply<Written>> Remove(string key, SessionWrite write);
 
     /// <summary>Applies a JSON merge patch (RFC 7396) to the data object; all keys change at once.</summary>
-    Task<SessionReply> Patch(string mergePatchJson, SessionWrite write);
+    Task<Reply<Written>> Patch(string mergePatchJson, SessionWrite write);
 
-    Task<SessionReply> Increment(string key, long by, SessionWrite write);
+    Task<Reply<Counted>> Increment(string key, long by, SessionWrite write);
 
     /// <summary>Ends the session; the id is dead afterwards.</summary>
-    Task<SessionReply> Delete(SessionWrite write);
+    Task<Reply<Written>> Delete(SessionWrite write);
 
-    /// <summary>Moves the session to <paramref name="newId"/>; the old id is dead afterwards.</summary>
-    Task<SessionReply> Rotate(string newId, SessionWrite write);
+    /// <summary>
+    /// Ends the session for a trusted caller (log-out-everywhere, the per-user limit): no rate limit and no idempotency
+    /// key, so nothing a session holder sends can keep it alive.
+    /// </summary>
+    Task<Reply<Written>> Evict();
+
+    /// <summary>Moves the session to <paramref name="newId"/>; the old id is dead afterwards. Answers the new session.</summary>
+    Task<Reply<SessionInfo>> Rotate(string newId, SessionWrite write);
 
     /// <summary>Receiving side of a rotation: takes the state of session <paramref name="transfer"/>.FromId.</summary>
-    Task<SessionReply> Adopt(SessionTransfer transfer);
+    Task<Reply<SessionInfo>> Adopt(SessionTransfer transfer);
 
     /// <summary>Where this activation lives.</summary>
-    Task<SessionReply> GetPlacement();
+    Task<Reply<SessionPlacement>> GetPlacement();
 
     /// <summary>The whole session and where it lives, for trusted callers; not counted as access.</summary>
-    Task<SessionReply> Inspect();
+    Task<Reply<SessionInspection>> Inspect();
 
     /// <summary>Counts as access (sliding expiry) without reading or changing anything.</summary>
-    Task<SessionReply> Touch();
+    Task<Reply<SessionInfo>> Touch();
 
     /// <summary>Appends a message event (persisted in the event log) and pushes it to every subscriber.</summary>
-    Task<SessionReply> Publish(string json, SessionWrite write);
+    Task<Reply<Published>> Publish(string json, SessionWrite write);
 
     /// <summary>
     /// Subscribes (or renews) a front end holding <paramref name="sockets"/> sockets of this session. Refused with
-    /// <see cref="SessionStatus.TooManySockets"/> past the per-session limit. The reply's Seq is the latest event.
+    /// <see cref="SessionStatus.TooManySockets"/> past the per-session limit.
     /// </summary>
-    Task<SessionReply> Subscribe(ISessionObserver observer, int sockets);
+    Task<Reply<Subscribed>> Subscribe(ISessionObserver observer, int sockets);
 
     Task Unsubscribe(ISessionObserver observer);
 
     /// <summary>Events after <paramref name="afterSeq"/> from the log; Gap is set when the log no longer reaches back.</summary>
-    Task<SessionReply> GetEvents(long afterSeq);
+    Task<Reply<EventPage>> GetEvents(long afterSeq);
 }

@@ -5,7 +5,7 @@ namespace SessionGrains.Interfaces;
 public enum SessionStatus
 {
     Ok = 0,
-    Created = 1,
+    // 1 was "Created": a created session now answers Ok with its SessionInfo.
     SessionNotFound = 2,
     KeyNotFound = 3,
     VersionMismatch = 4,
@@ -18,4 +18,6 @@ public enum SessionStatus
     RateLimited = 11,
     AlreadyExists = 12,
     TooManySockets = 13,
+    /// <summary>An idempotency key already answered a different operation or request body.</summary>
+    IdempotencyKeyReused = 14,
 }

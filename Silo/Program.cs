@@ -1,5 +1,4 @@
-using SessionGrains.Grains;
-using SessionGrains.Grains.Telemetry;
+using SessionGrains.Hosting;
 using SessionGrains.Silo;
 
 // A silo of a SessionGrains cluster: the shared silo configuration, plus Kestrel for health endpoints.

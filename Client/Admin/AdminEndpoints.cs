@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orleans.Runtime;
 using SessionGrains.Client.Sessions;
-using SessionGrains.Grains;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Admin;
@@ -9,8 +8,6 @@ namespace SessionGrains.Client.Admin;
 /// <summary>Trusted endpoints (API key): cluster view, any session, and per-user listing and logout.</summary>
 public static class AdminEndpoints
 {
-    private static readonly string SessionGrainType = typeof(SessionGrain).FullName!;
-
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder routes)
     {
         var admin = routes.MapGroup("/admin").WithTags("Admin").AddEndpointFilter<ApiKeyFilter>();
@@ -28,7 +25,7 @@ public static class AdminEndpoints
         var hosts = await management.GetHosts(onlyActive: false).WaitAsync(cancellationToken);
         var statistics = await management.GetSimpleGrainStatistics().WaitAsync(cancellationToken);
         var sessionsBySilo = statistics
-            .Where(s => s.GrainType.Contains(SessionGrainType, StringComparison.Ordinal))
+            .Where(s => s.GrainType.Contains(TelemetryNames.SessionGrainClass, StringComparison.Ordinal))
             .GroupBy(s => s.SiloAddress)
             .ToDictionary(g => g.Key, g => g.Sum(s => s.ActivationCount));
         var silos = hosts
@@ -42,17 +39,17 @@ public static class AdminEndpoints
     {
         if (!SessionKeys.IsValidId(id)) return SessionProblems.BadRequest("A session id is 22 base64url characters.");
         var reply = await gateway.Call(id, grain => grain.Inspect(), cancellationToken);
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
-        return TypedResults.Ok(SessionResponse.From(reply));
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Session.Info.Version);
+        return TypedResults.Ok(SessionResponse.From(reply.Value.Session));
     }
 
     private static async Task<Results<Ok<PlacementResponse>, ProblemHttpResult>> Placement(string id, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
         if (!SessionKeys.IsValidId(id)) return SessionProblems.BadRequest("A session id is 22 base64url characters.");
         var reply = await gateway.Call(id, grain => grain.Inspect(), cancellationToken);
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        return TypedResults.Ok(new PlacementResponse(reply.Placement!.Silo, reply.Placement.ActivatedAt));
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
+        return TypedResults.Ok(PlacementResponse.From(reply.Value.Placement));
     }
 
     private static async Task<Ok<List<UserSessionResponse>>> UserSessions(string userId, IGrainFactory grains, CancellationToken cancellationToken)

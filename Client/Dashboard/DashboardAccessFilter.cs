@@ -1,6 +1,7 @@
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Sessions;
-using SessionGrains.Grains;
+using Microsoft.Extensions.Options;
+using SessionGrains.Hosting;
 
 namespace SessionGrains.Client.Dashboard;
 
@@ -9,11 +10,11 @@ namespace SessionGrains.Client.Dashboard;
 /// <c>X-Api-Key</c>, or the login cookie. A browser cannot send headers, so <c>/dashboard/?key=API_KEY</c> logs in
 /// once: the key is compared in constant time, the cookie is set and the browser is sent to the same page without the key.
 /// </summary>
-public sealed class DashboardAccessFilter(ApiKeyCheck apiKey, DashboardCookie cookie, IConfiguration configuration) : IEndpointFilter
+public sealed class DashboardAccessFilter(ApiKeyCheck apiKey, DashboardCookie cookie, IOptions<SessionClusterOptions> cluster) : IEndpointFilter
 {
     public const string LoginQuery = "key";
 
-    private readonly bool _anonymous = (configuration.GetSection(SessionClusterOptions.Section).Get<SessionClusterOptions>() ?? new()).IsStandalone;
+    private readonly bool _anonymous = cluster.Value.IsStandalone;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

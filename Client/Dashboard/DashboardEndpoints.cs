@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
-using SessionGrains.Grains;
+using SessionGrains.Hosting;
 
 namespace SessionGrains.Client.Dashboard;
 
@@ -14,9 +14,8 @@ public static class DashboardEndpoints
 {
     public const string Path = "/dashboard";
 
-    public static WebApplicationBuilder AddSessionDashboard(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddSessionDashboard(this WebApplicationBuilder builder, SessionClusterOptions cluster)
     {
-        var cluster = builder.Configuration.GetSection(SessionClusterOptions.Section).Get<SessionClusterOptions>() ?? new();
         // Standalone: the co-hosted silo registered the dashboard already. Cluster: reuses the front end's Orleans client.
         if (!cluster.IsStandalone) builder.UseOrleansClient(client => client.AddDashboard());
         builder.Services.AddOptions<DashboardAccessOptions>().Bind(builder.Configuration.GetSection(DashboardAccessOptions.Section))

@@ -1,8 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
-using Orleans.Runtime;
-using Orleans.Storage;
 using SessionGrains.Client.Sessions;
 
 namespace SessionGrains.Client.Operations;
@@ -21,7 +19,7 @@ public sealed partial class GrainFailureHandler(IProblemDetailsService problems,
         {
             (status, name, title) = (bad.StatusCode, "bad-request", "Bad request");
         }
-        else if (IsUnavailable(exception))
+        else if (GrainFailures.IsUnavailable(exception))
         {
             (status, name, title) = (StatusCodes.Status503ServiceUnavailable, "unavailable", "Service unavailable");
             context.Response.Headers.RetryAfter = options.Value.UnavailableRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
@@ -47,15 +45,6 @@ public sealed partial class GrainFailureHandler(IProblemDetailsService problems,
             },
         });
     }
-
-    /// <summary>The cluster or its storage could not do the work in time.</summary>
-    public static bool IsUnavailable(Exception exception) => exception switch
-    {
-        TimeoutException or OperationCanceledException or OrleansException or InconsistentStateException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailable),
-        _ when exception.GetType().Namespace is { } ns && (ns.StartsWith("StackExchange.Redis", StringComparison.Ordinal) || ns.StartsWith("Microsoft.Data.Sqlite", StringComparison.Ordinal) || ns.StartsWith("Orleans", StringComparison.Ordinal)) => true,
-        _ => exception.InnerException is { } inner && IsUnavailable(inner),
-    };
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Answering 503: {Failure}: {Message}")]
     private partial void LogUnavailable(string failure, string message);

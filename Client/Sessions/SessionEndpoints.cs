@@ -5,8 +5,6 @@ using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Sockets;
 using SessionGrains.Client.Tokens;
-using SessionGrains.Grains;
-using SessionOptions = SessionGrains.Grains.SessionOptions;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;
@@ -35,7 +33,7 @@ public static class SessionEndpoints
 
     private static async Task<Results<Created<SessionCreatedResponse>, ProblemHttpResult>> Create(
         HttpContext http, SessionGateway gateway, SessionTokens tokens, ApiKeyCheck apiKey, IOptions<FrontEndOptions> options,
-        IOptions<SessionOptions> sessionOptions, CancellationToken cancellationToken)
+        IOptions<SessionRules> sessionOptions, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.Read(http.Request, options.Value.MaxRequestBodyBytes, allowEmpty: true, cancellationToken);
         if (problem is not null) return problem;
@@ -48,17 +46,17 @@ public static class SessionEndpoints
 
         var id = SessionTokens.NewId();
         var reply = await gateway.Call(id, grain => grain.Create(creation), cancellationToken);
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        return TypedResults.Created("/sessions/current", Issue(http, tokens, reply));
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
+        return TypedResults.Created("/sessions/current", Issue(http, tokens, reply.Value));
     }
 
     private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> Get(
         SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
         var reply = await gateway.Call(session.Id!, grain => grain.Get(), cancellationToken);
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
-        return TypedResults.Ok(SessionResponse.From(reply));
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Info.Version);
+        return TypedResults.Ok(SessionResponse.From(reply.Value));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
@@ -66,7 +64,7 @@ public static class SessionEndpoints
     {
         if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
         var reply = await gateway.Call(session.Id!, grain => grain.Delete(write), cancellationToken);
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         SessionIdentity.DeleteCookie(http);
         return TypedResults.NoContent();
     }
@@ -75,9 +73,9 @@ public static class SessionEndpoints
         string key, SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
         var reply = await gateway.Call(session.Id!, grain => grain.GetValue(key), cancellationToken);
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
-        return TypedResults.Text(reply.Json!, "application/json");
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Version);
+        return TypedResults.Text(reply.Value.Json, "application/json");
     }
 
     private static async Task<Results<Ok<VersionResponse>, ProblemHttpResult>> Put(
@@ -128,9 +126,9 @@ public static class SessionEndpoints
         if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
 
         var reply = await gateway.Call(session.Id!, grain => grain.Increment(key, amount, write), cancellationToken);
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
-        return TypedResults.Ok(new CounterResponse(reply.Counter!.Value, reply.Version));
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Version);
+        return TypedResults.Ok(new CounterResponse(reply.Value.Value, reply.Value.Version));
     }
 
     private static async Task<Results<Ok<SessionCreatedResponse>, ProblemHttpResult>> Rotate(
@@ -139,40 +137,39 @@ public static class SessionEndpoints
         if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
         var newId = SessionTokens.NewId();
         var reply = await gateway.Call(session.Id!, grain => grain.Rotate(newId, write), cancellationToken);
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        return TypedResults.Ok(Issue(http, tokens, reply));
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
+        return TypedResults.Ok(Issue(http, tokens, reply.Value));
     }
 
     private static async Task<Results<Ok<PlacementResponse>, ProblemHttpResult>> Placement(
         SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
         var reply = await gateway.Call(session.Id!, grain => grain.GetPlacement(), cancellationToken);
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        return TypedResults.Ok(new PlacementResponse(reply.Placement!.Silo, reply.Placement.ActivatedAt));
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
+        return TypedResults.Ok(PlacementResponse.From(reply.Value));
     }
 
-    private static Results<Ok<VersionResponse>, ProblemHttpResult> Versioned(SessionReply reply, HttpContext http)
+    private static Results<Ok<VersionResponse>, ProblemHttpResult> Versioned(Reply<Written> reply, HttpContext http)
     {
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
-        return TypedResults.Ok(new VersionResponse(reply.Version));
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
+        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Version);
+        return TypedResults.Ok(new VersionResponse(reply.Value.Version));
     }
 
     /// <summary>Token, cookie and body for a session that was just created or rotated.</summary>
-    private static SessionCreatedResponse Issue(HttpContext http, SessionTokens tokens, SessionReply reply)
+    private static SessionCreatedResponse Issue(HttpContext http, SessionTokens tokens, SessionInfo info)
     {
-        var info = reply.Session!;
         var token = tokens.Issue(info.Id);
         SessionIdentity.SetCookie(http, token);
-        http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Version);
-        return new SessionCreatedResponse(info.Id, token, reply.Version, info.CreatedAt, info.ExpiresAt);
+        http.Response.Headers.ETag = WriteConditions.ETagOf(info.Version);
+        return new SessionCreatedResponse(info.Id, token, info.Version, info.CreatedAt, info.ExpiresAt);
     }
 
     /// <summary>
     /// Reads <c>{ "data": {..}, "idleTimeoutSeconds": n, "userId": ".." }</c>; every member is optional. Key syntax and
     /// the idle range are checked here too, so that a bad request never activates a grain.
     /// </summary>
-    private static bool TryReadCreation(JsonDocument? document, bool trusted, string? idempotencyKey, SessionOptions rules, out SessionCreation creation, out ProblemHttpResult? problem)
+    private static bool TryReadCreation(JsonDocument? document, bool trusted, string? idempotencyKey, SessionRules rules, out SessionCreation creation, out ProblemHttpResult? problem)
     {
         creation = new SessionCreation(new Dictionary<string, string>(), null, null, idempotencyKey);
         problem = null;

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Options;
-using Orleans.Runtime;
-using Orleans.Storage;
-using SessionGrains.Grains.Telemetry;
+using SessionGrains.Client.Operations;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;
@@ -10,11 +8,11 @@ namespace SessionGrains.Client.Sessions;
 /// Calls session grains under one deadline per request and retries across silo failures.
 /// Retrying a write is safe because every write carries an idempotency key (the client's or the front end's).
 /// </summary>
-public sealed partial class SessionGateway(IGrainFactory grains, IOptions<FrontEndOptions> options, SessionMetrics metrics, ILogger<SessionGateway> logger)
+public sealed partial class SessionGateway(IGrainFactory grains, IOptions<FrontEndOptions> options, FrontEndMetrics metrics, ILogger<SessionGateway> logger)
 {
     private readonly FrontEndOptions _options = options.Value;
 
-    public async Task<SessionReply> Call(string sessionId, Func<ISessionGrain, Task<SessionReply>> operation, CancellationToken cancellationToken)
+    public async Task<TResult> Call<TResult>(string sessionId, Func<ISessionGrain, Task<TResult>> operation, CancellationToken cancellationToken)
     {
         var grain = grains.GetGrain<ISessionGrain>(sessionId);
         var deadline = TimeProvider.System.GetUtcNow() + _options.CallDeadline;
@@ -26,7 +24,7 @@ public sealed partial class SessionGateway(IGrainFactory grains, IOptions<FrontE
             {
                 return await operation(grain).WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken);
             }
-            catch (Exception ex) when (IsTransient(ex) && deadline - TimeProvider.System.GetUtcNow() > delay)
+            catch (Exception ex) when (GrainFailures.IsTransient(ex) && deadline - TimeProvider.System.GetUtcNow() > delay)
             {
                 LogRetry(ex.GetType().Name, sessionId, attempt);
                 metrics.Retried(ex.GetType().Name);
@@ -35,19 +33,6 @@ public sealed partial class SessionGateway(IGrainFactory grains, IOptions<FrontE
             }
         }
     }
-
-    /// <summary>
-    /// Failures after which the same call may succeed on another silo or a fresh activation. A timeout is one: a call
-    /// sent to a silo that then died is never answered (Orleans' response timeout ends it). The request's own deadline
-    /// is never retried, because the retry loop checks it first.
-    /// </summary>
-    public static bool IsTransient(Exception ex) => ex is SiloUnavailableException
-        or TimeoutException
-        or OrleansMessageRejectionException
-        or Orleans.Runtime.Messaging.ConnectionFailedException
-        or GatewayTooBusyException
-        or InconsistentStateException
-        or ClientNotAvailableException;
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Retrying session {SessionId} after {Failure} (attempt {Attempt})")]
     private partial void LogRetry(string failure, string sessionId, int attempt);

@@ -8,9 +8,9 @@ public static class SessionProblems
 {
     public const string TypePrefix = "urn:session-grains:problem:";
 
-    public static ProblemHttpResult From(SessionReply reply, HttpContext context)
+    public static ProblemHttpResult From(SessionFailure failure, HttpContext context)
     {
-        var (status, name, title) = reply.Status switch
+        var (status, name, title) = failure.Status switch
         {
             SessionStatus.SessionNotFound => (StatusCodes.Status404NotFound, "session-not-found", "Session not found"),
             SessionStatus.KeyNotFound => (StatusCodes.Status404NotFound, "key-not-found", "Key not found"),
@@ -24,10 +24,11 @@ public static class SessionProblems
             SessionStatus.RateLimited => (StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests for this session"),
             SessionStatus.TooManySockets => (StatusCodes.Status429TooManyRequests, "too-many-sockets", "Too many WebSockets for this session"),
             SessionStatus.AlreadyExists => (StatusCodes.Status409Conflict, "already-exists", "Session already exists"),
+            SessionStatus.IdempotencyKeyReused => (StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency key already used for another request"),
             _ => (StatusCodes.Status500InternalServerError, "unexpected", "Unexpected session outcome"),
         };
-        if (reply.RetryAfterSeconds > 0) context.Response.Headers.RetryAfter = reply.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Problem(status, name, title, reply.Detail);
+        if (failure.RetryAfterSeconds > 0) context.Response.Headers.RetryAfter = failure.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(status, name, title, failure.Detail);
     }
 
     public static ProblemHttpResult Problem(int status, string name, string title, string? detail) =>

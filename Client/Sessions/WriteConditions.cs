@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SessionGrains.Client.Tokens;
-using SessionGrains.Grains;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;
@@ -13,7 +12,6 @@ namespace SessionGrains.Client.Sessions;
 public static class WriteConditions
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
-    public const int MaxIdempotencyKeyLength = 64;
 
     public static bool TryRead(HttpRequest request, out SessionWrite write, out ProblemHttpResult? problem)
     {
@@ -35,14 +33,14 @@ public static class WriteConditions
         var keyHeader = request.Headers[IdempotencyKeyHeader];
         if (keyHeader.Count == 0)
         {
-            key = SessionGrain.FrontEndKeyPrefix + SessionTokens.NewId();
+            key = SessionKeys.FrontEndKeyPrefix + SessionTokens.NewId();
         }
         else
         {
             key = keyHeader.ToString();
-            if (keyHeader.Count > 1 || key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(c => c is < ' ' or > '~'))
+            if (keyHeader.Count > 1 || !SessionKeys.IsValidIdempotencyKey(key))
             {
-                problem = SessionProblems.BadRequest($"Idempotency-Key must be 1-{MaxIdempotencyKeyLength} printable ASCII characters.");
+                problem = SessionProblems.BadRequest(SessionKeys.IdempotencyKeyRule);
                 return false;
             }
         }

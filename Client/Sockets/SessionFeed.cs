@@ -33,9 +33,9 @@ public sealed partial class SessionFeed
     public int Reserved { get; set; }
 
     /// <summary>Subscribes with the current socket count; the reply refuses when the session is gone or full.</summary>
-    public Task<SessionReply> Admit(CancellationToken cancellationToken)
+    public Task<Reply<Subscribed>> Admit(CancellationToken cancellationToken)
     {
-        var admitted = new TaskCompletionSource<SessionReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var admitted = new TaskCompletionSource<Reply<Subscribed>>(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(new AdmitWork(admitted));
         return admitted.Task.WaitAsync(cancellationToken);
     }
@@ -79,11 +79,11 @@ public sealed partial class SessionFeed
                         break;
                     case ResubscribeWork:
                         var reply = await Subscribe();
-                        if (reply.Status == SessionStatus.SessionNotFound || (reply.Seq ?? 0) > _last) await CatchUp();
+                        if (reply.Status == SessionStatus.SessionNotFound || (reply.Value?.LatestSeq ?? 0) > _last) await CatchUp();
                         break;
                     case StopWork:
                         _work.Writer.TryComplete();
-                        await _gateway.Call(_sessionId, async grain => { await grain.Unsubscribe(_observer); return new SessionReply(); }, CancellationToken.None);
+                        await _gateway.Call(_sessionId, async grain => { await grain.Unsubscribe(_observer); return true; }, CancellationToken.None);
                         return;
                 }
             }
@@ -102,10 +102,10 @@ public sealed partial class SessionFeed
         Post(work);
     }
 
-    private async Task<SessionReply> Subscribe()
+    private async Task<Reply<Subscribed>> Subscribe()
     {
         var reply = await _gateway.Call(_sessionId, grain => grain.Subscribe(_observer, Math.Max(Reserved, 1)), CancellationToken.None);
-        if (reply.Succeeded && _last < 0) _last = reply.Seq ?? 0;
+        if (reply.Succeeded && _last < 0) _last = reply.Value.LatestSeq;
         return reply;
     }
 
@@ -116,18 +116,19 @@ public sealed partial class SessionFeed
         if (afterSeq is not { } after || after >= _last) return;
 
         var reply = await _gateway.Call(_sessionId, grain => grain.GetEvents(after), CancellationToken.None);
-        if (reply.Status == SessionStatus.SessionNotFound)
+        if (!reply.Succeeded)
         {
-            socket.Deliver(new SessionEvent(socket.NextSeq, SessionEventKind.Expired, 0, [], null));
+            if (reply.Status == SessionStatus.SessionNotFound) socket.Deliver(new SessionEvent(socket.NextSeq, SessionEventKind.Expired, 0, [], null));
             return;
         }
-        if (reply.Gap)
+        var page = reply.Value;
+        if (page.Gap)
         {
             socket.Send(SessionEventJson.Gap(after));
             socket.NextSeq = 0;
         }
-        foreach (var e in reply.Events ?? []) socket.Deliver(e);
-        if ((reply.Seq ?? 0) > _last) await CatchUp();
+        foreach (var e in page.Events) socket.Deliver(e);
+        if (page.LatestSeq > _last) await CatchUp();
     }
 
     private async Task Deliver(IReadOnlyList<SessionEvent> events)
@@ -145,21 +146,21 @@ public sealed partial class SessionFeed
     private async Task CatchUp()
     {
         var reply = await _gateway.Call(_sessionId, grain => grain.GetEvents(_last), CancellationToken.None);
-        if (reply.Status == SessionStatus.SessionNotFound)
+        if (!reply.Succeeded)
         {
             // Gone while we were not subscribed, and no tombstone kept its log: it expired.
-            Broadcast(new SessionEvent(_last + 1, SessionEventKind.Expired, 0, [], null));
+            if (reply.Status == SessionStatus.SessionNotFound) Broadcast(new SessionEvent(_last + 1, SessionEventKind.Expired, 0, [], null));
             return;
         }
-        var events = reply.Events ?? [];
-        if (reply.Gap)
+        var events = reply.Value.Events;
+        if (reply.Value.Gap)
         {
             foreach (var socket in _sockets)
             {
                 socket.Send(SessionEventJson.Gap(_last));
                 socket.NextSeq = 0;
             }
-            _last = events.Count > 0 ? events[0].Seq - 1 : reply.Seq ?? _last;
+            _last = events.Count > 0 ? events[0].Seq - 1 : reply.Value.LatestSeq;
         }
         foreach (var e in events)
         {
@@ -175,7 +176,7 @@ public sealed partial class SessionFeed
 
     private abstract record Work;
 
-    private sealed record AdmitWork(TaskCompletionSource<SessionReply> Reply) : Work;
+    private sealed record AdmitWork(TaskCompletionSource<Reply<Subscribed>> Reply) : Work;
 
     private sealed record JoinWork(SessionSocket Socket, long? AfterSeq) : Work;
 

@@ -37,7 +37,7 @@ public sealed partial class SessionFeeds : ISessionObserver, IHostedService
     }
 
     /// <summary>Reserves a socket place in the session's feed and subscribes; on refusal the place is given back.</summary>
-    public async Task<(SessionFeed? Feed, SessionReply Reply)> Open(string sessionId, CancellationToken cancellationToken)
+    public async Task<(SessionFeed? Feed, Reply<Subscribed> Reply)> Open(string sessionId, CancellationToken cancellationToken)
     {
         var observer = Reference;
         SessionFeed feed;

@@ -26,3 +26,16 @@ public sealed class SessionSocketOptions
     /// <summary>Client pings count as session access at most this often per socket.</summary>
     public TimeSpan TouchInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
+
+/// <summary>Every bad <c>WebSockets</c> setting, by name.</summary>
+public sealed class SessionSocketOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<SessionSocketOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, SessionSocketOptions o)
+    {
+        var failures = new List<string>();
+        if (o.QueueLength <= 0 || o.MaxReceiveBytes <= 0) failures.Add("WebSockets:QueueLength and MaxReceiveBytes must be positive.");
+        if (o.ResubscribeInterval <= TimeSpan.Zero || o.KeepAliveInterval < TimeSpan.Zero || o.TouchInterval <= TimeSpan.Zero)
+            failures.Add("WebSockets:ResubscribeInterval and TouchInterval must be positive, KeepAliveInterval not negative.");
+        return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using SessionGrains.Interfaces;
 using SessionGrains.Client.Sessions;
 
 namespace SessionGrains.Client.Sockets;
@@ -32,11 +33,11 @@ public static partial class SocketEndpoints
 
         var id = session.Id!;
         var (feed, reply) = await feeds.Open(id, cancellationToken);
-        if (feed is null) return SessionProblems.From(reply, http);
+        if (feed is null) return SessionProblems.From(reply.Failure!, http);
         try
         {
             var touched = await gateway.Call(id, grain => grain.Touch(), cancellationToken);
-            if (!touched.Succeeded) return SessionProblems.From(touched, http);
+            if (!touched.Succeeded) return SessionProblems.From(touched.Failure, http);
 
             using var webSocket = await http.WebSockets.AcceptWebSocketAsync();
             var socket = new SessionSocket(webSocket, options.Value);
@@ -76,14 +77,14 @@ public static partial class SocketEndpoints
         using (document) json = JsonBody.Compact(document!.RootElement);
 
         var reply = await gateway.Call(session.Id!, grain => grain.Publish(json, write), cancellationToken);
-        if (!reply.Succeeded) return SessionProblems.From(reply, http);
-        return TypedResults.Accepted((string?)null, new MessageAcceptedResponse(reply.Seq!.Value));
+        if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
+        return TypedResults.Accepted((string?)null, new MessageAcceptedResponse(reply.Value.Seq));
     }
 
-    private static DateTimeOffset NextTouch(SessionGrains.Interfaces.SessionReply touched, SessionSocketOptions options)
+    private static DateTimeOffset NextTouch(Reply<SessionInfo> touched, SessionSocketOptions options)
     {
         var now = TimeProvider.System.GetUtcNow();
-        var halfLife = touched.Session is { } info ? (info.ExpiresAt - now) / 2 : options.TouchInterval;
+        var halfLife = touched.Value is { } info ? (info.ExpiresAt - now) / 2 : options.TouchInterval;
         return now + (halfLife < options.TouchInterval ? halfLife : options.TouchInterval);
     }
 

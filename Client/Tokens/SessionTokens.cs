@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using SessionGrains.Grains;
+using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Tokens;
 

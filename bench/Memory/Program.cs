@@ -12,7 +12,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Hosting;
 using SessionGrains.Bench.Memory;
-using SessionGrains.Grains;
+using SessionGrains.Grains.Storage;
+using SessionGrains.Hosting;
 using SessionGrains.Interfaces;
 
 MemorySettings settings;
@@ -76,7 +77,7 @@ try
                 }
                 var grain = grains.GetGrain<ISessionGrain>(NewId());
                 var reply = await grain.Create(Payload.For(n));
-                if (reply.Status != SessionStatus.Created) Interlocked.Increment(ref failed);
+                if (!reply.Succeeded) Interlocked.Increment(ref failed);
                 for (var w = 0; w < settings.Writes; w++)
                 {
                     var (key, value) = Payload.For(n).Data.Single();
@@ -173,7 +174,7 @@ static (long Heap, long WorkingSet) Measure()
 static async Task<long> ActiveSessions(IGrainFactory grains)
 {
     var statistics = await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
-    return statistics.Where(s => s.GrainType.Contains(nameof(SessionGrain), StringComparison.Ordinal)).Sum(s => (long)s.ActivationCount);
+    return statistics.Where(s => s.GrainType.Contains(TelemetryNames.SessionGrainClass, StringComparison.Ordinal)).Sum(s => (long)s.ActivationCount);
 }
 
 // A session id as the front end makes them: 128 bits from a CSPRNG, base64url.

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using SessionGrains.Grains;
+using SessionGrains.Grains.Storage;
+using SessionGrains.Hosting;
 using SessionGrains.Tests.Infrastructure;
 using Xunit;
 

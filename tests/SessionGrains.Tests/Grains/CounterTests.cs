@@ -17,8 +17,8 @@ public sealed class CounterTests(GrainClusterFixture cluster)
         var reply = await session.Increment("visits", 1, Write);
 
         Assert.Equal(SessionStatus.Ok, reply.Status);
-        Assert.Equal(1, reply.Counter);
-        Assert.Equal("1", (await session.GetValue("visits")).Json);
+        Assert.Equal(1, reply.Value?.Value);
+        Assert.Equal("1", (await session.GetValue("visits")).Value?.Json);
     }
 
     [Fact]
@@ -28,9 +28,9 @@ public sealed class CounterTests(GrainClusterFixture cluster)
 
         var reply = await session.Increment("n", 2, Write);
 
-        Assert.Equal(42, reply.Counter);
-        Assert.Equal(2, reply.Version);
-        Assert.Equal("42", (await session.GetValue("n")).Json);
+        Assert.Equal(42, reply.Value?.Value);
+        Assert.Equal(2, reply.Value?.Version);
+        Assert.Equal("42", (await session.GetValue("n")).Value?.Json);
     }
 
     [Fact]
@@ -40,8 +40,8 @@ public sealed class CounterTests(GrainClusterFixture cluster)
 
         var reply = await session.Increment("n", -5, Write);
 
-        Assert.Equal(-2, reply.Counter);
-        Assert.Equal("-2", (await session.GetValue("n")).Json);
+        Assert.Equal(-2, reply.Value?.Value);
+        Assert.Equal("-2", (await session.GetValue("n")).Value?.Json);
     }
 
     [Theory]
@@ -92,16 +92,16 @@ public sealed class CounterTests(GrainClusterFixture cluster)
 
         var replies = await Task.WhenAll(Enumerable.Range(1, callers).Select(async caller =>
         {
-            var outcomes = new List<SessionReply>();
+            var outcomes = new List<Reply<Counted>>();
             for (var i = 0; i < incrementsEach; i++) outcomes.Add(await session.Increment("n", caller, Write));
             return outcomes;
         }));
 
         Assert.All(replies.SelectMany(r => r), reply => Assert.Equal(SessionStatus.Ok, reply.Status));
         var expected = incrementsEach * Enumerable.Range(1, callers).Sum();
-        Assert.Equal(expected.ToString(), (await session.GetValue("n")).Json);
-        Assert.Equal(1 + callers * incrementsEach, (await session.Get()).Version);
+        Assert.Equal(expected.ToString(), (await session.GetValue("n")).Value?.Json);
+        Assert.Equal(1 + callers * incrementsEach, (await session.Get()).Value?.Info.Version);
         // Every intermediate value was seen by exactly one caller: no two increments read the same state.
-        Assert.Equal(callers * incrementsEach, replies.SelectMany(r => r).Select(r => r.Counter).Distinct().Count());
+        Assert.Equal(callers * incrementsEach, replies.SelectMany(r => r).Select(r => r.Value?.Value).Distinct().Count());
     }
 }

@@ -19,7 +19,7 @@ public sealed class DataWriteTests(GrainClusterFixture cluster)
         var read = await session.GetValue("cart");
 
         Assert.Equal(SessionStatus.Ok, put.Status);
-        Assert.Equal("""{"items":[1,2],"total":9.5}""", read.Json);
+        Assert.Equal("""{"items":[1,2],"total":9.5}""", read.Value?.Json);
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class DataWriteTests(GrainClusterFixture cluster)
 
         await session.Put("a", "\"two\"", Write);
 
-        Assert.Equal("\"two\"", (await session.GetValue("a")).Json);
+        Assert.Equal("\"two\"", (await session.GetValue("a")).Value?.Json);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class DataWriteTests(GrainClusterFixture cluster)
         var removed = await session.Remove("a", Write);
 
         Assert.Equal(SessionStatus.Ok, removed.Status);
-        var data = (await session.Get()).Data!;
+        var data = (await session.Get()).Value?.Data!;
         Assert.False(data.ContainsKey("a"));
         Assert.Equal("2", data["b"]);
     }
@@ -64,8 +64,8 @@ public sealed class DataWriteTests(GrainClusterFixture cluster)
 
         var reply = await session.Patch("""{"replace":"one","drop":null,"add":[3]}""", Write);
 
-        Assert.Equal(2, reply.Version);
-        var data = (await session.Get()).Data!;
+        Assert.Equal(2, reply.Value?.Version);
+        var data = (await session.Get()).Value?.Data!;
         Assert.Equal(["add", "keep", "replace"], data.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("0", data["keep"]);
         Assert.Equal("\"one\"", data["replace"]);
@@ -82,7 +82,7 @@ public sealed class DataWriteTests(GrainClusterFixture cluster)
 
         await session.Patch("""{"profile":{"address":{"zip":null,"street":"Baker St"},"tags":["c"],"age":36}}""", Write);
 
-        var profile = JsonNode.Parse((await session.GetValue("profile")).Json!);
+        var profile = JsonNode.Parse((await session.GetValue("profile")).Value?.Json!);
         var expected = JsonNode.Parse("""{"name":"ada","address":{"city":"London","street":"Baker St"},"tags":["c"],"age":36}""");
         Assert.True(JsonNode.DeepEquals(expected, profile), profile?.ToJsonString());
     }
@@ -94,7 +94,7 @@ public sealed class DataWriteTests(GrainClusterFixture cluster)
 
         await session.Patch("""{"x":{"y":1,"z":null}}""", Write);
 
-        Assert.Equal("""{"y":1}""", (await session.GetValue("x")).Json);
+        Assert.Equal("""{"y":1}""", (await session.GetValue("x")).Value?.Json);
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class DataWriteTests(GrainClusterFixture cluster)
         var reply = await session.Patch("{}", Write);
 
         Assert.Equal(SessionStatus.Ok, reply.Status);
-        Assert.Equal(1, reply.Version);
+        Assert.Equal(1, reply.Value?.Version);
         Assert.Equal(before, await SessionSnapshot.Take(cluster, session));
     }
 

@@ -14,12 +14,34 @@ public sealed class IdempotencyTests(GrainClusterFixture cluster)
         var write = new SessionWrite(null, "put-1");
 
         var first = await session.Put("a", "\"first\"", write);
-        var retry = await session.Put("a", "\"retry\"", write);
+        var retry = await session.Put("a", "\"first\"", write);
 
         Assert.Equal(first, retry);
         var read = await session.Get();
-        Assert.Equal(2, read.Version);
-        Assert.Equal("\"first\"", read.Data!["a"]);
+        Assert.Equal(2, read.Value?.Info.Version);
+        Assert.Equal("\"first\"", read.Value?.Data!["a"]);
+    }
+
+    [Theory]
+    [InlineData("put-other-body")]
+    [InlineData("increment")]
+    [InlineData("delete")]
+    public async Task A_key_reused_for_another_request_is_refused_and_changes_nothing(string second)
+    {
+        var session = await cluster.CreateSession();
+        var write = new SessionWrite(null, "shared-key");
+        Assert.True((await session.Put("a", "1", write)).Succeeded);
+        var before = await SessionSnapshot.Take(cluster, session);
+
+        var status = second switch
+        {
+            "put-other-body" => (await session.Put("a", "2", write)).Status,
+            "increment" => (await session.Increment("a", 1, write)).Status,
+            _ => (await session.Delete(write)).Status,
+        };
+
+        Assert.Equal(SessionStatus.IdempotencyKeyReused, status);
+        Assert.Equal(before, await SessionSnapshot.Take(cluster, session));
     }
 
     [Fact]
@@ -31,9 +53,9 @@ public sealed class IdempotencyTests(GrainClusterFixture cluster)
         var first = await session.Increment("n", 5, write);
         var retry = await session.Increment("n", 5, write);
 
-        Assert.Equal(5, first.Counter);
+        Assert.Equal(5, first.Value?.Value);
         Assert.Equal(first, retry);
-        Assert.Equal("5", (await session.GetValue("n")).Json);
+        Assert.Equal("5", (await session.GetValue("n")).Value?.Json);
     }
 
     [Fact]
@@ -46,7 +68,7 @@ public sealed class IdempotencyTests(GrainClusterFixture cluster)
         var retry = await session.Patch("""{"a":1}""", write);
 
         Assert.Equal(first, retry);
-        Assert.Equal(2, (await session.Get()).Version);
+        Assert.Equal(2, (await session.Get()).Value?.Info.Version);
     }
 
     [Fact]
@@ -72,7 +94,7 @@ public sealed class IdempotencyTests(GrainClusterFixture cluster)
         var first = await session.Create(creation);
         var retry = await session.Create(creation);
 
-        Assert.Equal(SessionStatus.Created, first.Status);
+        Assert.Equal(SessionStatus.Ok, first.Status);
         Assert.Equal(first, retry);
         Assert.Equal(SessionStatus.AlreadyExists, (await session.Create(creation with { IdempotencyKey = null })).Status);
     }
@@ -85,7 +107,7 @@ public sealed class IdempotencyTests(GrainClusterFixture cluster)
         await session.Increment("n", 1, new SessionWrite(null, "one"));
         await session.Increment("n", 1, new SessionWrite(null, "two"));
 
-        Assert.Equal("2", (await session.GetValue("n")).Json);
+        Assert.Equal("2", (await session.GetValue("n")).Value?.Json);
     }
 
     [Fact]
@@ -99,7 +121,7 @@ public sealed class IdempotencyTests(GrainClusterFixture cluster)
         var retry = await session.Increment("n", 1, write);
 
         Assert.Equal(first, retry);
-        Assert.Equal("1", (await session.GetValue("n")).Json);
+        Assert.Equal("1", (await session.GetValue("n")).Value?.Json);
     }
 
     [Fact]
@@ -113,7 +135,7 @@ public sealed class IdempotencyTests(GrainClusterFixture cluster)
         var retry = await session.Put("a", "1", write);
 
         Assert.Equal(first, retry);
-        Assert.Equal(3, (await session.Get()).Version);
+        Assert.Equal(3, (await session.Get()).Value?.Info.Version);
     }
 
     [Fact]

@@ -54,13 +54,13 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
 
         var refusals = new[]
         {
-            await session.Put("bad key", "1", SessionWrite.Unconditional),
-            await session.Put("a", "2", new SessionWrite(IfMatchVersion: 7, IdempotencyKey: null)),
-            await session.Remove("missing", SessionWrite.Unconditional),
-            await session.Increment("a", long.MaxValue, SessionWrite.Unconditional),
+            (await session.Put("bad key", "1", SessionWrite.Unconditional)).Status,
+            (await session.Put("a", "2", new SessionWrite(IfMatchVersion: 7, IdempotencyKey: null))).Status,
+            (await session.Remove("missing", SessionWrite.Unconditional)).Status,
+            (await session.Increment("a", long.MaxValue, SessionWrite.Unconditional)).Status,
         };
 
-        Assert.All(refusals, reply => Assert.False(reply.Succeeded));
+        Assert.All(refusals, status => Assert.NotEqual(SessionStatus.Ok, status));
         Assert.Equal(stored, await cluster.StoredETag(session));
     }
 
@@ -70,15 +70,15 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
         var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
         await session.Patch("""{"b":{"c":[1,2]}}""", SessionWrite.Unconditional);
         var before = await session.Get();
-        var placementBefore = (await session.GetPlacement()).Placement!;
+        var placementBefore = (await session.GetPlacement()).Value!;
 
         await cluster.Cluster.DeactivateAsync(session);
         var after = await session.Get();
 
-        Assert.True((await session.GetPlacement()).Placement!.ActivatedAt > placementBefore.ActivatedAt, "the grain was not reactivated");
-        Assert.Equal(before.Version, after.Version);
-        Assert.Equal(before.Data!.OrderBy(p => p.Key), after.Data!.OrderBy(p => p.Key));
-        Assert.Equal(before.Session!.CreatedAt, after.Session!.CreatedAt);
+        Assert.True((await session.GetPlacement()).Value!.ActivatedAt > placementBefore.ActivatedAt, "the grain was not reactivated");
+        Assert.Equal(before.Value?.Info.Version, after.Value?.Info.Version);
+        Assert.Equal(before.Value?.Data!.OrderBy(p => p.Key), after.Value?.Data!.OrderBy(p => p.Key));
+        Assert.Equal(before.Value?.Info!.CreatedAt, after.Value?.Info!.CreatedAt);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
     {
         var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
         var read = await session.Get();
-        var lastRead = read.Session!.LastAccessAt;
+        var lastRead = read.Value?.Info!.LastAccessAt;
         Assert.True((await cluster.StoredState(session))!.LastAccessAt < lastRead, "a read wrote storage");
 
         await cluster.Cluster.DeactivateAsync(session);
@@ -104,20 +104,20 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
         var next = await session.Put("a", "2", SessionWrite.Unconditional);
 
         Assert.Equal(SessionStatus.Ok, next.Status);
-        Assert.Equal(3, next.Version);
+        Assert.Equal(3, next.Value?.Version);
     }
 
     [Fact]
     public async Task A_session_reactivated_by_collection_keeps_its_data()
     {
         var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
-        var activatedAt = (await session.GetPlacement()).Placement!.ActivatedAt;
+        var activatedAt = (await session.GetPlacement()).Value!.ActivatedAt;
 
         await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         var reply = await session.Get();
 
-        Assert.True((await session.GetPlacement()).Placement!.ActivatedAt > activatedAt, "the grain was not collected");
-        Assert.Equal("1", reply.Data!["a"]);
+        Assert.True((await session.GetPlacement()).Value!.ActivatedAt > activatedAt, "the grain was not collected");
+        Assert.Equal("1", reply.Value?.Data!["a"]);
     }
 
     [Fact]
@@ -130,9 +130,9 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
         var after = await session.Get();
         var next = await session.Put("a", "3", SessionWrite.Unconditional);
 
-        Assert.Equal(1, after.Version);
-        Assert.Equal("1", after.Data!["a"]);
+        Assert.Equal(1, after.Value?.Info.Version);
+        Assert.Equal("1", after.Value?.Data!["a"]);
         Assert.Equal(SessionStatus.Ok, next.Status);
-        Assert.Equal(2, next.Version);
+        Assert.Equal(2, next.Value?.Version);
     }
 }

@@ -24,7 +24,7 @@ public sealed class RateLimitTests(ThrottledGrainClusterFixture cluster) : IClas
 
         var refused = replies.Where(r => r.Status == SessionStatus.RateLimited).ToList();
         Assert.NotEmpty(refused);
-        Assert.All(refused, reply => Assert.True(reply.RetryAfterSeconds >= 1, $"Retry-After {reply.RetryAfterSeconds}"));
+        Assert.All(refused, reply => Assert.True(reply.Failure?.RetryAfterSeconds >= 1, $"Retry-After {reply.Failure?.RetryAfterSeconds}"));
         Assert.InRange(replies.Count(r => r.Status == SessionStatus.Ok), 1, Rate + refilled);
     }
 
@@ -38,7 +38,7 @@ public sealed class RateLimitTests(ThrottledGrainClusterFixture cluster) : IClas
         var applied = replies.Count(r => r.Status == SessionStatus.Ok);
         Assert.Contains(replies, r => r.Status == SessionStatus.RateLimited);
         var value = await Eventually(() => session.GetValue("n"));
-        Assert.Equal(applied.ToString(), value.Json);
+        Assert.Equal(applied.ToString(), value.Value?.Json);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class RateLimitTests(ThrottledGrainClusterFixture cluster) : IClas
     }
 
     /// <summary>Calls until the call is no longer rate limited, within a deadline.</summary>
-    private static async Task<SessionReply> Eventually(Func<Task<SessionReply>> call)
+    private static async Task<Reply<T>> Eventually<T>(Func<Task<Reply<T>>> call) where T : class
     {
         var deadline = Stopwatch.StartNew();
         while (true)

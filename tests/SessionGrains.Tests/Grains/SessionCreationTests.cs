@@ -16,14 +16,14 @@ public sealed class SessionCreationTests(GrainClusterFixture cluster)
         var created = await session.Create(new SessionCreation(new Dictionary<string, string> { ["theme"] = "\"dark\"", ["n"] = "1" }, null, "user-7", null));
         var read = await session.Get();
 
-        Assert.Equal(SessionStatus.Created, created.Status);
-        Assert.Equal(1, created.Version);
+        Assert.Equal(SessionStatus.Ok, created.Status);
+        Assert.Equal(1, created.Value?.Version);
         Assert.Equal(SessionStatus.Ok, read.Status);
-        Assert.Equal(1, read.Version);
-        Assert.Equal(id, read.Session!.Id);
-        Assert.Equal("user-7", read.Session.UserId);
-        Assert.Equal("\"dark\"", read.Data!["theme"]);
-        Assert.Equal("1", read.Data["n"]);
+        Assert.Equal(1, read.Value?.Info.Version);
+        Assert.Equal(id, read.Value?.Info!.Id);
+        Assert.Equal("user-7", read.Value?.Info.UserId);
+        Assert.Equal("\"dark\"", read.Value?.Data!["theme"]);
+        Assert.Equal("1", read.Value?.Data["n"]);
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class SessionCreationTests(GrainClusterFixture cluster)
 
         var created = await session.Create(new SessionCreation(new Dictionary<string, string>(), TimeSpan.FromMinutes(5), null, null));
 
-        var info = created.Session!;
+        var info = created.Value!;
         Assert.Equal(TimeSpan.FromMinutes(5), info.ExpiresAt - info.LastAccessAt);
     }
 
@@ -46,8 +46,8 @@ public sealed class SessionCreationTests(GrainClusterFixture cluster)
 
         Assert.Equal(SessionStatus.AlreadyExists, again.Status);
         var read = await session.Get();
-        Assert.Equal(1, read.Version);
-        Assert.Equal("1", read.Data!["a"]);
+        Assert.Equal(1, read.Value?.Info.Version);
+        Assert.Equal("1", read.Value?.Data!["a"]);
     }
 
     [Theory]

@@ -14,8 +14,8 @@ public sealed record SessionSnapshot(long Version, string DataJson, string? Stor
     public static async Task<SessionSnapshot> Take(GrainClusterFixture cluster, ISessionGrain session)
     {
         var reply = await session.Get();
-        Assert.Equal(SessionStatus.Ok, reply.Status);
-        var sorted = new SortedDictionary<string, string>(reply.Data!.ToDictionary(), StringComparer.Ordinal);
-        return new SessionSnapshot(reply.Version, JsonSerializer.Serialize(sorted), await cluster.StoredETag(session));
+        Assert.True(reply.Succeeded, reply.Failure?.Detail);
+        var sorted = new SortedDictionary<string, string>(reply.Value.Data.ToDictionary(), StringComparer.Ordinal);
+        return new SessionSnapshot(reply.Value.Info.Version, JsonSerializer.Serialize(sorted), await cluster.StoredETag(session));
     }
 }

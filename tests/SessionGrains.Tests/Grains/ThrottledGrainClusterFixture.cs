@@ -1,4 +1,4 @@
-using SessionGrains.Grains;
+using SessionGrains.Interfaces;
 using SessionGrains.Tests.Infrastructure;
 
 namespace SessionGrains.Tests.Grains;
@@ -8,5 +8,5 @@ public sealed class ThrottledGrainClusterFixture : GrainClusterFixture
 {
     public const int RequestsPerSecond = 5;
 
-    protected override void ConfigureSessions(SessionOptions sessions) => sessions.RequestsPerSecond = RequestsPerSecond;
+    protected override void ConfigureSessions(SessionRules sessions) => sessions.RequestsPerSecond = RequestsPerSecond;
 }

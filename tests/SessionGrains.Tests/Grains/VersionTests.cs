@@ -15,16 +15,16 @@ public sealed class VersionTests(GrainClusterFixture cluster)
         var session = await cluster.CreateSession();
         var write = SessionWrite.Unconditional;
 
-        var versions = new List<long>
+        var versions = new List<long?>
         {
-            (await session.Put("a", "1", write)).Version,
-            (await session.Patch("""{"b":2,"c":3}""", write)).Version,
-            (await session.Increment("n", 1, write)).Version,
-            (await session.Remove("a", write)).Version,
+            (await session.Put("a", "1", write)).Value?.Version,
+            (await session.Patch("""{"b":2,"c":3}""", write)).Value?.Version,
+            (await session.Increment("n", 1, write)).Value?.Version,
+            (await session.Remove("a", write)).Value?.Version,
         };
 
         Assert.Equal([2, 3, 4, 5], versions);
-        Assert.Equal(5, (await session.Get()).Version);
+        Assert.Equal(5, (await session.Get()).Value?.Info.Version);
     }
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed class VersionTests(GrainClusterFixture cluster)
         await session.GetValue("a");
         await session.GetPlacement();
 
-        Assert.Equal(1, (await session.Get()).Version);
+        Assert.Equal(1, (await session.Get()).Value?.Info.Version);
     }
 
     [Theory]
@@ -47,9 +47,9 @@ public sealed class VersionTests(GrainClusterFixture cluster)
         await session.Put("b", "2", SessionWrite.Unconditional);
         var before = await SessionSnapshot.Take(cluster, session);
 
-        var reply = await Apply(session, operation, new SessionWrite(IfMatchVersion: 1, IdempotencyKey: null));
+        var status = await Apply(session, operation, new SessionWrite(IfMatchVersion: 1, IdempotencyKey: null));
 
-        Assert.Equal(SessionStatus.VersionMismatch, reply.Status);
+        Assert.Equal(SessionStatus.VersionMismatch, status);
         Assert.Equal(before, await SessionSnapshot.Take(cluster, session));
     }
 
@@ -59,19 +59,20 @@ public sealed class VersionTests(GrainClusterFixture cluster)
     {
         var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
 
-        var reply = await Apply(session, operation, new SessionWrite(IfMatchVersion: 1, IdempotencyKey: null));
+        var status = await Apply(session, operation, new SessionWrite(IfMatchVersion: 1, IdempotencyKey: null));
 
-        Assert.Equal(SessionStatus.Ok, reply.Status);
+        Assert.Equal(SessionStatus.Ok, status);
     }
 
-    private static Task<SessionReply> Apply(ISessionGrain session, string operation, SessionWrite write) => operation switch
+    /// <summary>The status the operation answers.</summary>
+    private static async Task<SessionStatus> Apply(ISessionGrain session, string operation, SessionWrite write) => operation switch
     {
-        "put" => session.Put("a", "10", write),
-        "remove" => session.Remove("a", write),
-        "patch" => session.Patch("""{"a":null,"c":3}""", write),
-        "increment" => session.Increment("a", 1, write),
-        "delete" => session.Delete(write),
-        "rotate" => session.Rotate(GrainClusterFixture.NewSessionId(), write),
+        "put" => (await session.Put("a", "10", write)).Status,
+        "remove" => (await session.Remove("a", write)).Status,
+        "patch" => (await session.Patch("""{"a":null,"c":3}""", write)).Status,
+        "increment" => (await session.Increment("a", 1, write)).Status,
+        "delete" => (await session.Delete(write)).Status,
+        "rotate" => (await session.Rotate(GrainClusterFixture.NewSessionId(), write)).Status,
         _ => throw new ArgumentOutOfRangeException(nameof(operation)),
     };
 }

@@ -7,6 +7,7 @@ using Orleans.Storage;
 using Orleans.TestingHost;
 using SessionGrains.Client.Tokens;
 using SessionGrains.Grains;
+using SessionGrains.Hosting;
 using SessionGrains.Grains.Storage;
 using SessionGrains.Interfaces;
 using Xunit;
@@ -31,7 +32,7 @@ public class GrainClusterFixture : IAsyncLifetime
     public IClusterClient Client => Cluster.Client;
 
     /// <summary>The session rules every silo of this fixture runs with.</summary>
-    public SessionOptions Sessions { get; } = new()
+    public SessionRules Sessions { get; } = new()
     {
         MaxValueBytes = 1024,
         MaxSessionBytes = 4096,
@@ -41,7 +42,8 @@ public class GrainClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConfigureSessions(Sessions);
-        if (Sessions.Validate() is { } invalid) throw new InvalidOperationException(invalid);
+        var validation = new SessionRulesValidator().Validate(null, Sessions);
+        if (validation.Failed) throw new InvalidOperationException(validation.FailureMessage);
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
@@ -68,7 +70,7 @@ public class GrainClusterFixture : IAsyncLifetime
     }
 
     /// <summary>Adjusts the session rules before the silo starts.</summary>
-    protected virtual void ConfigureSessions(SessionOptions sessions)
+    protected virtual void ConfigureSessions(SessionRules sessions)
     {
     }
 
@@ -82,7 +84,7 @@ public class GrainClusterFixture : IAsyncLifetime
     {
         var session = Session(NewSessionId());
         var reply = await session.Create(new SessionCreation(data ?? new Dictionary<string, string>(), idleTimeout, null, null));
-        Assert.Equal(SessionStatus.Created, reply.Status);
+        Assert.True(reply.Succeeded, reply.Failure?.Detail);
         return session;
     }
 

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
-using SessionGrains.Grains;
+using SessionGrains.Grains.Storage;
+using SessionGrains.Hosting;
 using System.Text.RegularExpressions;
 using Xunit;
 

@@ -60,6 +60,6 @@ public sealed class TelemetryTests(TracedFrontEnd frontEnd, ITestOutputHelper ou
         {
             Assert.Contains(metric, text);
         }
-        Assert.Contains("kind=\"Get\"", text);
+        Assert.Contains("kind=\"get\"", text);
     }
 }

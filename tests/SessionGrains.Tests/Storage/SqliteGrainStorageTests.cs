@@ -278,7 +278,7 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime
     private static IGrainStorageSerializer CreateSerializer()
     {
         var services = new ServiceCollection()
-            .AddSerializer(serializer => serializer.AddAssembly(typeof(SessionState).Assembly).AddAssembly(typeof(SessionReply).Assembly))
+            .AddSerializer(serializer => serializer.AddAssembly(typeof(SessionState).Assembly).AddAssembly(typeof(SessionInfo).Assembly))
             .BuildServiceProvider();
         return ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services);
     }

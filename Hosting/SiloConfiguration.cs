@@ -1,29 +1,29 @@
+using Microsoft.Extensions.Hosting;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using SessionGrains.Grains;
 using SessionGrains.Grains.Storage;
-using SessionGrains.Grains.Telemetry;
-using StackExchange.Redis;
+using SessionGrains.Interfaces;
 
-namespace SessionGrains.Grains;
+namespace SessionGrains.Hosting;
 
 /// <summary>
 /// The one silo configuration, used by the Silo host and by the front end's co-hosted silo in standalone mode.
-/// Standalone: localhost clustering and SQLite storage. Cluster: Redis for membership, state and reminders.
+/// Standalone: localhost clustering and SQLite storage. Cluster: Redis for membership and state.
 /// </summary>
 public static class SiloConfiguration
 {
     public static ISiloBuilder AddSessionSilo(this ISiloBuilder silo, IConfiguration configuration, string contentRoot)
     {
-        var cluster = configuration.GetSection(SessionClusterOptions.Section).Get<SessionClusterOptions>() ?? new();
+        var cluster = configuration.ReadClusterOptions();
         silo.Services.AddSessionOptions(configuration);
         silo.Services.AddSessionGrainServices();
         silo.AddActivityPropagation();
@@ -32,15 +32,11 @@ public static class SiloConfiguration
             options.ServiceId = cluster.ServiceId;
             options.ClusterId = cluster.ClusterId;
         });
-        silo.Configure<GrainCollectionOptions>(options =>
-        {
-            var idle = configuration.GetSection(SessionOptions.Section).Get<SessionOptions>()?.ActivationIdleTime ?? new SessionOptions().ActivationIdleTime;
-            options.ClassSpecificCollectionAge[typeof(SessionGrain).FullName!] = idle;
-        });
+        silo.Services.AddOptions<GrainCollectionOptions>().Configure<IOptions<SessionRules>>((options, sessions) =>
+            options.ClassSpecificCollectionAge[TelemetryNames.SessionGrainClass] = sessions.Value.ActivationIdleTime);
 
-        // Dashboard: every silo feeds the Orleans Dashboard (silos, activations per silo); the front end serves it at /dashboard.
+        // Every silo feeds the Orleans Dashboard (silos, activations per silo); the front end serves it at /dashboard.
         silo.AddDashboard();
-        // end Dashboard
 
         if (cluster.IsStandalone)
         {
@@ -48,7 +44,6 @@ public static class SiloConfiguration
             // One silo finds every grain locally: a directory cache would only cost memory per session.
             silo.Configure<GrainDirectoryOptions>(options => options.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None);
             silo.Services.AddSqliteSessionStorage(Path.Combine(contentRoot, cluster.DataPath, "sessions.db"));
-            silo.UseInMemoryReminderService();
         }
         else
         {
@@ -56,29 +51,17 @@ public static class SiloConfiguration
             silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(options => options.ConfigurationOptions = redis.Clone());
             silo.ConfigureFailureDetection(configuration);
-            var lifetime = (configuration.GetSection(SessionOptions.Section).Get<SessionOptions>() ?? new SessionOptions()).AbsoluteLifetime;
-            silo.AddRedisGrainStorage(SessionStorage.Name, options =>
-            {
-                options.ConfigurationOptions = redis.Clone();
-                // Every write renews the key's TTL; no session outlives its absolute lifetime after its last write,
-                // so Redis drops sessions that are never touched again without dropping a live one.
-                options.EntryExpiry = lifetime + TimeSpan.FromDays(1);
-            });
+            silo.AddRedisGrainStorage(SessionStorage.Name, options => options.ConfigurationOptions = redis.Clone());
             silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(SessionStorage.Name)
-                .Configure<IServiceProvider>((options, services) => options.GrainStorageSerializer = ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services));
-            silo.UseRedisReminderService(options => options.ConfigurationOptions = redis.Clone());
+                .Configure<IServiceProvider, IOptions<SessionRules>>((options, services, sessions) =>
+                {
+                    options.GrainStorageSerializer = ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services);
+                    // Every write renews the key's TTL; no session outlives its absolute lifetime after its last write,
+                    // so Redis drops sessions that are never touched again without dropping a live one.
+                    options.EntryExpiry = sessions.Value.AbsoluteLifetime + TimeSpan.FromDays(1);
+                });
         }
         return silo;
-    }
-
-    /// <summary>Binds and validates <see cref="SessionOptions"/>; both hosts call it.</summary>
-    public static IServiceCollection AddSessionOptions(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<SessionOptions>()
-            .Bind(configuration.GetSection(SessionOptions.Section))
-            .Validate(options => options.Validate() is null, "Invalid Sessions configuration; see SessionOptions.Validate.")
-            .ValidateOnStart();
-        return services;
     }
 
     /// <summary>What the grains need besides Orleans: a clock and the service's metrics.</summary>

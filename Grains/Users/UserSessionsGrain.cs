@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using SessionGrains.Grains.Storage;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Grains;
@@ -18,7 +19,7 @@ public sealed partial class UserSessionsGrain : Grain, IUserSessionsGrain
     private static readonly TimeSpan CreationGrace = TimeSpan.FromMinutes(1);
 
     private readonly IPersistentState<UserSessionsState> _store;
-    private readonly SessionOptions _options;
+    private readonly SessionRules _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<UserSessionsGrain> _logger;
     private readonly SemaphoreSlim _writing = new(1, 1);
@@ -27,7 +28,7 @@ public sealed partial class UserSessionsGrain : Grain, IUserSessionsGrain
 
     public UserSessionsGrain(
         [PersistentState("user-sessions", SessionStorage.Name)] IPersistentState<UserSessionsState> store,
-        IOptions<SessionOptions> options,
+        IOptions<SessionRules> options,
         TimeProvider clock,
         ILogger<UserSessionsGrain> logger)
     {
@@ -56,7 +57,7 @@ public sealed partial class UserSessionsGrain : Grain, IUserSessionsGrain
         var live = new List<SessionInfo>();
         foreach (var (id, reply) in await InspectAll())
         {
-            if (reply.Succeeded) live.Add(reply.Session!);
+            if (reply.Succeeded) live.Add(reply.Value.Session.Info);
         }
         return live.OrderBy(s => s.CreatedAt).ToList();
     }
@@ -64,7 +65,7 @@ public sealed partial class UserSessionsGrain : Grain, IUserSessionsGrain
     public async Task<int> DeleteAll()
     {
         var ids = Sessions.Keys.ToList();
-        var replies = await Task.WhenAll(ids.Select(id => Session(id).Delete(new SessionWrite(null, "logout-everywhere"))));
+        var replies = await Task.WhenAll(ids.Select(id => Session(id).Evict()));
         var deleted = replies.Count(r => r.Succeeded);
         foreach (var id in ids) Sessions.Remove(id);
         await Save();
@@ -73,7 +74,7 @@ public sealed partial class UserSessionsGrain : Grain, IUserSessionsGrain
     }
 
     /// <summary>Asks every indexed session for its state; drops entries of sessions that ended.</summary>
-    private async Task<IReadOnlyList<(string Id, SessionReply Reply)>> InspectAll()
+    private async Task<IReadOnlyList<(string Id, Reply<SessionInspection> Reply)>> InspectAll()
     {
         var ids = Sessions.Keys.ToList();
         var replies = await Task.WhenAll(ids.Select(id => Session(id).Inspect()));
@@ -96,7 +97,7 @@ public sealed partial class UserSessionsGrain : Grain, IUserSessionsGrain
         var oldest = Sessions.Where(e => e.Key != except).OrderBy(e => e.Value).Take(excess).Select(e => e.Key).ToList();
         foreach (var id in oldest)
         {
-            await Session(id).Delete(new SessionWrite(null, "evicted"));
+            await Session(id).Evict();
             Sessions.Remove(id);
             LogEvicted(id, this.GetPrimaryKeyString());
         }

@@ -1,4 +1,4 @@
-namespace SessionGrains.Grains;
+namespace SessionGrains.Hosting;
 
 /// <summary>How silos and front ends find each other, bound from the <c>Cluster</c> section.</summary>
 public sealed class SessionClusterOptions
@@ -20,7 +20,7 @@ public sealed class SessionClusterOptions
     /// <summary>Port front ends (Orleans clients) connect to.</summary>
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>Address this silo advertises to the cluster (cluster mode).</summary>
+    /// <summary>Address this silo advertises to the cluster (cluster mode): an IP address.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Folder for standalone data (SQLite file, signing key), relative to the content root.</summary>

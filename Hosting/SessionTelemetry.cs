@@ -8,8 +8,9 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Orleans.Diagnostics;
+using SessionGrains.Interfaces;
 
-namespace SessionGrains.Grains.Telemetry;
+namespace SessionGrains.Hosting;
 
 /// <summary>
 /// OpenTelemetry for both hosts: traces (ASP.NET Core, Orleans calls and storage, SessionGrains), metrics
@@ -28,12 +29,11 @@ public static class SessionTelemetry
     {
         var configuration = builder.Configuration;
         var exporting = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        builder.Services.AddSingleton<SessionMetrics>();
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(SessionMetrics.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter();
+                metrics.AddMeter(TelemetryNames.Meter).AddAspNetCoreInstrumentation().AddPrometheusExporter();
                 if (configuration.GetValue(OrleansMetricsKey, defaultValue: true)) metrics.AddMeter("Microsoft.Orleans");
             });
 
@@ -45,7 +45,7 @@ public static class SessionTelemetry
                 .AddSource(ActivitySources.ApplicationGrainActivitySourceName)
                 .AddSource(ActivitySources.RuntimeActivitySourceName)
                 .AddSource(ActivitySources.StorageActivitySourceName)
-                .AddSource(SessionMetrics.Name)
+                .AddSource(TelemetryNames.Meter)
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsOperationsPath(context.Request.Path)));
         }
         if (exporting)

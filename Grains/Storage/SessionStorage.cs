@@ -1,4 +1,4 @@
-namespace SessionGrains.Grains;
+namespace SessionGrains.Grains.Storage;
 
 /// <summary>Names of the grain storage that holds sessions.</summary>
 public static class SessionStorage

@@ -1,7 +1,7 @@
-namespace SessionGrains.Grains;
+namespace SessionGrains.Interfaces;
 
 /// <summary>Session rules and limits, bound from the <c>Sessions</c> configuration section.</summary>
-public sealed class SessionOptions
+public sealed class SessionRules
 {
     public const string Section = "Sessions";
 
@@ -50,8 +50,6 @@ public sealed class SessionOptions
     /// </summary>
     public TimeSpan FrontEndIdempotencyWindow { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Longest idempotency key, in characters.</summary>
-    public int MaxIdempotencyKeyLength { get; set; } = 64;
 
     /// <summary>Most live sessions one user may have; creating one more deletes the oldest. 0: no limit.</summary>
     public int MaxSessionsPerUser { get; set; }
@@ -72,16 +70,4 @@ public sealed class SessionOptions
     public bool AllowsIdleTimeout(TimeSpan idle) => idle >= MinIdleTimeout && idle <= MaxIdleTimeout;
 
     public string IdleTimeoutRule => $"idleTimeoutSeconds must lie between {MinIdleTimeout.TotalSeconds} and {MaxIdleTimeout.TotalSeconds}.";
-
-    public string? Validate()
-    {
-        if (MaxValueBytes <= 0 || MaxSessionBytes < MaxValueBytes) return "Sessions:MaxValueBytes must be positive and at most MaxSessionBytes.";
-        if (MaxKeys <= 0 || MaxKeyLength <= 0) return "Sessions:MaxKeys and MaxKeyLength must be positive.";
-        if (MinIdleTimeout <= TimeSpan.Zero || MaxIdleTimeout < MinIdleTimeout) return "Sessions:MinIdleTimeout must be positive and at most MaxIdleTimeout.";
-        if (DefaultIdleTimeout < MinIdleTimeout || DefaultIdleTimeout > MaxIdleTimeout) return "Sessions:DefaultIdleTimeout must lie between MinIdleTimeout and MaxIdleTimeout.";
-        if (AbsoluteLifetime <= TimeSpan.Zero) return "Sessions:AbsoluteLifetime must be positive.";
-        if (RequestsPerSecond <= 0) return "Sessions:RequestsPerSecond must be positive.";
-        if (EventLogLength <= 0 || IdempotencyKeysKept <= 0 || MaxIdempotencyKeyLength <= 0) return "Sessions:EventLogLength, IdempotencyKeysKept and MaxIdempotencyKeyLength must be positive.";
-        return null;
-    }
 }

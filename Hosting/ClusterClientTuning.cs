@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
-namespace SessionGrains.Client;
+namespace SessionGrains.Hosting;
 
 /// <summary>
 /// How the front end (an Orleans client) rides out a silo failure in cluster mode. Any property of Orleans'

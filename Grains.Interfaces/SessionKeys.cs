@@ -1,6 +1,6 @@
-namespace SessionGrains.Grains;
+namespace SessionGrains.Interfaces;
 
-/// <summary>The syntax of data keys and session ids.</summary>
+/// <summary>The syntax of session ids, data keys and idempotency keys: one place for both sides of the grain boundary.</summary>
 public static class SessionKeys
 {
     /// <summary>Length of a session id: 16 random bytes in base64url without padding.</summary>
@@ -31,4 +31,23 @@ public static class SessionKeys
         }
         return true;
     }
+
+    /// <summary>Longest idempotency key, in characters.</summary>
+    public const int MaxIdempotencyKeyLength = 64;
+
+    /// <summary>Prefix of the idempotency keys the front end assigns to writes that came without one.</summary>
+    public const string FrontEndKeyPrefix = "fe:";
+
+    /// <summary>A client's idempotency key: 1-<see cref="MaxIdempotencyKeyLength"/> printable ASCII characters.</summary>
+    public static bool IsValidIdempotencyKey(string? key)
+    {
+        if (string.IsNullOrEmpty(key) || key.Length > MaxIdempotencyKeyLength) return false;
+        foreach (var c in key)
+        {
+            if (c is < ' ' or > '~') return false;
+        }
+        return true;
+    }
+
+    public static readonly string IdempotencyKeyRule = $"Idempotency-Key must be 1-{MaxIdempotencyKeyLength} printable ASCII characters.";
 }

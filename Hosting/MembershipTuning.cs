@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
-namespace SessionGrains.Grains;
+namespace SessionGrains.Hosting;
 
 /// <summary>
 /// Failure detection of cluster mode: a silo killed without warning is declared dead within about two seconds

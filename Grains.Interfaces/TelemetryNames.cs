@@ -1,0 +1,14 @@
+namespace SessionGrains.Interfaces;
+
+/// <summary>Names of the service's own telemetry, shared by grains (silos) and front ends.</summary>
+public static class TelemetryNames
+{
+    /// <summary>The meter and activity source <c>SessionGrains</c>.</summary>
+    public const string Meter = "SessionGrains";
+
+    /// <summary>
+    /// The session grain's class as Orleans names it in grain statistics (the dashboard and the admin cluster view
+    /// count sessions by it); a test checks it against the class.
+    /// </summary>
+    public const string SessionGrainClass = "SessionGrains.Grains.SessionGrain";
+}

@@ -1,0 +1,47 @@
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.Grains;
+
+/// <summary>
+/// A session's event log: sequence numbers increase by one per event, session-wide; the log keeps the most recent
+/// events, bounded in count and in message bytes (it is stored with every change). Pure: a new state is answered.
+/// </summary>
+public static class EventLog
+{
+    public static SessionState Append(SessionState state, SessionEventKind kind, long version, string[] keys, string? messageJson, SessionRules rules)
+    {
+        var events = new List<SessionEvent>(Math.Min(state.Events.Count + 1, rules.EventLogLength));
+        var skip = Math.Max(0, state.Events.Count + 1 - rules.EventLogLength);
+        for (var i = skip; i < state.Events.Count; i++) events.Add(state.Events[i]);
+        events.Add(new SessionEvent(state.NextSeq, kind, version, keys, messageJson));
+
+        // Walking back from the newest event (always kept), drop everything older than where the byte budget runs out.
+        var bytes = 0L;
+        var oldestKept = events.Count - 1;
+        for (var i = events.Count - 1; i >= 0; i--)
+        {
+            bytes += events[i].MessageJson?.Length ?? 0;
+            if (bytes > rules.EventLogMessageBytes && i < events.Count - 1) break;
+            oldestKept = i;
+        }
+        if (oldestKept > 0) events.RemoveRange(0, oldestKept);
+        return state with { Events = events, NextSeq = state.NextSeq + 1 };
+    }
+
+    /// <summary>The events after <paramref name="afterSeq"/>; a gap when the log no longer reaches back, or the seq is from the future.</summary>
+    public static EventPage After(SessionState state, long afterSeq)
+    {
+        var latest = state.NextSeq - 1;
+        var oldestKept = state.Events.Count > 0 ? state.Events[0].Seq : state.NextSeq;
+        var events = state.Events.Where(e => e.Seq > afterSeq).ToList();
+        return new EventPage(latest, events, afterSeq < oldestKept - 1 || afterSeq > latest);
+    }
+
+    /// <summary>The events <paramref name="next"/> has that were appended from <paramref name="firstNewSeq"/> on.</summary>
+    public static IReadOnlyList<SessionEvent> Since(SessionState next, long firstNewSeq)
+    {
+        var events = next.Events;
+        if (events.Count == 0 || events[^1].Seq < firstNewSeq) return [];
+        return events.Where(e => e.Seq >= firstNewSeq).ToList();
+    }
+}

@@ -1,0 +1,73 @@
+using SessionGrains.Grains;
+using SessionGrains.Interfaces;
+using Xunit;
+
+namespace SessionGrains.Tests.Parts;
+
+/// <summary>The event log on its own: sequence numbers, both bounds, and what a resume sees.</summary>
+public sealed class EventLogTests
+{
+    private static readonly SessionRules Rules = new() { EventLogLength = 4, EventLogMessageBytes = 10 };
+
+    private static SessionState AppendChanges(SessionState state, int count)
+    {
+        for (var i = 0; i < count; i++) state = EventLog.Append(state, SessionEventKind.Changed, state.Version + 1, ["k"], null, Rules);
+        return state;
+    }
+
+    [Fact]
+    public void Sequence_numbers_increase_by_one_and_the_log_keeps_the_newest()
+    {
+        var state = AppendChanges(new SessionState(), 6);
+
+        Assert.Equal(7, state.NextSeq);
+        Assert.Equal([3L, 4, 5, 6], state.Events.Select(e => e.Seq));
+    }
+
+    [Fact]
+    public void Appending_never_changes_the_previous_state()
+    {
+        var before = AppendChanges(new SessionState(), 2);
+        var events = before.Events.ToList();
+
+        _ = EventLog.Append(before, SessionEventKind.Message, 1, [], "\"hi\"", Rules);
+
+        Assert.Equal(events, before.Events);
+        Assert.Equal(3, before.NextSeq);
+    }
+
+    [Fact]
+    public void Message_bytes_are_bounded_but_the_newest_event_is_always_kept()
+    {
+        var state = EventLog.Append(new SessionState(), SessionEventKind.Message, 1, [], "\"123456\"", Rules);
+        state = EventLog.Append(state, SessionEventKind.Message, 1, [], "\"abcdef\"", Rules);
+        Assert.Equal([2L], state.Events.Select(e => e.Seq));
+
+        state = EventLog.Append(state, SessionEventKind.Message, 1, [], "\"far more than ten bytes\"", Rules);
+        Assert.Equal([3L], state.Events.Select(e => e.Seq));
+    }
+
+    [Fact]
+    public void A_resume_gets_the_events_after_its_seq_and_a_gap_when_the_log_no_longer_reaches_back()
+    {
+        var state = AppendChanges(new SessionState(), 6);
+
+        var recent = EventLog.After(state, 4);
+        Assert.Equal([5L, 6], recent.Events.Select(e => e.Seq));
+        Assert.False(recent.Gap);
+        Assert.Equal(6, recent.LatestSeq);
+
+        Assert.False(EventLog.After(state, 2).Gap);
+        Assert.True(EventLog.After(state, 1).Gap);
+        Assert.True(EventLog.After(state, 99).Gap);
+        Assert.Empty(EventLog.After(state, 6).Events);
+    }
+
+    [Fact]
+    public void Since_answers_only_the_events_appended_from_a_seq_on()
+    {
+        var state = AppendChanges(new SessionState(), 3);
+        Assert.Equal([3L], EventLog.Since(state, 3).Select(e => e.Seq));
+        Assert.Empty(EventLog.Since(state, 4));
+    }
+}

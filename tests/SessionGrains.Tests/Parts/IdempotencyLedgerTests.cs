@@ -1,0 +1,74 @@
+using SessionGrains.Grains;
+using SessionGrains.Interfaces;
+using Xunit;
+
+namespace SessionGrains.Tests.Parts;
+
+/// <summary>The idempotency ledger on its own: a key replays only its own request, within its window and the ledger's length.</summary>
+public sealed class IdempotencyLedgerTests
+{
+    private static readonly SessionRules Rules = new()
+    {
+        IdempotencyKeysKept = 2,
+        IdempotencyWindow = TimeSpan.FromMinutes(10),
+        FrontEndIdempotencyWindow = TimeSpan.FromMinutes(1),
+    };
+
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static List<LedgerEntry> Recorded(string key, string operation, ulong fingerprint, long version) =>
+        IdempotencyLedger.Record([], key, operation, fingerprint, (Reply<Written>)new Written(version), Now, Rules);
+
+    [Fact]
+    public void The_same_request_under_the_same_key_replays_the_first_answer()
+    {
+        var ledger = Recorded("k", "put", 42, 3);
+
+        Assert.True(IdempotencyLedger.TryReplay<Written>(ledger, "k", "put", 42, Now.AddMinutes(9), out var reply));
+        Assert.Equal(new Written(3), reply.Value);
+    }
+
+    [Fact]
+    public void Another_operation_or_body_under_the_same_key_is_refused_not_answered()
+    {
+        var ledger = Recorded("k", "put", 42, 3);
+
+        Assert.True(IdempotencyLedger.TryReplay<Counted>(ledger, "k", "increment", 42, Now, out var otherOperation));
+        Assert.Equal(SessionStatus.IdempotencyKeyReused, otherOperation.Status);
+        Assert.True(IdempotencyLedger.TryReplay<Written>(ledger, "k", "put", 43, Now, out var otherBody));
+        Assert.Equal(SessionStatus.IdempotencyKeyReused, otherBody.Status);
+    }
+
+    [Fact]
+    public void A_key_is_forgotten_after_its_window_front_end_keys_sooner()
+    {
+        var client = Recorded("k", "put", 1, 2);
+        Assert.False(IdempotencyLedger.TryReplay<Written>(client, "k", "put", 1, Now.AddMinutes(10), out _));
+
+        var frontEnd = Recorded(SessionKeys.FrontEndKeyPrefix + "x", "put", 1, 2);
+        Assert.True(IdempotencyLedger.TryReplay<Written>(frontEnd, SessionKeys.FrontEndKeyPrefix + "x", "put", 1, Now.AddSeconds(59), out _));
+        Assert.False(IdempotencyLedger.TryReplay<Written>(frontEnd, SessionKeys.FrontEndKeyPrefix + "x", "put", 1, Now.AddMinutes(1), out _));
+    }
+
+    [Fact]
+    public void The_ledger_keeps_the_newest_keys_and_drops_expired_ones()
+    {
+        var ledger = Recorded("a", "put", 1, 2);
+        ledger = IdempotencyLedger.Record(ledger, "b", "put", 1, (Reply<Written>)new Written(3), Now, Rules);
+        ledger = IdempotencyLedger.Record(ledger, "c", "put", 1, (Reply<Written>)new Written(4), Now, Rules);
+        Assert.Equal(["b", "c"], ledger.Select(e => e.Key));
+
+        var later = IdempotencyLedger.Record(ledger, null, "put", 1, (Reply<Written>)new Written(5), Now.AddMinutes(11), Rules);
+        Assert.Empty(later);
+    }
+
+    [Fact]
+    public void Fingerprints_are_stable_and_tell_argument_boundaries_apart()
+    {
+        Assert.Equal(IdempotencyLedger.Fingerprint("a", "b"), IdempotencyLedger.Fingerprint("a", "b"));
+        Assert.NotEqual(IdempotencyLedger.Fingerprint("ab", ""), IdempotencyLedger.Fingerprint("a", "b"));
+        Assert.NotEqual(IdempotencyLedger.Fingerprint("a", null), IdempotencyLedger.Fingerprint("a"));
+        // The value is stored with the session and compared on another silo or after a restart: it must never change.
+        Assert.Equal(IdempotencyLedger.Fingerprint("put", "1"), IdempotencyLedger.Fingerprint("put", "1"));
+    }
+}
