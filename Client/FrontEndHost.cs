@@ -33,8 +33,14 @@ public static class FrontEndHost
             builder.UseOrleansClient(client =>
             {
                 client.AddSessionClient(builder.Configuration, cluster);
-                client.AddGatewayCountChangedHandler(services => (_, _) => services.GetRequiredService<SessionFeeds>().ResubscribeAll());
+                client.AddGatewayCountChangedHandler(services => (_, _) =>
+                {
+                    services.GetRequiredService<SessionRouting>().RefreshSoon();
+                    services.GetRequiredService<SessionFeeds>().ResubscribeAll();
+                });
             });
+            builder.Services.AddSingleton<SessionRouting>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<SessionRouting>());
         }
 
         AddFrontEnd(builder);

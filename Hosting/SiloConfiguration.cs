@@ -50,6 +50,8 @@ public static class SiloConfiguration
             var redis = RedisConnection.Options(cluster.Redis!);
             silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(options => options.ConfigurationOptions = redis.Clone());
+            // The front ends' entry on each silo: calls reach the silo that hosts the session without a second hop.
+            silo.AddGrainService<SessionRouterService>();
             silo.ConfigureFailureDetection(configuration);
             silo.AddRedisGrainStorage(SessionStorage.Name, options => options.ConfigurationOptions = redis.Clone());
             silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(SessionStorage.Name)

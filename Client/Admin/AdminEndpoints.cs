@@ -38,7 +38,7 @@ public static class AdminEndpoints
     private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> Session(string id, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
         if (!SessionKeys.IsValidId(id)) return SessionProblems.BadRequest("A session id is 22 base64url characters.");
-        var reply = await gateway.Call(id, grain => grain.Inspect(), cancellationToken);
+        var reply = await gateway.Call(id, SessionCalls.Inspect.Instance, cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Session.Info.Version);
         return TypedResults.Ok(SessionResponse.From(reply.Value.Session));
@@ -47,7 +47,7 @@ public static class AdminEndpoints
     private static async Task<Results<Ok<PlacementResponse>, ProblemHttpResult>> Placement(string id, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
         if (!SessionKeys.IsValidId(id)) return SessionProblems.BadRequest("A session id is 22 base64url characters.");
-        var reply = await gateway.Call(id, grain => grain.Inspect(), cancellationToken);
+        var reply = await gateway.Call(id, SessionCalls.Inspect.Instance, cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         return TypedResults.Ok(PlacementResponse.From(reply.Value.Placement));
     }

@@ -45,7 +45,7 @@ public static class SessionEndpoints
         }
 
         var id = SessionTokens.NewId();
-        var reply = await gateway.Call(id, grain => grain.Create(creation), cancellationToken);
+        var reply = await gateway.Call(id, new SessionCalls.Create(creation), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         return TypedResults.Created("/sessions/current", Issue(http, tokens, reply.Value));
     }
@@ -53,7 +53,7 @@ public static class SessionEndpoints
     private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> Get(
         SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
-        var reply = await gateway.Call(session.Id!, grain => grain.Get(), cancellationToken);
+        var reply = await gateway.Call(session.Id!, SessionCalls.Get.Instance, cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Info.Version);
         return TypedResults.Ok(SessionResponse.From(reply.Value));
@@ -63,7 +63,7 @@ public static class SessionEndpoints
         SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
         if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
-        var reply = await gateway.Call(session.Id!, grain => grain.Delete(write), cancellationToken);
+        var reply = await gateway.Call(session.Id!, new SessionCalls.Delete(write), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         SessionIdentity.DeleteCookie(http);
         return TypedResults.NoContent();
@@ -72,7 +72,7 @@ public static class SessionEndpoints
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetValue(
         string key, SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
-        var reply = await gateway.Call(session.Id!, grain => grain.GetValue(key), cancellationToken);
+        var reply = await gateway.Call(session.Id!, new SessionCalls.GetValue(key), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Version);
         return TypedResults.Text(reply.Value.Json, "application/json");
@@ -87,7 +87,7 @@ public static class SessionEndpoints
         string json;
         using (document) json = JsonBody.Compact(document!.RootElement);
 
-        var reply = await gateway.Call(session.Id!, grain => grain.Put(key, json, write), cancellationToken);
+        var reply = await gateway.Call(session.Id!, new SessionCalls.Put(key, json, write), cancellationToken);
         return Versioned(reply, http);
     }
 
@@ -95,7 +95,7 @@ public static class SessionEndpoints
         string key, SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
         if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
-        var reply = await gateway.Call(session.Id!, grain => grain.Remove(key, write), cancellationToken);
+        var reply = await gateway.Call(session.Id!, new SessionCalls.Remove(key, write), cancellationToken);
         return Versioned(reply, http);
     }
 
@@ -113,7 +113,7 @@ public static class SessionEndpoints
             patch = JsonBody.Compact(document.RootElement);
         }
 
-        var reply = await gateway.Call(session.Id!, grain => grain.Patch(patch, write), cancellationToken);
+        var reply = await gateway.Call(session.Id!, new SessionCalls.Patch(patch, write), cancellationToken);
         return Versioned(reply, http);
     }
 
@@ -125,7 +125,7 @@ public static class SessionEndpoints
             return SessionProblems.BadRequest("'by' must be an integer.");
         if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
 
-        var reply = await gateway.Call(session.Id!, grain => grain.Increment(key, amount, write), cancellationToken);
+        var reply = await gateway.Call(session.Id!, new SessionCalls.Increment(key, amount, write), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Version);
         return TypedResults.Ok(new CounterResponse(reply.Value.Value, reply.Value.Version));
@@ -135,8 +135,8 @@ public static class SessionEndpoints
         SessionIdentity session, HttpContext http, SessionGateway gateway, SessionTokens tokens, CancellationToken cancellationToken)
     {
         if (!WriteConditions.TryRead(http.Request, out var write, out var problem)) return problem!;
-        var newId = SessionTokens.NewId();
-        var reply = await gateway.Call(session.Id!, grain => grain.Rotate(newId, write), cancellationToken);
+        var newId = gateway.NewIdNear(session.Id!);
+        var reply = await gateway.Call(session.Id!, new SessionCalls.Rotate(newId, write), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         return TypedResults.Ok(Issue(http, tokens, reply.Value));
     }
@@ -144,7 +144,7 @@ public static class SessionEndpoints
     private static async Task<Results<Ok<PlacementResponse>, ProblemHttpResult>> Placement(
         SessionIdentity session, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)
     {
-        var reply = await gateway.Call(session.Id!, grain => grain.GetPlacement(), cancellationToken);
+        var reply = await gateway.Call(session.Id!, SessionCalls.GetPlacement.Instance, cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         return TypedResults.Ok(PlacementResponse.From(reply.Value));
     }

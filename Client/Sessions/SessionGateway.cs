@@ -1,31 +1,38 @@
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using SessionGrains.Client.Operations;
+using SessionGrains.Client.Tokens;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;
 
 /// <summary>
-/// Calls session grains under one deadline per request and retries across silo failures.
-/// Retrying a write is safe because every write carries an idempotency key (the client's or the front end's).
+/// Sends session calls under one deadline per request and retries across silo failures. Standalone: straight to the
+/// grain in this process. Cluster: to the <see cref="ISessionRouter"/> of the silo <see cref="SessionRouting"/> picks,
+/// which hosts the session, so a call takes one hop. Retrying a write is safe because every write carries an
+/// idempotency key (the client's or the front end's).
 /// </summary>
-public sealed partial class SessionGateway(IGrainFactory grains, IOptions<FrontEndOptions> options, FrontEndMetrics metrics, ILogger<SessionGateway> logger)
+public sealed partial class SessionGateway(
+    IGrainFactory grains, IOptions<FrontEndOptions> options, FrontEndMetrics metrics, ILogger<SessionGateway> logger, SessionRouting? routing = null)
 {
     private readonly FrontEndOptions _options = options.Value;
 
-    public async Task<TResult> Call<TResult>(string sessionId, Func<ISessionGrain, Task<TResult>> operation, CancellationToken cancellationToken)
+    public async Task<TResult> Call<TResult>(string sessionId, SessionCall<TResult> call, CancellationToken cancellationToken)
     {
-        var grain = grains.GetGrain<ISessionGrain>(sessionId);
         var deadline = TimeProvider.System.GetUtcNow() + _options.CallDeadline;
         var delay = _options.FirstRetryDelay;
         for (var attempt = 1; ; attempt++)
         {
             var remaining = deadline - TimeProvider.System.GetUtcNow();
+            var router = routing?.RouterFor(sessionId);
             try
             {
-                return await operation(grain).WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken);
+                var sent = router is null ? call.On(grains.GetGrain<ISessionGrain>(sessionId)) : router.Invoke(sessionId, call);
+                return await sent.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken);
             }
             catch (Exception ex) when (GrainFailures.IsTransient(ex) && deadline - TimeProvider.System.GetUtcNow() > delay)
             {
+                if (router is not null && IsSiloFailure(ex)) routing!.Suspect(router);
                 LogRetry(ex.GetType().Name, sessionId, attempt);
                 metrics.Retried(ex.GetType().Name);
                 await Task.Delay(delay, cancellationToken);
@@ -33,6 +40,18 @@ public sealed partial class SessionGateway(IGrainFactory grains, IOptions<FrontE
             }
         }
     }
+
+    /// <summary>A new session id that is routed like <paramref name="sessionId"/>, so that a rotated session stays on its silo.</summary>
+    public string NewIdNear(string sessionId)
+    {
+        var id = SessionTokens.NewId();
+        for (var tries = 0; routing is not null && tries < 64 && !routing.SameRoute(sessionId, id); tries++) id = SessionTokens.NewId();
+        return id;
+    }
+
+    /// <summary>Failures that say the silo (not the session or its storage) could not be reached.</summary>
+    private static bool IsSiloFailure(Exception ex) => ex is SiloUnavailableException or TimeoutException
+        or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or ClientNotAvailableException;
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Retrying session {SessionId} after {Failure} (attempt {Attempt})")]
     private partial void LogRetry(string failure, string sessionId, int attempt);

@@ -83,7 +83,7 @@ public sealed partial class SessionFeed
                         break;
                     case StopWork:
                         _work.Writer.TryComplete();
-                        await _gateway.Call(_sessionId, async grain => { await grain.Unsubscribe(_observer); return true; }, CancellationToken.None);
+                        await _gateway.Call(_sessionId, new SessionCalls.Unsubscribe(_observer), CancellationToken.None);
                         return;
                 }
             }
@@ -104,7 +104,7 @@ public sealed partial class SessionFeed
 
     private async Task<Reply<Subscribed>> Subscribe()
     {
-        var reply = await _gateway.Call(_sessionId, grain => grain.Subscribe(_observer, Math.Max(Reserved, 1)), CancellationToken.None);
+        var reply = await _gateway.Call(_sessionId, new SessionCalls.Subscribe(_observer, Math.Max(Reserved, 1)), CancellationToken.None);
         if (reply.Succeeded && _last < 0) _last = reply.Value.LatestSeq;
         return reply;
     }
@@ -115,7 +115,7 @@ public sealed partial class SessionFeed
         _sockets.Add(socket);
         if (afterSeq is not { } after || after >= _last) return;
 
-        var reply = await _gateway.Call(_sessionId, grain => grain.GetEvents(after), CancellationToken.None);
+        var reply = await _gateway.Call(_sessionId, new SessionCalls.GetEvents(after), CancellationToken.None);
         if (!reply.Succeeded)
         {
             if (reply.Status == SessionStatus.SessionNotFound) socket.Deliver(new SessionEvent(socket.NextSeq, SessionEventKind.Expired, 0, [], null));
@@ -145,7 +145,7 @@ public sealed partial class SessionFeed
     /// <summary>Delivers every event after the last one delivered, from the grain's log.</summary>
     private async Task CatchUp()
     {
-        var reply = await _gateway.Call(_sessionId, grain => grain.GetEvents(_last), CancellationToken.None);
+        var reply = await _gateway.Call(_sessionId, new SessionCalls.GetEvents(_last), CancellationToken.None);
         if (!reply.Succeeded)
         {
             // Gone while we were not subscribed, and no tombstone kept its log: it expired.

@@ -36,7 +36,7 @@ public static partial class SocketEndpoints
         if (feed is null) return SessionProblems.From(reply.Failure!, http);
         try
         {
-            var touched = await gateway.Call(id, grain => grain.Touch(), cancellationToken);
+            var touched = await gateway.Call(id, SessionCalls.Touch.Instance, cancellationToken);
             if (!touched.Succeeded) return SessionProblems.From(touched.Failure, http);
 
             using var webSocket = await http.WebSockets.AcceptWebSocketAsync();
@@ -51,7 +51,7 @@ public static partial class SocketEndpoints
                 if (TimeProvider.System.GetUtcNow() < touchDue) return;
                 try
                 {
-                    touchDue = NextTouch(await gateway.Call(id, grain => grain.Touch(), cancellationToken), options.Value);
+                    touchDue = NextTouch(await gateway.Call(id, SessionCalls.Touch.Instance, cancellationToken), options.Value);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -76,7 +76,7 @@ public static partial class SocketEndpoints
         string json;
         using (document) json = JsonBody.Compact(document!.RootElement);
 
-        var reply = await gateway.Call(session.Id!, grain => grain.Publish(json, write), cancellationToken);
+        var reply = await gateway.Call(session.Id!, new SessionCalls.Publish(json, write), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         return TypedResults.Accepted((string?)null, new MessageAcceptedResponse(reply.Value.Seq));
     }

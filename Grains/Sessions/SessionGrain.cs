@@ -10,7 +10,10 @@ namespace SessionGrains.Grains;
 /// (<see cref="SessionDataRules"/>), its event log (<see cref="EventLog"/>) and idempotency ledger
 /// (<see cref="IdempotencyLedger"/>) are separate types; this class orders them and writes every change through to
 /// storage before it answers. Reads are served from memory. Lifetime (expiry, delete, rotate) is in SessionGrain.Lifetime.cs.
+/// A session is activated on the silo that first calls it: in cluster mode that is the silo a front end's
+/// <see cref="SessionRouterService"/> was chosen for, so later calls through it stay on one silo.
 /// </summary>
+[Orleans.Placement.PreferLocalPlacement]
 public sealed partial class SessionGrain : Grain, ISessionGrain
 {
     public const string StateName = "session";

@@ -29,6 +29,11 @@ public partial class LocalCluster : IAsyncLifetime
 
     public string ApiKey => _state["API_KEY"];
 
+    /// <summary>The HTTP address of silo <paramref name="n"/> (health and /metrics).</summary>
+    public Uri SiloHttpUrl(int n) => new(_state[$"SILO_{n}_HTTP"]);
+
+    public int SiloCount => Silos;
+
     public int RedisPort => int.Parse(_state["REDIS_PORT"]);
 
     /// <summary>

@@ -1,0 +1,121 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using Orleans.Messaging;
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.Client.Sessions;
+
+/// <summary>
+/// Cluster mode: picks, for each session id, the silo whose <see cref="ISessionRouter"/> the front end calls. Every
+/// front end ranks the live gateways the same way (rendezvous hashing of the session id with each gateway's endpoint),
+/// so all of them send a session's calls to the same silo, where the session is activated; a silo that joins or
+/// leaves moves only its share of sessions. A gateway whose call just failed is skipped for a while, and the next in
+/// rank is used, so a failover does not wait for the gateway list to be refreshed.
+/// </summary>
+public sealed partial class SessionRouting(IGatewayListProvider gateways, IGrainFactory grains, ILogger<SessionRouting> logger) : BackgroundService
+{
+    /// <summary>How often the gateway list is read from the membership table (also at once when the connection count changes).</summary>
+    public static readonly TimeSpan RefreshPeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a gateway is skipped after a call through it failed.</summary>
+    public static readonly TimeSpan SuspectFor = TimeSpan.FromSeconds(10);
+
+    private volatile Route[] _routes = [];
+    private readonly SemaphoreSlim _refresh = new(0);
+
+    /// <summary>The router for <paramref name="sessionId"/>; null until the first gateway list is read.</summary>
+    public ISessionRouter? RouterFor(string sessionId)
+    {
+        var routes = _routes;
+        if (routes.Length == 0) return null;
+        var now = Environment.TickCount64;
+        Route? best = null, bestSuspect = null;
+        ulong bestScore = 0, bestSuspectScore = 0;
+        var id = MemoryMarshal.AsBytes(sessionId.AsSpan());
+        foreach (var route in routes)
+        {
+            var score = XxHash3.HashToUInt64(id, route.Seed);
+            if (route.SuspectUntil > now)
+            {
+                if (bestSuspect is null || score > bestSuspectScore) (bestSuspect, bestSuspectScore) = (route, score);
+            }
+            else if (best is null || score > bestScore)
+            {
+                (best, bestScore) = (route, score);
+            }
+        }
+        return (best ?? bestSuspect)!.Router;
+    }
+
+    /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> are routed to the same silo (used to keep a rotated session where it was).</summary>
+    public bool SameRoute(string a, string b) => ReferenceEquals(RouterFor(a), RouterFor(b));
+
+    /// <summary>A call through <paramref name="router"/> failed as if its silo were gone: skip it for a while, and re-read the list.</summary>
+    public void Suspect(ISessionRouter router)
+    {
+        foreach (var route in _routes)
+        {
+            if (ReferenceEquals(route.Router, router)) route.SuspectUntil = Environment.TickCount64 + (long)SuspectFor.TotalMilliseconds;
+        }
+        RefreshSoon();
+    }
+
+    /// <summary>Asks for the gateway list to be read again now (gateway connections opened or closed).</summary>
+    public void RefreshSoon() => _refresh.Release();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await gateways.InitializeGatewayListProvider();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                Update(await gateways.GetGateways());
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRefreshFailed(ex);
+            }
+            try
+            {
+                await _refresh.WaitAsync(RefreshPeriod, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            while (_refresh.Wait(0))
+            {
+                // Several requests for a refresh while one was running: one refresh serves them all.
+            }
+        }
+    }
+
+    private void Update(IList<Uri> uris)
+    {
+        var previous = _routes;
+        var next = new List<Route>(uris.Count);
+        foreach (var uri in uris)
+        {
+            // The client knows gateways by endpoint only (generation 0); a call to that address goes straight to that gateway.
+            if (uri.ToGatewayAddress() is not { } address) continue;
+            var known = Array.Find(previous, r => r.Address.Equals(address));
+            next.Add(known ?? new Route(address, SeedOf(uri), grains.GetGrain<ISessionRouter>(SessionRouterAddress.For(address))));
+        }
+        if (next.Count > 0) _routes = [.. next];
+    }
+
+    /// <summary>The gateway's endpoint, not its generation: a silo restarted on the same endpoint takes its sessions back.</summary>
+    private static long SeedOf(Uri gateway) => (long)XxHash3.HashToUInt64(MemoryMarshal.AsBytes($"{gateway.Host}:{gateway.Port}".AsSpan()));
+
+    private sealed class Route(SiloAddress address, long seed, ISessionRouter router)
+    {
+        public SiloAddress Address { get; } = address;
+        public long Seed { get; } = seed;
+        public ISessionRouter Router { get; } = router;
+        public long SuspectUntil { get; set; }
+    }
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Could not read the gateway list; routing with the previous one")]
+    private partial void LogRefreshFailed(Exception ex);
+}
