@@ -7,10 +7,42 @@ namespace SessionGrains.Interfaces;
 /// for a session id by rendezvous hashing over the live gateways, and calls this service there directly (an Orleans
 /// client sends a call to a silo's service straight to that silo's gateway). The service runs the call against the
 /// session grain, which is activated on that same silo (<c>PreferLocalPlacement</c>), so a call takes one network hop.
+/// Each method is the <see cref="ISessionGrain"/> operation of the same name on session <c>sessionId</c>: typed methods
+/// keep messages as small as direct grain calls (no polymorphic call objects or generic arguments on the wire).
 /// </summary>
 public interface ISessionRouter : IGrainService
 {
-    Task<TResult> Invoke<TResult>(string sessionId, SessionCall<TResult> call);
+    Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation);
+
+    Task<Reply<SessionView>> Get(string sessionId);
+
+    Task<Reply<SessionValue>> GetValue(string sessionId, string key);
+
+    Task<Reply<Written>> Put(string sessionId, string key, string json, SessionWrite write);
+
+    Task<Reply<Written>> Remove(string sessionId, string key, SessionWrite write);
+
+    Task<Reply<Written>> Patch(string sessionId, string mergePatchJson, SessionWrite write);
+
+    Task<Reply<Counted>> Increment(string sessionId, string key, long by, SessionWrite write);
+
+    Task<Reply<Written>> Delete(string sessionId, SessionWrite write);
+
+    Task<Reply<SessionInfo>> Rotate(string sessionId, string newId, SessionWrite write);
+
+    Task<Reply<SessionPlacement>> GetPlacement(string sessionId);
+
+    Task<Reply<SessionInspection>> Inspect(string sessionId);
+
+    Task<Reply<SessionInfo>> Touch(string sessionId);
+
+    Task<Reply<Published>> Publish(string sessionId, string json, SessionWrite write);
+
+    Task<Reply<Subscribed>> Subscribe(string sessionId, ISessionObserver observer, int sockets);
+
+    Task<bool> Unsubscribe(string sessionId, ISessionObserver observer);
+
+    Task<Reply<EventPage>> GetEvents(string sessionId, long afterSeq);
 }
 
 /// <summary>How a front end addresses the <see cref="ISessionRouter"/> of one silo.</summary>

@@ -1,12 +1,15 @@
 namespace SessionGrains.Interfaces;
 
 /// <summary>
-/// One operation on a session, as a value: the front end builds it, and it runs against the session grain wherever
-/// the call lands (in process in standalone mode; through <see cref="ISessionRouter"/> on the hosting silo in cluster
-/// mode). Every operation of <see cref="ISessionGrain"/> that the front end uses has one; see <see cref="SessionCalls"/>.
+/// One operation on a session, as a value the front end builds once and sends either way: to the session grain in
+/// process (standalone mode) or through the <see cref="ISessionRouter"/> of the silo that hosts it (cluster mode).
+/// Every operation of <see cref="ISessionGrain"/> that the front end uses has one; see <see cref="SessionCalls"/>.
 /// </summary>
-[GenerateSerializer, Immutable]
 public abstract record SessionCall<TResult>
 {
+    /// <summary>Runs the operation on the session grain itself.</summary>
     public abstract Task<TResult> On(ISessionGrain session);
+
+    /// <summary>Runs the operation through the router of the silo that hosts the session.</summary>
+    public abstract Task<TResult> Via(ISessionRouter router, string sessionId);
 }

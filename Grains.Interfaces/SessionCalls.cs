@@ -3,111 +3,127 @@ namespace SessionGrains.Interfaces;
 /// <summary>The operations the front end sends to sessions, one record each (see <see cref="SessionCall{TResult}"/>).</summary>
 public static class SessionCalls
 {
-    [GenerateSerializer, Immutable]
-    public sealed record Create([property: Id(0)] SessionCreation Creation) : SessionCall<Reply<SessionInfo>>
+    public sealed record Create(SessionCreation Creation) : SessionCall<Reply<SessionInfo>>
     {
         public override Task<Reply<SessionInfo>> On(ISessionGrain session) => session.Create(Creation);
+
+        public override Task<Reply<SessionInfo>> Via(ISessionRouter router, string sessionId) => router.Create(sessionId, Creation);
     }
 
-    [GenerateSerializer, Immutable]
     public sealed record Get : SessionCall<Reply<SessionView>>
     {
         public static readonly Get Instance = new();
 
         public override Task<Reply<SessionView>> On(ISessionGrain session) => session.Get();
+
+        public override Task<Reply<SessionView>> Via(ISessionRouter router, string sessionId) => router.Get(sessionId);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record GetValue([property: Id(0)] string Key) : SessionCall<Reply<SessionValue>>
+    public sealed record GetValue(string Key) : SessionCall<Reply<SessionValue>>
     {
         public override Task<Reply<SessionValue>> On(ISessionGrain session) => session.GetValue(Key);
+
+        public override Task<Reply<SessionValue>> Via(ISessionRouter router, string sessionId) => router.GetValue(sessionId, Key);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record Put([property: Id(0)] string Key, [property: Id(1)] string Json, [property: Id(2)] SessionWrite Write) : SessionCall<Reply<Written>>
+    public sealed record Put(string Key, string Json, SessionWrite Write) : SessionCall<Reply<Written>>
     {
         public override Task<Reply<Written>> On(ISessionGrain session) => session.Put(Key, Json, Write);
+
+        public override Task<Reply<Written>> Via(ISessionRouter router, string sessionId) => router.Put(sessionId, Key, Json, Write);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record Remove([property: Id(0)] string Key, [property: Id(1)] SessionWrite Write) : SessionCall<Reply<Written>>
+    public sealed record Remove(string Key, SessionWrite Write) : SessionCall<Reply<Written>>
     {
         public override Task<Reply<Written>> On(ISessionGrain session) => session.Remove(Key, Write);
+
+        public override Task<Reply<Written>> Via(ISessionRouter router, string sessionId) => router.Remove(sessionId, Key, Write);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record Patch([property: Id(0)] string MergePatchJson, [property: Id(1)] SessionWrite Write) : SessionCall<Reply<Written>>
+    public sealed record Patch(string MergePatchJson, SessionWrite Write) : SessionCall<Reply<Written>>
     {
         public override Task<Reply<Written>> On(ISessionGrain session) => session.Patch(MergePatchJson, Write);
+
+        public override Task<Reply<Written>> Via(ISessionRouter router, string sessionId) => router.Patch(sessionId, MergePatchJson, Write);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record Increment([property: Id(0)] string Key, [property: Id(1)] long By, [property: Id(2)] SessionWrite Write) : SessionCall<Reply<Counted>>
+    public sealed record Increment(string Key, long By, SessionWrite Write) : SessionCall<Reply<Counted>>
     {
         public override Task<Reply<Counted>> On(ISessionGrain session) => session.Increment(Key, By, Write);
+
+        public override Task<Reply<Counted>> Via(ISessionRouter router, string sessionId) => router.Increment(sessionId, Key, By, Write);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record Delete([property: Id(0)] SessionWrite Write) : SessionCall<Reply<Written>>
+    public sealed record Delete(SessionWrite Write) : SessionCall<Reply<Written>>
     {
         public override Task<Reply<Written>> On(ISessionGrain session) => session.Delete(Write);
+
+        public override Task<Reply<Written>> Via(ISessionRouter router, string sessionId) => router.Delete(sessionId, Write);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record Rotate([property: Id(0)] string NewId, [property: Id(1)] SessionWrite Write) : SessionCall<Reply<SessionInfo>>
+    public sealed record Rotate(string NewId, SessionWrite Write) : SessionCall<Reply<SessionInfo>>
     {
         public override Task<Reply<SessionInfo>> On(ISessionGrain session) => session.Rotate(NewId, Write);
+
+        public override Task<Reply<SessionInfo>> Via(ISessionRouter router, string sessionId) => router.Rotate(sessionId, NewId, Write);
     }
 
-    [GenerateSerializer, Immutable]
     public sealed record GetPlacement : SessionCall<Reply<SessionPlacement>>
     {
         public static readonly GetPlacement Instance = new();
 
         public override Task<Reply<SessionPlacement>> On(ISessionGrain session) => session.GetPlacement();
+
+        public override Task<Reply<SessionPlacement>> Via(ISessionRouter router, string sessionId) => router.GetPlacement(sessionId);
     }
 
-    [GenerateSerializer, Immutable]
     public sealed record Inspect : SessionCall<Reply<SessionInspection>>
     {
         public static readonly Inspect Instance = new();
 
         public override Task<Reply<SessionInspection>> On(ISessionGrain session) => session.Inspect();
+
+        public override Task<Reply<SessionInspection>> Via(ISessionRouter router, string sessionId) => router.Inspect(sessionId);
     }
 
-    [GenerateSerializer, Immutable]
     public sealed record Touch : SessionCall<Reply<SessionInfo>>
     {
         public static readonly Touch Instance = new();
 
         public override Task<Reply<SessionInfo>> On(ISessionGrain session) => session.Touch();
+
+        public override Task<Reply<SessionInfo>> Via(ISessionRouter router, string sessionId) => router.Touch(sessionId);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record Publish([property: Id(0)] string Json, [property: Id(1)] SessionWrite Write) : SessionCall<Reply<Published>>
+    public sealed record Publish(string Json, SessionWrite Write) : SessionCall<Reply<Published>>
     {
         public override Task<Reply<Published>> On(ISessionGrain session) => session.Publish(Json, Write);
+
+        public override Task<Reply<Published>> Via(ISessionRouter router, string sessionId) => router.Publish(sessionId, Json, Write);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record Subscribe([property: Id(0)] ISessionObserver Observer, [property: Id(1)] int Sockets) : SessionCall<Reply<Subscribed>>
+    public sealed record Subscribe(ISessionObserver Observer, int Sockets) : SessionCall<Reply<Subscribed>>
     {
         public override Task<Reply<Subscribed>> On(ISessionGrain session) => session.Subscribe(Observer, Sockets);
+
+        public override Task<Reply<Subscribed>> Via(ISessionRouter router, string sessionId) => router.Subscribe(sessionId, Observer, Sockets);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record Unsubscribe([property: Id(0)] ISessionObserver Observer) : SessionCall<bool>
+    public sealed record Unsubscribe(ISessionObserver Observer) : SessionCall<bool>
     {
         public override async Task<bool> On(ISessionGrain session)
         {
             await session.Unsubscribe(Observer);
             return true;
         }
+
+        public override Task<bool> Via(ISessionRouter router, string sessionId) => router.Unsubscribe(sessionId, Observer);
     }
 
-    [GenerateSerializer, Immutable]
-    public sealed record GetEvents([property: Id(0)] long AfterSeq) : SessionCall<Reply<EventPage>>
+    public sealed record GetEvents(long AfterSeq) : SessionCall<Reply<EventPage>>
     {
         public override Task<Reply<EventPage>> On(ISessionGrain session) => session.GetEvents(AfterSeq);
+
+        public override Task<Reply<EventPage>> Via(ISessionRouter router, string sessionId) => router.GetEvents(sessionId, AfterSeq);
     }
 }

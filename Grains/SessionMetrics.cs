@@ -10,7 +10,6 @@ public sealed class SessionMetrics
     private readonly Counter<long> _expired;
     private readonly Counter<long> _deleted;
     private readonly UpDownCounter<long> _active;
-    private readonly Counter<long> _operations;
 
     public SessionMetrics(IMeterFactory meters)
     {
@@ -19,7 +18,6 @@ public sealed class SessionMetrics
         _expired = meter.CreateCounter<long>("sessiongrains.sessions.expired", "{session}", "Sessions that expired");
         _deleted = meter.CreateCounter<long>("sessiongrains.sessions.deleted", "{session}", "Sessions deleted or rotated away");
         _active = meter.CreateUpDownCounter<long>("sessiongrains.sessions.active", "{session}", "Live sessions active in memory on this silo");
-        _operations = meter.CreateCounter<long>("sessiongrains.operations", "{operation}", "Session operations by kind");
     }
 
     public void Created() => _created.Add(1);
@@ -31,6 +29,4 @@ public sealed class SessionMetrics
     public void Activated() => _active.Add(1);
 
     public void Deactivated() => _active.Add(-1);
-
-    public void Operation(string kind) => _operations.Add(1, new KeyValuePair<string, object?>("kind", kind));
 }

@@ -16,7 +16,7 @@ public static class ClientConfiguration
         });
         client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options(cluster.Redis!));
         client.ConfigureFailover(configuration);
-        client.AddActivityPropagation();
+        if (SessionTelemetry.IsTracing(configuration)) client.AddActivityPropagation();
         return client;
     }
 }

@@ -22,7 +22,10 @@ public static class SessionTelemetry
     /// <summary>Turns tracing on without an OTLP endpoint (e.g. for an in-process exporter).</summary>
     public const string TracingKey = "Telemetry:Tracing";
 
-    /// <summary>Set to false to leave Orleans' own (many) instruments off.</summary>
+    /// <summary>
+    /// Set to true to export Orleans' own instruments too. Off by default: Orleans records several instruments per message,
+    /// a measurable share of a read's CPU (see docs/BENCHMARKS.md); the dashboard shows Orleans' statistics anyway.
+    /// </summary>
     public const string OrleansMetricsKey = "Telemetry:OrleansMetrics";
 
     public static OpenTelemetryBuilder AddSessionTelemetry(this IHostApplicationBuilder builder, string serviceName)
@@ -34,12 +37,12 @@ public static class SessionTelemetry
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(TelemetryNames.Meter).AddAspNetCoreInstrumentation().AddPrometheusExporter();
-                if (configuration.GetValue(OrleansMetricsKey, defaultValue: true)) metrics.AddMeter("Microsoft.Orleans");
+                if (configuration.GetValue(OrleansMetricsKey, defaultValue: false)) metrics.AddMeter("Microsoft.Orleans");
             });
 
         // A trace per request costs reads a third of their throughput (measured, bench/): trace only when the spans
         // go somewhere. Sampling follows the standard OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG variables.
-        if (exporting || configuration.GetValue(TracingKey, defaultValue: false))
+        if (IsTracing(configuration))
         {
             telemetry.WithTracing(tracing => tracing
                 .AddSource(ActivitySources.ApplicationGrainActivitySourceName)
@@ -59,6 +62,13 @@ public static class SessionTelemetry
         }
         return telemetry;
     }
+
+    /// <summary>
+    /// Whether spans are recorded: an OTLP endpoint is set, or <see cref="TracingKey"/>. Orleans' call filters that carry
+    /// the trace context across calls are installed only then; without spans they would only cost every call.
+    /// </summary>
+    public static bool IsTracing(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) || configuration.GetValue(TracingKey, defaultValue: false);
 
     private static bool IsOperationsPath(Microsoft.AspNetCore.Http.PathString path) =>
         path.StartsWithSegments("/metrics") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz")

@@ -26,7 +26,7 @@ public static class SiloConfiguration
         var cluster = configuration.ReadClusterOptions();
         silo.Services.AddSessionOptions(configuration);
         silo.Services.AddSessionGrainServices();
-        silo.AddActivityPropagation();
+        if (SessionTelemetry.IsTracing(configuration)) silo.AddActivityPropagation();
         silo.Configure<ClusterOptions>(options =>
         {
             options.ServiceId = cluster.ServiceId;

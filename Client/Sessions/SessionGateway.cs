@@ -27,7 +27,7 @@ public sealed partial class SessionGateway(
             var router = routing?.RouterFor(sessionId);
             try
             {
-                var sent = router is null ? call.On(grains.GetGrain<ISessionGrain>(sessionId)) : router.Invoke(sessionId, call);
+                var sent = router is null ? call.On(grains.GetGrain<ISessionGrain>(sessionId)) : call.Via(router, sessionId);
                 return await sent.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken);
             }
             catch (Exception ex) when (GrainFailures.IsTransient(ex) && deadline - TimeProvider.System.GetUtcNow() > delay)

@@ -14,12 +14,13 @@ public sealed class SessionTokens
 {
     private const int SignatureLength = 43;
     private readonly byte[] _signingKey;
-    private readonly byte[][] _verificationKeys;
+    private readonly ThreadLocal<HMACSHA256[]> _verifiers;
 
     public SessionTokens(IOptions<TokenOptions> options)
     {
         _signingKey = DecodeKey(options.Value.SigningKey ?? throw new InvalidOperationException("Tokens:SigningKey is not configured."));
-        _verificationKeys = [_signingKey, .. options.Value.VerificationKeys.Select(DecodeKey)];
+        byte[][] verificationKeys = [_signingKey, .. options.Value.VerificationKeys.Select(DecodeKey)];
+        _verifiers = new ThreadLocal<HMACSHA256[]>(() => [.. verificationKeys.Select(key => new HMACSHA256(key))]);
     }
 
     /// <summary>A new session id: 128 bits from a CSPRNG, base64url.</summary>
@@ -42,9 +43,10 @@ public sealed class SessionTokens
         Encoding.ASCII.GetBytes(idPart, idBytes);
         Span<byte> expected = stackalloc byte[32];
         var genuine = false;
-        foreach (var key in _verificationKeys)
+        foreach (var hmac in _verifiers.Value!)
         {
-            HMACSHA256.HashData(key, idBytes, expected);
+            // A keyed HMAC per thread and key: the key schedule is computed once, not per request.
+            hmac.TryComputeHash(idBytes, expected, out _);
             genuine |= CryptographicOperations.FixedTimeEquals(expected, presented);
         }
         if (genuine) id = idPart.ToString();

@@ -94,9 +94,8 @@ public sealed partial class SessionGrain
     }
 
     /// <summary>Admits a call on a live session: rate limit, existence, expiry; counts it as access.</summary>
-    private async Task<SessionFailure?> Enter(string operation)
+    private async Task<SessionFailure?> Enter()
     {
-        _metrics.Operation(operation);
         if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
         var now = _clock.GetUtcNow();
         if (await EnsureLive(now) is { } gone) return gone;
@@ -121,7 +120,6 @@ public sealed partial class SessionGrain
     /// <summary>Admits a write: rate limit, key syntax, a replay of the key's first answer, liveness, then If-Match.</summary>
     private async Task<Reply<T>?> EnterWrite<T>(SessionWrite write, string operation, ulong fingerprint) where T : class
     {
-        _metrics.Operation(operation);
         if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
         if (Admission.CheckKey(write) is { } badKey) return badKey;
         var now = _clock.GetUtcNow();

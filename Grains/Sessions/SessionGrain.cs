@@ -85,13 +85,13 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
 
     public async Task<Reply<SessionView>> Get()
     {
-        if (await Enter("get") is { } refused) return refused;
+        if (await Enter() is { } refused) return refused;
         return new SessionView(Info(S, _lastAccess), S.Data);
     }
 
     public async Task<Reply<SessionValue>> GetValue(string key)
     {
-        if (await Enter("get-value") is { } refused) return refused;
+        if (await Enter() is { } refused) return refused;
         return SessionDataRules.Read(S.Data, S.Version, key, _rules);
     }
 
@@ -116,7 +116,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
 
     public async Task<Reply<SessionPlacement>> GetPlacement()
     {
-        if (await Enter("placement") is { } refused) return refused;
+        if (await Enter() is { } refused) return refused;
         return Placement;
     }
 
@@ -128,7 +128,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
 
     public async Task<Reply<SessionInfo>> Touch()
     {
-        if (await Enter("touch") is { } refused) return refused;
+        if (await Enter() is { } refused) return refused;
         return Info(S, _lastAccess);
     }
 

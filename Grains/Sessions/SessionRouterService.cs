@@ -13,6 +13,41 @@ namespace SessionGrains.Grains;
 public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains)
     : GrainService(grainId, silo, loggers), ISessionRouter
 {
-    public Task<TResult> Invoke<TResult>(string sessionId, SessionCall<TResult> call) =>
-        call.On(grains.GetGrain<ISessionGrain>(sessionId));
+    public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation) => Session(sessionId).Create(creation);
+
+    public Task<Reply<SessionView>> Get(string sessionId) => Session(sessionId).Get();
+
+    public Task<Reply<SessionValue>> GetValue(string sessionId, string key) => Session(sessionId).GetValue(key);
+
+    public Task<Reply<Written>> Put(string sessionId, string key, string json, SessionWrite write) => Session(sessionId).Put(key, json, write);
+
+    public Task<Reply<Written>> Remove(string sessionId, string key, SessionWrite write) => Session(sessionId).Remove(key, write);
+
+    public Task<Reply<Written>> Patch(string sessionId, string mergePatchJson, SessionWrite write) => Session(sessionId).Patch(mergePatchJson, write);
+
+    public Task<Reply<Counted>> Increment(string sessionId, string key, long by, SessionWrite write) => Session(sessionId).Increment(key, by, write);
+
+    public Task<Reply<Written>> Delete(string sessionId, SessionWrite write) => Session(sessionId).Delete(write);
+
+    public Task<Reply<SessionInfo>> Rotate(string sessionId, string newId, SessionWrite write) => Session(sessionId).Rotate(newId, write);
+
+    public Task<Reply<SessionPlacement>> GetPlacement(string sessionId) => Session(sessionId).GetPlacement();
+
+    public Task<Reply<SessionInspection>> Inspect(string sessionId) => Session(sessionId).Inspect();
+
+    public Task<Reply<SessionInfo>> Touch(string sessionId) => Session(sessionId).Touch();
+
+    public Task<Reply<Published>> Publish(string sessionId, string json, SessionWrite write) => Session(sessionId).Publish(json, write);
+
+    public Task<Reply<Subscribed>> Subscribe(string sessionId, ISessionObserver observer, int sockets) => Session(sessionId).Subscribe(observer, sockets);
+
+    public async Task<bool> Unsubscribe(string sessionId, ISessionObserver observer)
+    {
+        await Session(sessionId).Unsubscribe(observer);
+        return true;
+    }
+
+    public Task<Reply<EventPage>> GetEvents(string sessionId, long afterSeq) => Session(sessionId).GetEvents(afterSeq);
+
+    private ISessionGrain Session(string sessionId) => grains.GetGrain<ISessionGrain>(sessionId);
 }

@@ -61,6 +61,8 @@ public partial class LocalCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var args = new List<string> { "up", "--silos", Silos.ToString(), "--frontends", FrontEnds.ToString(), "--config", RepositoryPaths.Configuration };
+        // Orleans' own instruments, off by default, let tests see how messages travel (RoutingTests).
+        args.AddRange(["--set", "Telemetry:OrleansMetrics=true"]);
         foreach (var (key, value) in Settings) args.AddRange(["--set", $"{key}={value}"]);
         try
         {
