@@ -31,15 +31,20 @@ public sealed class LeaseQueue
     {
         foreach (var queued in _waiters)
         {
-            if (queued.LeaseId == leaseId) return queued;
+            if (queued.LeaseId != leaseId) continue;
+            queued.Callers++;
+            return queued;
         }
         var waiter = new Waiter(leaseId, ttl);
         _waiters.AddLast(waiter);
         return waiter;
     }
 
-    /// <summary>Takes a waiter that gave up out of the queue (its grant, if any, is left to the caller).</summary>
-    public void Leave(Waiter waiter) => _waiters.Remove(waiter);
+    /// <summary>A call that gave up stops waiting; the waiter leaves the queue when no call of its lease id waits any more.</summary>
+    public void Leave(Waiter waiter)
+    {
+        if (--waiter.Callers <= 0) _waiters.Remove(waiter);
+    }
 
     /// <summary>Releases the lease if <paramref name="leaseId"/> holds it; answers whether it did.</summary>
     public bool Release(string leaseId)
@@ -97,6 +102,9 @@ public sealed class LeaseQueue
 
         /// <summary>How long the lease is guaranteed once granted.</summary>
         public TimeSpan Ttl { get; } = ttl;
+
+        /// <summary>How many calls (the first and its retries) wait on this waiter.</summary>
+        public int Callers { get; set; } = 1;
 
         /// <summary>Completes with the grant, or with the failure that ended the wait.</summary>
         public Task<Reply<LeaseGranted>> Granted => _outcome.Task;

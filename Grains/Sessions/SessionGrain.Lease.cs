@@ -10,6 +10,9 @@ public sealed partial class SessionGrain
     /// <summary>Longest pause of a waiting acquire between looks at the lease, a safety net behind the hand-overs.</summary>
     private static readonly TimeSpan LeasePoll = TimeSpan.FromSeconds(1);
 
+    /// <summary>Shortest pause of a waiting acquire: it must yield, or a write holding back the hand-over could never finish.</summary>
+    private static readonly TimeSpan LeaseRecheck = TimeSpan.FromMilliseconds(20);
+
     private LeaseQueue? _lease;
     private bool _writing;
 
@@ -36,8 +39,8 @@ public sealed partial class SessionGrain
             var remaining = deadline - _clock.GetUtcNow();
             if (remaining <= TimeSpan.Zero) break;
             var pause = remaining < LeasePoll ? remaining : LeasePoll;
-            if (_lease.HolderId is not null && _lease.HolderExpiresAt - _clock.GetUtcNow() is var untilExpiry && untilExpiry < pause)
-                pause = untilExpiry > TimeSpan.Zero ? untilExpiry : TimeSpan.Zero;
+            if (_lease.HolderId is not null && _lease.HolderExpiresAt - _clock.GetUtcNow() is var untilExpiry && untilExpiry < pause) pause = untilExpiry;
+            if (pause < LeaseRecheck) pause = remaining < LeaseRecheck ? remaining : LeaseRecheck;
             try
             {
                 await Task.WhenAny(waiter.Granted, Task.Delay(pause, _clock, cancellationToken));

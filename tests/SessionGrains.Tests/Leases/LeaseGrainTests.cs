@@ -144,6 +144,26 @@ public sealed class LeaseGrainTests(GrainClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_retry_under_the_same_lease_id_keeps_the_place_of_a_first_call_that_gave_up()
+    {
+        var session = await cluster.CreateSession();
+        Assert.True((await session.AcquireLease("a", Ttl, TimeSpan.Zero)).Succeeded);
+        var first = session.AcquireLease("b", Ttl, TimeSpan.FromMilliseconds(400));
+        await Task.Delay(100);
+        var retry = session.AcquireLease("b", Ttl, Long);
+        await Task.Delay(100);
+        var later = session.AcquireLease("c", Ttl, Long);
+
+        Assert.Equal(SessionStatus.LeaseBusy, (await first.WaitAsync(Long)).Status);
+        await session.ReleaseLease("a", null, SessionWrite.Unconditional);
+        Assert.True((await retry.WaitAsync(Long)).Succeeded);
+        await Task.Delay(100);
+        Assert.False(later.IsCompleted);
+        await session.ReleaseLease("b", null, SessionWrite.Unconditional);
+        Assert.True((await later.WaitAsync(Long)).Succeeded);
+    }
+
+    [Fact]
     public async Task Waiters_of_a_deleted_session_are_told_it_is_gone()
     {
         var session = await cluster.CreateSession();
