@@ -20,6 +20,9 @@ builder.Services.AddSession(options =>
 
 var app = builder.Build();
 app.UseSession();
+// Optional (Session:LoadAsync=true), as the ASP.NET Core docs advise for any distributed session: load the session
+// asynchronously before the endpoint, so a request waiting for it holds no thread. Off, the first access loads it.
+if (session.GetValue<bool>("LoadAsync")) app.Use(async (context, next) => { await context.Session.LoadAsync(); await next(context); });
 app.MapGet("/healthz", () => "ok");
 app.MapShopEndpoints();
 app.Logger.LogInformation("Sessions are kept by {Provider}", session["Provider"] == "Redis" ? "Redis (AddStackExchangeRedisCache)" : "SessionGrains");
