@@ -57,6 +57,7 @@ public static class FrontEndHost
         app.MapPrometheusScrapingEndpoint();
         app.MapHealthEndpoints();
         app.MapSessionEndpoints();
+        app.MapLeaseEndpoints(); // Request leases: Client/Sessions/LeaseEndpoints.cs
         app.MapAdminEndpoints();
         app.MapSessionDashboard(); // Dashboard
         if (cluster.IsStandalone) AnnounceWhenStarted(app);

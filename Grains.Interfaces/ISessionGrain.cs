@@ -58,4 +58,19 @@ public interface ISessionGrain : IGrainWithStringKey
 
     /// <summary>Events after <paramref name="afterSeq"/> from the log; Gap is set when the log no longer reaches back.</summary>
     Task<Reply<EventPage>> GetEvents(long afterSeq);
+
+    /// <summary>
+    /// Acquires the session's request lease under <paramref name="leaseId"/> (chosen by the caller, so a retry is the
+    /// same request) and answers the session as it stands. While another request holds it, waits up to
+    /// <paramref name="wait"/> in FIFO order without blocking the grain; then <see cref="SessionStatus.LeaseBusy"/>.
+    /// Acquiring a lease already held under the same id renews it. Leases live in memory only.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<Reply<LeaseGranted>> AcquireLease(string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Releases the lease <paramref name="leaseId"/>, after applying <paramref name="mergePatchJson"/> under it when one
+    /// is given (commit and release in one call; a refused patch keeps the lease). Releasing a lease not held is a no-op.
+    /// </summary>
+    Task<Reply<Written>> ReleaseLease(string leaseId, string? mergePatchJson, SessionWrite write);
 }

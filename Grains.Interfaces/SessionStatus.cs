@@ -20,4 +20,8 @@ public enum SessionStatus
     TooManySockets = 13,
     /// <summary>An idempotency key already answered a different operation or request body.</summary>
     IdempotencyKeyReused = 14,
+    /// <summary>Another request held the session's lease for the whole time the caller would wait.</summary>
+    LeaseBusy = 15,
+    /// <summary>A write named a lease that is not the session's lease (released, taken over after expiry, or lost with a silo).</summary>
+    LeaseLost = 16,
 }

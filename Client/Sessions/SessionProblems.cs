@@ -25,6 +25,8 @@ public static class SessionProblems
             SessionStatus.TooManySockets => (StatusCodes.Status429TooManyRequests, "too-many-sockets", "Too many WebSockets for this session"),
             SessionStatus.AlreadyExists => (StatusCodes.Status409Conflict, "already-exists", "Session already exists"),
             SessionStatus.IdempotencyKeyReused => (StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency key already used for another request"),
+            SessionStatus.LeaseBusy => (StatusCodes.Status423Locked, "lease-busy", "Session lease held by another request"),
+            SessionStatus.LeaseLost => (StatusCodes.Status409Conflict, "lease-lost", "Lease not held"),
             _ => (StatusCodes.Status500InternalServerError, "unexpected", "Unexpected session outcome"),
         };
         if (failure.RetryAfterSeconds > 0) context.Response.Headers.RetryAfter = failure.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

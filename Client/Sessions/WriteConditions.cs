@@ -13,6 +13,9 @@ public static class WriteConditions
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
+    /// <summary>Names the request lease a write is made under (see LeaseEndpoints).</summary>
+    public const string LeaseHeader = "Session-Lease";
+
     public static bool TryRead(HttpRequest request, out SessionWrite write, out ProblemHttpResult? problem)
     {
         write = SessionWrite.Unconditional;
@@ -44,8 +47,22 @@ public static class WriteConditions
                 return false;
             }
         }
-        write = new SessionWrite(ifMatch, key);
+        if (!TryReadLease(request, out var leaseId, out problem)) return false;
+        write = new SessionWrite(ifMatch, key, leaseId);
         return true;
+    }
+
+    /// <summary>The <c>Session-Lease</c> header: the request lease a write is made under, if any.</summary>
+    public static bool TryReadLease(HttpRequest request, out string? leaseId, out ProblemHttpResult? problem)
+    {
+        leaseId = null;
+        problem = null;
+        var header = request.Headers[LeaseHeader];
+        if (header.Count == 0) return true;
+        leaseId = header.ToString();
+        if (header.Count == 1 && SessionLeases.IsValidId(leaseId)) return true;
+        problem = SessionProblems.BadRequest(SessionLeases.IdRule);
+        return false;
     }
 
     /// <summary>The entity tag of a session version.</summary>

@@ -126,6 +126,7 @@ public sealed partial class SessionGrain
         if (IdempotencyLedger.TryReplay<T>(S.Ledger, write.IdempotencyKey, operation, fingerprint, now, out var replay)) return replay;
         if (await EnsureLive(now) is { } gone) return gone;
         _lastAccess = now;
+        if (CheckLease(write) is { } lost) return lost;
         if (Admission.CheckVersion(write, S.Version) is { } mismatch) return mismatch;
         return null;
     }

@@ -222,7 +222,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         _store.State = next;
         try
         {
-            await _store.WriteStateAsync();
+            await WriteStateThrough();
         }
         catch (Orleans.Storage.InconsistentStateException)
         {

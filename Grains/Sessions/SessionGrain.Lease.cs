@@ -1,0 +1,116 @@
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.Grains;
+
+// The request lease: a per-session lock that serializes the read-modify-write of requests holding it (the
+// ASP.NET Core session provider takes it for each request). It lives in memory only: a new activation (after a
+// silo failure or deactivation) holds no lease, and writes under a lease it does not know are refused, never applied.
+public sealed partial class SessionGrain
+{
+    /// <summary>Longest pause of a waiting acquire between looks at the lease, a safety net behind the hand-overs.</summary>
+    private static readonly TimeSpan LeasePoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>Shortest pause of a waiting acquire: it must yield, or a write holding back the hand-over could never finish.</summary>
+    private static readonly TimeSpan LeaseRecheck = TimeSpan.FromMilliseconds(20);
+
+    private LeaseQueue? _lease;
+    private bool _writing;
+
+    public async Task<Reply<LeaseGranted>> AcquireLease(string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        // This call interleaves with every other call of the grain, so it never writes state: it only reads the
+        // committed state when a lease is granted (see HandOverLease), and otherwise waits in memory.
+        _metrics.Operation("acquire-lease");
+        if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
+        if (!SessionLeases.IsValidId(leaseId)) return new SessionFailure(SessionStatus.InvalidArgument, SessionLeases.IdRule);
+        if (ttl <= TimeSpan.Zero || ttl > SessionLeases.MaxTtl || wait < TimeSpan.Zero)
+            return new SessionFailure(SessionStatus.InvalidArgument, $"A lease lives 0-{SessionLeases.MaxTtl.TotalSeconds:0} seconds; the wait must not be negative.");
+        var now = _clock.GetUtcNow();
+        // Liveness without side effects: the next ordinary call ends an expired session.
+        if (!S.Exists || now >= S.ExpiresAt(_lastAccess)) return Admission.NotFound;
+        _lastAccess = now;
+
+        _lease ??= new LeaseQueue();
+        var waiter = _lease.Join(leaseId, ttl);
+        HandOverLease();
+        var deadline = now + wait;
+        while (!waiter.Granted.IsCompleted && !cancellationToken.IsCancellationRequested)
+        {
+            var remaining = deadline - _clock.GetUtcNow();
+            if (remaining <= TimeSpan.Zero) break;
+            var pause = remaining < LeasePoll ? remaining : LeasePoll;
+            if (_lease.HolderId is not null && _lease.HolderExpiresAt - _clock.GetUtcNow() is var untilExpiry && untilExpiry < pause) pause = untilExpiry;
+            if (pause < LeaseRecheck) pause = remaining < LeaseRecheck ? remaining : LeaseRecheck;
+            try
+            {
+                await Task.WhenAny(waiter.Granted, Task.Delay(pause, _clock, cancellationToken));
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            HandOverLease();
+        }
+        if (waiter.Granted.IsCompleted) return await waiter.Granted;
+        _lease.Leave(waiter);
+        if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException(cancellationToken);
+        return new SessionFailure(SessionStatus.LeaseBusy, $"Another request held the session's lease for {wait.TotalMilliseconds:0} ms.", 1);
+    }
+
+    public async Task<Reply<Written>> ReleaseLease(string leaseId, string? mergePatchJson, SessionWrite write)
+    {
+        if (mergePatchJson is not null)
+        {
+            // Commit and release: the patch is a write under the lease; the lease goes only once it is stored.
+            var written = await Patch(mergePatchJson, write with { LeaseId = leaseId });
+            if (written.Succeeded) ReleaseHeldLease(leaseId);
+            return written;
+        }
+        // Released before admission: a rate-limited release must not leave the session locked until the lease expires.
+        ReleaseHeldLease(leaseId);
+        if (await Enter("release-lease") is { } refused) return refused;
+        return new Written(S.Version);
+    }
+
+    /// <summary>Refuses a write made under a lease the session does not hold (none is the lease of a fresh activation).</summary>
+    private SessionFailure? CheckLease(SessionWrite write) =>
+        write.LeaseId is { } leaseId && _lease?.IsHeldBy(leaseId) != true
+            ? new SessionFailure(SessionStatus.LeaseLost, "The write was made under a lease the session does not hold: it was released, taken over after it expired, or lost with a silo. Acquire the lease again and repeat the read.")
+            : null;
+
+    private void ReleaseHeldLease(string leaseId)
+    {
+        if (_lease?.Release(leaseId) == true) HandOverLease();
+    }
+
+    /// <summary>
+    /// Grants the lease to the next waiter if it is free, with the session as last stored. Never while a write is in
+    /// flight: the state in memory then is not yet acknowledged, and a grant must not read it.
+    /// </summary>
+    private void HandOverLease()
+    {
+        if (_lease is null || _writing) return;
+        var now = _clock.GetUtcNow();
+        if (!S.Exists || now >= S.ExpiresAt(_lastAccess))
+        {
+            _lease.Fail(Admission.NotFound);
+            return;
+        }
+        _lease.HandOver(now, (leaseId, expiresAt) => new LeaseGranted(leaseId, expiresAt, new SessionView(Info(S, _lastAccess), S.Data)));
+    }
+
+    /// <summary>Writes the state to storage; a lease waiting for the write to settle is handed over once it is stored.</summary>
+    private async Task WriteStateThrough()
+    {
+        _writing = true;
+        try
+        {
+            await _store.WriteStateAsync();
+        }
+        finally
+        {
+            _writing = false;
+        }
+        HandOverLease();
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace SessionGrains.AspNetCore;
+
+/// <summary>
+/// The app's own session cookie (name and attributes from <c>SessionOptions.Cookie</c>), holding the SessionGrains token
+/// encrypted with the app's data-protection keys, so a browser never sees a token it could use on the SessionGrains API.
+/// It is protected exactly as the session middleware protects its own cookie (same purpose, same format): the
+/// middleware reads it without complaint, finds no session key of its own in it and leaves it alone.
+/// </summary>
+public sealed class SessionCookie
+{
+    /// <summary>The data-protection purpose of the session middleware's cookie.</summary>
+    public const string Purpose = "SessionMiddleware";
+
+    private readonly IDataProtector _protector;
+    private readonly SessionOptions _options;
+
+    /// <summary>A cookie codec for the app's session options and data-protection keys.</summary>
+    public SessionCookie(IDataProtectionProvider dataProtection, IOptions<SessionOptions> options)
+    {
+        _protector = dataProtection.CreateProtector(Purpose);
+        _options = options.Value;
+    }
+
+    /// <summary>The cookie's content (a SessionGrains token, or an old provider's session key), or null when absent or not genuine.</summary>
+    public string? Read(HttpContext http)
+    {
+        var value = http.Request.Cookies[_options.Cookie.Name!];
+        if (string.IsNullOrEmpty(value)) return null;
+        try
+        {
+            var padded = value.PadRight(value.Length + (4 - value.Length % 4) % 4, '=');
+            return Encoding.UTF8.GetString(_protector.Unprotect(Convert.FromBase64String(padded)));
+        }
+        catch (Exception ex) when (ex is FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether a cookie's content is a SessionGrains token (<c>id.signature</c>) rather than a 36-character session key.</summary>
+    public static bool IsToken(string? content) => content is { Length: > 36 } && content.Contains('.', StringComparison.Ordinal);
+
+    /// <summary>Whether the app may set the cookie: it is essential, or the user consented to tracking.</summary>
+    public bool MaySet(HttpContext http) =>
+        _options.Cookie.IsEssential || http.Features.Get<ITrackingConsentFeature>()?.CanTrack != false;
+
+    /// <summary>Sets the cookie to <paramref name="content"/>, with the cache headers the session middleware sends with its cookie.</summary>
+    public void Write(HttpContext http, string content)
+    {
+        var value = Convert.ToBase64String(_protector.Protect(Encoding.UTF8.GetBytes(content))).TrimEnd('=');
+        http.Response.Cookies.Append(_options.Cookie.Name!, value, _options.Cookie.Build(http));
+        http.Response.Headers.CacheControl = "no-cache,no-store";
+        http.Response.Headers.Pragma = "no-cache";
+        http.Response.Headers.Expires = "-1";
+    }
+
+    /// <summary>Protects a token for storage outside the cookie (the migration's forwarding entries).</summary>
+    public string Protect(string content) => Convert.ToBase64String(_protector.Protect(Encoding.UTF8.GetBytes(content)));
+
+    /// <summary>The content of <see cref="Protect"/>, or null when it is not genuine.</summary>
+    public string? Unprotect(string protectedContent)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(_protector.Unprotect(Convert.FromBase64String(protectedContent)));
+        }
+        catch (Exception ex) when (ex is FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+}

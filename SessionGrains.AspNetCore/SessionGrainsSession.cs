@@ -1,0 +1,168 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using SessionGrains.Http;
+
+namespace SessionGrains.AspNetCore;
+
+/// <summary>
+/// <c>HttpContext.Session</c> kept in SessionGrains. The first access loads the session and takes its request lease
+/// in one round trip (waiting while another request of the same session holds it); changes stay in memory; the commit
+/// at the end of the request sends only the changed keys, as one merge patch under the lease, and releases the lease in
+/// the same round trip. A request that never touches the session costs no lease. A new session is created at its
+/// first write, and its token goes to the browser in the app's session cookie.
+/// </summary>
+public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
+{
+    private readonly SessionGrainsClient _client;
+    private readonly SessionCookie _cookie;
+    private readonly SessionGrainsOptions _options;
+    private readonly ILogger _logger;
+    private readonly HttpContext _http;
+    private readonly string _sessionKey;
+    private readonly TimeSpan _idleTimeout;
+    private readonly TimeSpan _ioTimeout;
+    private readonly LegacySessions? _legacy;
+    private readonly Dictionary<string, byte[]> _data = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]?> _changes = new(StringComparer.Ordinal);
+    private string? _token;
+    private string? _leaseId;
+    private string? _provisionalId;
+    private bool _loaded;
+    private bool _available;
+    private bool _onStartingRegistered;
+    private bool _disposeRegistered;
+    private bool _cookiePending;
+
+    /// <summary>A session of one request. <paramref name="token"/> comes from the cookie; <paramref name="legacy"/> is the old store to import from.</summary>
+    public SessionGrainsSession(SessionGrainsClient client, SessionCookie cookie, SessionGrainsOptions options, ILogger logger, HttpContext http,
+        string sessionKey, TimeSpan idleTimeout, TimeSpan ioTimeout, string? token, LegacySessions? legacy)
+    {
+        _client = client;
+        _cookie = cookie;
+        _options = options;
+        _logger = logger;
+        _http = http;
+        _sessionKey = sessionKey;
+        _idleTimeout = idleTimeout;
+        _ioTimeout = ioTimeout;
+        _token = token;
+        _legacy = legacy;
+    }
+
+    /// <inheritdoc />
+    public bool IsAvailable
+    {
+        get
+        {
+            Load();
+            return _available;
+        }
+    }
+
+    /// <summary>
+    /// The SessionGrains session id once the session exists; before its first write a random id, kept for this request
+    /// (the built-in provider's id also changes from request to request until something is stored).
+    /// </summary>
+    public string Id
+    {
+        get
+        {
+            Load();
+            return _token is { } token ? token[..token.IndexOf('.', StringComparison.Ordinal)] : _provisionalId ??= Guid.NewGuid().ToString();
+        }
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<string> Keys
+    {
+        get
+        {
+            Load();
+            return [.. _data.Keys.Where(key => !_changes.ContainsKey(key)), .. _changes.Where(change => change.Value is not null).Select(change => change.Key)];
+        }
+    }
+
+    /// <inheritdoc />
+    public bool TryGetValue(string key, [NotNullWhen(true)] out byte[]? value)
+    {
+        Load();
+        if (_changes.TryGetValue(key, out var changed))
+        {
+            value = changed;
+            return changed is not null;
+        }
+        return _data.TryGetValue(key, out value);
+    }
+
+    /// <inheritdoc />
+    public void Set(string key, byte[] value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (!IsAvailable) return;
+        SessionKeyCodec.Encode(key); // refuses a key too long for SessionGrains now, not at the commit
+        if (_token is null) EstablishOnResponse();
+        _changes[key] = value.ToArray();
+    }
+
+    /// <inheritdoc />
+    public void Remove(string key)
+    {
+        if (TryGetValue(key, out _)) _changes[key] = null;
+    }
+
+    /// <inheritdoc />
+    public void Clear()
+    {
+        foreach (var key in Keys) _changes[key] = null;
+    }
+
+    /// <summary>Loads synchronously on first access when the app did not call <see cref="LoadAsync"/>; a failure makes the session unavailable.</summary>
+    private void Load()
+    {
+        if (_loaded) return;
+        try
+        {
+            LoadAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            LogLoadFailed(ex, _sessionKey);
+            _data.Clear();
+            _available = false;
+            _loaded = true;
+        }
+    }
+
+    /// <summary>Registers, once, the callback that creates the session and sets its cookie before the response starts.</summary>
+    private void EstablishOnResponse()
+    {
+        if (_onStartingRegistered) return;
+        if (_http.Response.HasStarted) throw new InvalidOperationException("The session cannot be established after the response has started.");
+        _http.Response.OnStarting(static state => ((SessionGrainsSession)state).OnResponseStartingAsync(), this);
+        _onStartingRegistered = true;
+    }
+
+    /// <summary>Makes sure the lease goes back even when the commit never ran.</summary>
+    private void ReleaseAtRequestEnd()
+    {
+        if (_disposeRegistered) return;
+        _http.Response.RegisterForDisposeAsync(this);
+        _disposeRegistered = true;
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Could not load session {SessionKey}; it is unavailable for this request")]
+    private partial void LogLoadFailed(Exception ex, string sessionKey);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Could not release the lease of a session; it lapses after its time to live")]
+    private partial void LogReleaseFailed(Exception ex);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Error, Message = "Could not create the session before the response started")]
+    private partial void LogCreateFailed(Exception ex);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Session {SessionKey} of the old store copied into SessionGrains ({Keys} keys)")]
+    private partial void LogImported(string sessionKey, int keys);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Debug, Message = "Session not created: the user has not consented to non-essential cookies")]
+    private partial void LogNoConsent();
+}

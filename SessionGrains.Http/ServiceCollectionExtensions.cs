@@ -1,0 +1,65 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
+
+namespace SessionGrains.Http;
+
+/// <summary>Registers <see cref="SessionGrainsClient"/> as a typed <see cref="HttpClient"/>.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>The name of the client's resilience pipeline.</summary>
+    public const string PipelineName = "session-grains";
+
+    /// <summary>
+    /// Adds <see cref="SessionGrainsClient"/> through <c>IHttpClientFactory</c>: its base address from the options, an
+    /// <see cref="IdempotencyKeyHandler"/>, and a resilience handler that retries transport errors and 408, 429, 502, 503
+    /// and 504 answers, honouring <c>Retry-After</c>. Retrying writes is safe because each carries an idempotency key.
+    /// Returns the builder, to add handlers of your own.
+    /// </summary>
+    public static IHttpClientBuilder AddSessionGrainsClient(this IServiceCollection services, Action<SessionGrainsClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<SessionGrainsClientOptions>()
+            .Configure(configure)
+            .Validate(o => o.BaseAddress is { IsAbsoluteUri: true }, "SessionGrainsClientOptions.BaseAddress must be an absolute URI.")
+            .Validate(o => o.MaxRetries >= 0 && o.RetryDelay > TimeSpan.Zero && o.AttemptTimeout > TimeSpan.Zero, "Retry settings must be positive.");
+        services.AddTransient<IdempotencyKeyHandler>();
+        var builder = services.AddHttpClient<SessionGrainsClient>((provider, http) =>
+        {
+            http.BaseAddress = provider.GetRequiredService<IOptions<SessionGrainsClientOptions>>().Value.BaseAddress;
+            // Attempts have their own time limit in the pipeline.
+            http.Timeout = Timeout.InfiniteTimeSpan;
+        });
+        builder.AddHttpMessageHandler<IdempotencyKeyHandler>();
+        builder.AddResilienceHandler(PipelineName, (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<SessionGrainsClientOptions>>().Value;
+            if (options.MaxRetries > 0)
+            {
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = options.MaxRetries,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = options.RetryDelay,
+                    ShouldRetryAfterHeader = true,
+                    ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                });
+            }
+            pipeline.AddTimeout(options.AttemptTimeout);
+        });
+        return builder;
+    }
+
+    /// <summary>Whether an attempt failed in a way a retry may cure, without risk of applying a write twice.</summary>
+    public static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Exception: HttpRequestException or TimeoutRejectedException } => true,
+        { Result.StatusCode: HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway
+            or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout } => true,
+        _ => false,
+    };
+}

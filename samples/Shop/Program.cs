@@ -1,0 +1,29 @@
+using SessionGrains.AspNetCore;
+using SessionGrains.Samples.Shop;
+
+// A shop whose code only knows HttpContext.Session. Which store keeps the sessions is one setting,
+// Session:Provider (appsettings.json, --Session:Provider or Session__Provider): SessionGrains or Redis.
+var builder = WebApplication.CreateBuilder(args);
+var session = builder.Configuration.GetSection("Session");
+
+if (session["Provider"] == "Redis")
+    builder.Services.AddStackExchangeRedisCache(redis => redis.Configuration = session["Redis"]);
+else
+    builder.Services.AddSessionGrains(sessionGrains => sessionGrains.BaseAddress = new Uri(session["SessionGrains"]!));
+
+builder.Services.AddSession(options =>
+{
+    options.Cookie.Name = ".Shop.Session";
+    options.Cookie.IsEssential = true;
+    options.IdleTimeout = TimeSpan.FromMinutes(30);
+});
+
+var app = builder.Build();
+app.UseSession();
+// Optional (Session:LoadAsync=true), as the ASP.NET Core docs advise for any distributed session: load the session
+// asynchronously before the endpoint, so a request waiting for it holds no thread. Off, the first access loads it.
+if (session.GetValue<bool>("LoadAsync")) app.Use(async (context, next) => { await context.Session.LoadAsync(); await next(context); });
+app.MapGet("/healthz", () => "ok");
+app.MapShopEndpoints();
+app.Logger.LogInformation("Sessions are kept by {Provider}", session["Provider"] == "Redis" ? "Redis (AddStackExchangeRedisCache)" : "SessionGrains");
+app.Run();
