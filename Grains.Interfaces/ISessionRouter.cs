@@ -43,6 +43,10 @@ public interface ISessionRouter : IGrainService
     Task<bool> Unsubscribe(string sessionId, ISessionObserver observer);
 
     Task<Reply<EventPage>> GetEvents(string sessionId, long afterSeq);
+
+    Task<Reply<LeaseGranted>> AcquireLease(string sessionId, string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken = default);
+
+    Task<Reply<Written>> ReleaseLease(string sessionId, string leaseId, string? mergePatchJson, SessionWrite write);
 }
 
 /// <summary>How a front end addresses the <see cref="ISessionRouter"/> of one silo.</summary>

@@ -126,4 +126,19 @@ public static class SessionCalls
 
         public override Task<Reply<EventPage>> Via(ISessionRouter router, string sessionId) => router.GetEvents(sessionId, AfterSeq);
     }
+
+    public sealed record AcquireLease(string LeaseId, TimeSpan Ttl, TimeSpan Wait, CancellationToken CancellationToken) : SessionCall<Reply<LeaseGranted>>
+    {
+        public override Task<Reply<LeaseGranted>> On(ISessionGrain session) => session.AcquireLease(LeaseId, Ttl, Wait, CancellationToken);
+
+        public override Task<Reply<LeaseGranted>> Via(ISessionRouter router, string sessionId) =>
+            router.AcquireLease(sessionId, LeaseId, Ttl, Wait, CancellationToken);
+    }
+
+    public sealed record ReleaseLease(string LeaseId, string? MergePatchJson, SessionWrite Write) : SessionCall<Reply<Written>>
+    {
+        public override Task<Reply<Written>> On(ISessionGrain session) => session.ReleaseLease(LeaseId, MergePatchJson, Write);
+
+        public override Task<Reply<Written>> Via(ISessionRouter router, string sessionId) => router.ReleaseLease(sessionId, LeaseId, MergePatchJson, Write);
+    }
 }

@@ -35,7 +35,7 @@ public static class LeaseEndpoints
             if (!TryReadAcquire(document, longest, out leaseId, out ttl, out wait, out problem)) return problem!;
         }
 
-        var reply = await gateway.Call(session.Id!, grain => grain.AcquireLease(leaseId, ttl, wait, cancellationToken), cancellationToken);
+        var reply = await gateway.Call(session.Id!, new SessionCalls.AcquireLease(leaseId, ttl, wait, cancellationToken), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Session.Info.Version);
         return TypedResults.Ok(LeaseResponse.From(reply.Value));
@@ -59,7 +59,7 @@ public static class LeaseEndpoints
             }
         }
 
-        var reply = await gateway.Call(session.Id!, grain => grain.ReleaseLease(leaseId, patch, write), cancellationToken);
+        var reply = await gateway.Call(session.Id!, new SessionCalls.ReleaseLease(leaseId, patch, write), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         http.Response.Headers.ETag = WriteConditions.ETagOf(reply.Value.Version);
         return TypedResults.Ok(new VersionResponse(reply.Value.Version));

@@ -20,7 +20,6 @@ public sealed partial class SessionGrain
     {
         // This call interleaves with every other call of the grain, so it never writes state: it only reads the
         // committed state when a lease is granted (see HandOverLease), and otherwise waits in memory.
-        _metrics.Operation("acquire-lease");
         if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
         if (!SessionLeases.IsValidId(leaseId)) return new SessionFailure(SessionStatus.InvalidArgument, SessionLeases.IdRule);
         if (ttl <= TimeSpan.Zero || ttl > SessionLeases.MaxTtl || wait < TimeSpan.Zero)
@@ -68,7 +67,7 @@ public sealed partial class SessionGrain
         }
         // Released before admission: a rate-limited release must not leave the session locked until the lease expires.
         ReleaseHeldLease(leaseId);
-        if (await Enter("release-lease") is { } refused) return refused;
+        if (await Enter() is { } refused) return refused;
         return new Written(S.Version);
     }
 

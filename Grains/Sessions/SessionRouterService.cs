@@ -49,5 +49,11 @@ public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFact
 
     public Task<Reply<EventPage>> GetEvents(string sessionId, long afterSeq) => Session(sessionId).GetEvents(afterSeq);
 
+    public Task<Reply<LeaseGranted>> AcquireLease(string sessionId, string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken) =>
+        Session(sessionId).AcquireLease(leaseId, ttl, wait, cancellationToken);
+
+    public Task<Reply<Written>> ReleaseLease(string sessionId, string leaseId, string? mergePatchJson, SessionWrite write) =>
+        Session(sessionId).ReleaseLease(leaseId, mergePatchJson, write);
+
     private ISessionGrain Session(string sessionId) => grains.GetGrain<ISessionGrain>(sessionId);
 }
