@@ -92,10 +92,8 @@ public static partial class SocketEndpoints
     private static bool IsCrossSiteCookieRequest(HttpRequest request)
     {
         if (request.Headers.Authorization.Count > 0) return false;
-        var origin = request.Headers.Origin.ToString();
-        if (string.IsNullOrEmpty(origin)) return false;
-        return !Uri.TryCreate(origin, UriKind.Absolute, out var uri)
-            || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+        var origin = request.Headers.Origin;
+        return origin.Count > 0 && (origin.Count > 1 || !Security.SameOrigin.Matches(origin[0], request));
     }
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Could not count WebSocket traffic of session {SessionId} as access")]

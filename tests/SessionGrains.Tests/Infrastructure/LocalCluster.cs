@@ -56,6 +56,7 @@ public partial class LocalCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var args = new List<string> { "up", "--silos", Silos.ToString(), "--frontends", FrontEnds.ToString(), "--config", RepositoryPaths.Configuration };
+        foreach (var (key, value) in StandaloneFrontEnd.WithoutAbuseLimits) args.AddRange(["--set", $"{key}={value}"]);
         foreach (var (key, value) in Settings) args.AddRange(["--set", $"{key}={value}"]);
         try
         {
