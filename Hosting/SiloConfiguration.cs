@@ -43,7 +43,7 @@ public static class SiloConfiguration
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             // One silo finds every grain locally: a directory cache would only cost memory per session.
             silo.Configure<GrainDirectoryOptions>(options => options.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None);
-            silo.Services.AddSqliteSessionStorage(Path.Combine(contentRoot, cluster.DataPath, "sessions.db"));
+            silo.Services.AddSqliteSessionStorage(Path.Combine(contentRoot, cluster.DataPath, "sessions.db"), ReadMaxQueuedWrites(configuration));
         }
         else
         {
@@ -64,6 +64,16 @@ public static class SiloConfiguration
         return silo;
     }
 
+    /// <summary>Configuration key of the SQLite storage's write queue bound (standalone mode).</summary>
+    public const string MaxQueuedWritesKey = "Storage:MaxQueuedWrites";
+
+    private static int ReadMaxQueuedWrites(IConfiguration configuration)
+    {
+        var value = configuration.GetValue(MaxQueuedWritesKey, new SqliteStorageOptions().MaxQueuedWrites);
+        if (value <= 0) throw new OptionsValidationException(MaxQueuedWritesKey, typeof(SqliteStorageOptions), [$"{MaxQueuedWritesKey} must be positive."]);
+        return value;
+    }
+
     /// <summary>What the grains need besides Orleans: a clock and the service's metrics.</summary>
     public static IServiceCollection AddSessionGrainServices(this IServiceCollection services)
     {
@@ -74,10 +84,10 @@ public static class SiloConfiguration
     }
 
     /// <summary>The embedded durable storage of standalone mode: one SQLite file, Orleans' binary serializer.</summary>
-    public static IServiceCollection AddSqliteSessionStorage(this IServiceCollection services, string filePath) =>
+    public static IServiceCollection AddSqliteSessionStorage(this IServiceCollection services, string filePath, int? maxQueuedWrites = null) =>
         services.AddGrainStorage(SessionStorage.Name, (provider, name) => new SqliteGrainStorage(
             name,
-            new SqliteStorageOptions { FilePath = filePath },
+            new SqliteStorageOptions { FilePath = filePath, MaxQueuedWrites = maxQueuedWrites ?? new SqliteStorageOptions().MaxQueuedWrites },
             ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(provider),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<SqliteGrainStorage>>()));
