@@ -74,6 +74,7 @@ public static class FrontEndHost
         services.AddSingleton<SessionGateway>();
         services.AddValidatedOptions<SessionSocketOptions, SessionSocketOptionsValidator>(configuration, SessionSocketOptions.Section);
         services.AddSingleton<SessionFeeds>();
+        services.AddSingleton<SocketCapacity>();
         services.AddHostedService(services => services.GetRequiredService<SessionFeeds>());
         services.AddProblemDetails();
         services.AddFrontEndSecurity(configuration);
