@@ -51,15 +51,8 @@ public static class SiloConfiguration
             silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(options => options.ConfigurationOptions = redis.Clone());
             silo.ConfigureFailureDetection(configuration);
-            silo.AddRedisGrainStorage(SessionStorage.Name, options => options.ConfigurationOptions = redis.Clone());
-            silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(SessionStorage.Name)
-                .Configure<IServiceProvider, IOptions<SessionRules>>((options, services, sessions) =>
-                {
-                    options.GrainStorageSerializer = ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services);
-                    // Every write renews the key's TTL; no session outlives its absolute lifetime after its last write,
-                    // so Redis drops sessions that are never touched again without dropping a live one.
-                    options.EntryExpiry = sessions.Value.AbsoluteLifetime + TimeSpan.FromDays(1);
-                });
+            // Each record expires at its own purge time (ExpiringRedisStorage), not after one fixed time for all.
+            ExpiringRedisStorage.AddExpiringRedisStorage(silo.Services, SessionStorage.Name, redis);
         }
         return silo;
     }
