@@ -37,12 +37,16 @@ public class StandaloneFrontEnd : IAsyncLifetime
     /// </summary>
     protected virtual bool AbuseLimits => false;
 
-    /// <summary>Settings that lift the abuse limits, for fixtures that do not test them.</summary>
+    /// <summary>
+    /// Settings that lift the abuse limits, for fixtures that do not test them; the WebSocket send timeout is long
+    /// enough for tests that stall a reader on purpose (a loaded machine can take longer than the default 10 s).
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string> WithoutAbuseLimits = new Dictionary<string, string>
     {
         ["RateLimits:Enabled"] = "false",
         ["Anonymous:MaxDataBytes"] = "4194304",
         ["Anonymous:MaxIdleTimeout"] = "7.00:00:00",
+        ["WebSockets:SendTimeout"] = "00:01:00",
     };
 
     /// <summary>Last changes to the front end's builder, e.g. extra telemetry exporters.</summary>
