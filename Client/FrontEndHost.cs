@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Dashboard;
 using SessionGrains.Client.Operations;
+using SessionGrains.Client.Security;
 using SessionGrains.Client.Sessions;
 using SessionGrains.Client.Sockets;
 using SessionGrains.Client.Standalone;
@@ -48,8 +49,10 @@ public static class FrontEndHost
         builder.AddSessionTelemetry(cluster.IsStandalone ? "session-grains" : "session-grains-frontend");
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAbuseDefences();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = app.Services.GetRequiredService<IOptions<SessionSocketOptions>>().Value.KeepAliveInterval });
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -78,8 +81,10 @@ public static class FrontEndHost
         services.AddSingleton<SessionGateway>();
         services.AddValidatedOptions<SessionSocketOptions, SessionSocketOptionsValidator>(configuration, SessionSocketOptions.Section);
         services.AddSingleton<SessionFeeds>();
+        services.AddSingleton<SocketCapacity>();
         services.AddHostedService(services => services.GetRequiredService<SessionFeeds>());
         services.AddProblemDetails();
+        services.AddFrontEndSecurity(configuration);
         services.AddExceptionHandler<GrainFailureHandler>();
         services.AddOpenApi();
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()

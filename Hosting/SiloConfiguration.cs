@@ -43,7 +43,7 @@ public static class SiloConfiguration
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             // One silo finds every grain locally: a directory cache would only cost memory per session.
             silo.Configure<GrainDirectoryOptions>(options => options.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None);
-            silo.Services.AddSqliteSessionStorage(Path.Combine(contentRoot, cluster.DataPath, "sessions.db"));
+            silo.Services.AddSqliteSessionStorage(Path.Combine(contentRoot, cluster.DataPath, "sessions.db"), ReadMaxQueuedWrites(configuration));
         }
         else
         {
@@ -53,17 +53,20 @@ public static class SiloConfiguration
             // The front ends' entry on each silo: calls reach the silo that hosts the session without a second hop.
             silo.AddGrainService<SessionRouterService>();
             silo.ConfigureFailureDetection(configuration);
-            silo.AddRedisGrainStorage(SessionStorage.Name, options => options.ConfigurationOptions = redis.Clone());
-            silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(SessionStorage.Name)
-                .Configure<IServiceProvider, IOptions<SessionRules>>((options, services, sessions) =>
-                {
-                    options.GrainStorageSerializer = ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services);
-                    // Every write renews the key's TTL; no session outlives its absolute lifetime after its last write,
-                    // so Redis drops sessions that are never touched again without dropping a live one.
-                    options.EntryExpiry = sessions.Value.AbsoluteLifetime + TimeSpan.FromDays(1);
-                });
+            // Each record expires at its own purge time (ExpiringRedisStorage), not after one fixed time for all.
+            ExpiringRedisStorage.AddExpiringRedisStorage(silo.Services, SessionStorage.Name, redis);
         }
         return silo;
+    }
+
+    /// <summary>Configuration key of the SQLite storage's write queue bound (standalone mode).</summary>
+    public const string MaxQueuedWritesKey = "Storage:MaxQueuedWrites";
+
+    private static int ReadMaxQueuedWrites(IConfiguration configuration)
+    {
+        var value = configuration.GetValue(MaxQueuedWritesKey, new SqliteStorageOptions().MaxQueuedWrites);
+        if (value <= 0) throw new OptionsValidationException(MaxQueuedWritesKey, typeof(SqliteStorageOptions), [$"{MaxQueuedWritesKey} must be positive."]);
+        return value;
     }
 
     /// <summary>What the grains need besides Orleans: a clock and the service's metrics.</summary>
@@ -76,10 +79,10 @@ public static class SiloConfiguration
     }
 
     /// <summary>The embedded durable storage of standalone mode: one SQLite file, Orleans' binary serializer.</summary>
-    public static IServiceCollection AddSqliteSessionStorage(this IServiceCollection services, string filePath) =>
+    public static IServiceCollection AddSqliteSessionStorage(this IServiceCollection services, string filePath, int? maxQueuedWrites = null) =>
         services.AddGrainStorage(SessionStorage.Name, (provider, name) => new SqliteGrainStorage(
             name,
-            new SqliteStorageOptions { FilePath = filePath },
+            new SqliteStorageOptions { FilePath = filePath, MaxQueuedWrites = maxQueuedWrites ?? new SqliteStorageOptions().MaxQueuedWrites },
             ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(provider),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<SqliteGrainStorage>>()));

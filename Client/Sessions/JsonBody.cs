@@ -40,6 +40,8 @@ public static class JsonBody
         }
         try
         {
+            // Strings that are not text come first: the duplicate-name check below would throw on them as a bug would.
+            if (JsonStrings.FindInvalid(buffer.WrittenSpan) is { } invalid) return (null, SessionProblems.BadRequest(invalid));
             // Repeated member names are refused: stored values are merged later, and a merge needs distinct names.
             return (JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { AllowDuplicateProperties = false }), null);
         }

@@ -33,16 +33,18 @@ public static class SessionEndpoints
 
     private static async Task<Results<Created<SessionCreatedResponse>, ProblemHttpResult>> Create(
         HttpContext http, SessionGateway gateway, SessionTokens tokens, ApiKeyCheck apiKey, IOptions<FrontEndOptions> options,
-        IOptions<SessionRules> sessionOptions, CancellationToken cancellationToken)
+        IOptions<SessionRules> sessionOptions, IOptions<Security.AnonymousSessionOptions> anonymous, CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.Read(http.Request, options.Value.MaxRequestBodyBytes, allowEmpty: true, cancellationToken);
         if (problem is not null) return problem;
         if (!WriteConditions.TryRead(http.Request, out var write, out problem)) return problem!;
         SessionCreation creation;
+        var trusted = apiKey.IsTrusted(http);
         using (document)
         {
-            if (!TryReadCreation(document, apiKey.IsTrusted(http), write.IdempotencyKey, sessionOptions.Value, out creation, out problem)) return problem!;
+            if (!TryReadCreation(document, trusted, write.IdempotencyKey, sessionOptions.Value, out creation, out problem)) return problem!;
         }
+        if (!trusted && anonymous.Value.Refuse(creation) is { } refused) return refused;
 
         var id = SessionTokens.NewId();
         var reply = await gateway.Call(id, new SessionCalls.Create(creation), cancellationToken);

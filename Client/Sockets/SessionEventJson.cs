@@ -1,14 +1,13 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sockets;
 
-/// <summary>The JSON text messages of the WebSocket protocol (see API.md).</summary>
+/// <summary>The JSON text messages of the WebSocket protocol (see API.md), as UTF-8 ready to send; shared by every socket of a feed.</summary>
 public static class SessionEventJson
 {
-    public static string Of(SessionEvent e) => Write(writer =>
+    public static byte[] Of(SessionEvent e) => Write(writer =>
     {
         writer.WriteString("type", e.Kind switch
         {
@@ -32,13 +31,13 @@ public static class SessionEventJson
         }
     });
 
-    public static string Gap(long afterSeq) => Write(writer =>
+    public static byte[] Gap(long afterSeq) => Write(writer =>
     {
         writer.WriteString("type", "gap");
         writer.WriteNumber("afterSeq", afterSeq);
     });
 
-    public static readonly string Pong = """{"type":"pong"}""";
+    public static readonly byte[] Pong = """{"type":"pong"}"""u8.ToArray();
 
     /// <summary>Whether the client's message is <c>{"type":"ping"}</c>.</summary>
     public static bool IsPing(ReadOnlySpan<byte> utf8)
@@ -58,7 +57,7 @@ public static class SessionEventJson
         }
     }
 
-    private static string Write(Action<Utf8JsonWriter> body)
+    private static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -67,6 +66,6 @@ public static class SessionEventJson
             body(writer);
             writer.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return buffer.WrittenSpan.ToArray();
     }
 }

@@ -7,7 +7,9 @@ namespace SessionGrains.Client.Sockets;
 /// <summary>
 /// One session's events on this front end, shared by all its sockets here. Everything runs in one loop, so
 /// sockets get events in sequence order without duplicates: a jump in sequence numbers (missed pushes, e.g.
-/// after a failover) is filled from the grain's event log before anything newer is delivered.
+/// after a failover) is filled from the grain's event log before anything newer is delivered. Each event is serialized
+/// once for all sockets. Pushed events wait in a bounded queue: when the loop falls that far behind, further pushes are
+/// dropped and the next renewal fills them in from the log, so a busy feed holds bounded memory.
 /// </summary>
 public sealed partial class SessionFeed
 {
@@ -18,10 +20,14 @@ public sealed partial class SessionFeed
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<SessionSocket> _sockets = [];
     private readonly Task _loop;
+    private readonly int _maxQueuedPushes;
     private long _last = -1;
+    private int _queuedPushes;
+    private int _dropping;
 
-    public SessionFeed(string sessionId, SessionGateway gateway, ISessionObserver observer, ILogger logger)
+    public SessionFeed(string sessionId, SessionGateway gateway, ISessionObserver observer, ILogger logger, int maxQueuedPushes)
     {
+        _maxQueuedPushes = maxQueuedPushes;
         _sessionId = sessionId;
         _gateway = gateway;
         _observer = observer;
@@ -44,7 +50,17 @@ public sealed partial class SessionFeed
 
     public void Leave(SessionSocket socket) => Post(new LeaveWork(socket));
 
-    public void Push(IReadOnlyList<SessionEvent> events) => Post(new EventsWork(events));
+    public void Push(IReadOnlyList<SessionEvent> events)
+    {
+        if (Interlocked.Increment(ref _queuedPushes) <= _maxQueuedPushes)
+        {
+            Post(new EventsWork(events));
+            return;
+        }
+        Interlocked.Decrement(ref _queuedPushes);
+        // Behind by a whole queue: drop, and catch up from the log once (the events are stored there).
+        if (Interlocked.Exchange(ref _dropping, 1) == 0) Post(new ResubscribeWork());
+    }
 
     public void Resubscribe() => Post(new ResubscribeWork());
 
@@ -75,9 +91,11 @@ public sealed partial class SessionFeed
                         _sockets.Remove(leave.Socket);
                         break;
                     case EventsWork events:
+                        Interlocked.Decrement(ref _queuedPushes);
                         await Deliver(events.Events);
                         break;
                     case ResubscribeWork:
+                        Interlocked.Exchange(ref _dropping, 0);
                         var reply = await Subscribe();
                         if (reply.Status == SessionStatus.SessionNotFound || (reply.Value?.LatestSeq ?? 0) > _last) await CatchUp();
                         break;
@@ -155,9 +173,10 @@ public sealed partial class SessionFeed
         var events = reply.Value.Events;
         if (reply.Value.Gap)
         {
+            var gap = SessionEventJson.Gap(_last);
             foreach (var socket in _sockets)
             {
-                socket.Send(SessionEventJson.Gap(_last));
+                socket.Send(gap);
                 socket.NextSeq = 0;
             }
             _last = events.Count > 0 ? events[0].Seq - 1 : reply.Value.LatestSeq;
@@ -170,7 +189,11 @@ public sealed partial class SessionFeed
 
     private void Broadcast(SessionEvent e)
     {
-        foreach (var socket in _sockets) socket.Deliver(e);
+        if (_sockets.Count > 0)
+        {
+            var utf8 = SessionEventJson.Of(e);
+            foreach (var socket in _sockets) socket.Deliver(e, utf8);
+        }
         _last = e.Seq;
     }
 

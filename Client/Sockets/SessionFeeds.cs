@@ -45,7 +45,7 @@ public sealed partial class SessionFeeds : ISessionObserver, IHostedService
         {
             if (!_feeds.TryGetValue(sessionId, out feed!))
             {
-                feed = new SessionFeed(sessionId, _gateway, observer, _logger);
+                feed = new SessionFeed(sessionId, _gateway, observer, _logger, _options.FeedQueueLength);
                 _feeds[sessionId] = feed;
             }
             feed.Reserved++;

@@ -1,46 +1,52 @@
 using System.Net.WebSockets;
-using System.Text;
 using System.Threading.Channels;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sockets;
 
 /// <summary>
-/// One client WebSocket of a session. Outgoing messages wait in a bounded queue, so a slow client never slows
-/// the grain or other sockets: on overflow the socket is closed with 1013 and the client resumes with afterSeq.
+/// One client WebSocket of a session. Outgoing messages wait in a queue bounded in messages and in bytes, so a slow
+/// client never slows the grain or other sockets: on overflow the socket is closed with 1013 and the client resumes
+/// with afterSeq. A send that stalls longer than the send timeout (the client stopped reading) aborts the connection.
 /// </summary>
 public sealed class SessionSocket
 {
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
     private readonly WebSocket _socket;
     private readonly SessionSocketOptions _options;
-    private readonly Channel<string> _outbox;
+    private readonly Channel<byte[]> _outbox;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";
     private volatile bool _discardQueued;
+    private long _queuedBytes;
 
     public SessionSocket(WebSocket socket, SessionSocketOptions options)
     {
         _socket = socket;
         _options = options;
-        _outbox = Channel.CreateBounded<string>(new BoundedChannelOptions(options.QueueLength) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _outbox = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(options.QueueLength) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
     /// <summary>Sequence number of the next event this socket expects; older ones are duplicates. Owned by the feed.</summary>
     public long NextSeq { get; set; }
 
     /// <summary>Queues an event unless this socket already had it; an expiry or deletion closes the socket after it.</summary>
-    public void Deliver(SessionEvent e)
+    public void Deliver(SessionEvent e) => Deliver(e, null);
+
+    /// <summary>As <see cref="Deliver(SessionEvent)"/>, with the event already serialized once for every socket of the feed.</summary>
+    public void Deliver(SessionEvent e, byte[]? utf8)
     {
         if (e.Seq < NextSeq) return;
         NextSeq = e.Seq + 1;
-        Send(SessionEventJson.Of(e));
+        Send(utf8 ?? SessionEventJson.Of(e));
         if (e.Kind is SessionEventKind.Expired or SessionEventKind.Deleted) Close(WebSocketCloseStatus.NormalClosure, e.Kind == SessionEventKind.Expired ? "expired" : "deleted");
     }
 
-    public void Send(string text)
+    /// <summary>Queues one text message (UTF-8, never changed after); too much queued closes the socket with 1013.</summary>
+    public void Send(byte[] utf8)
     {
-        if (_outbox.Writer.TryWrite(text)) return;
+        if (Interlocked.Add(ref _queuedBytes, utf8.Length) <= _options.QueueBytes && _outbox.Writer.TryWrite(utf8)) return;
+        Interlocked.Add(ref _queuedBytes, -utf8.Length);
         // Too slow: what is still queued is dropped, so the close frame follows what is already on the wire.
         _discardQueued = true;
         Close((WebSocketCloseStatus)SessionSocketOptions.SlowConsumerCloseCode, "too slow: reconnect with afterSeq");
@@ -76,10 +82,14 @@ public sealed class SessionSocket
     {
         try
         {
-            await foreach (var text in _outbox.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var utf8 in _outbox.Reader.ReadAllAsync(cancellationToken))
             {
+                Interlocked.Add(ref _queuedBytes, -utf8.Length);
                 if (_discardQueued) continue;
-                await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_options.SendTimeout);
+                // A cancelled send aborts the WebSocket: a stalled client loses its connection and resumes with afterSeq.
+                await _socket.SendAsync(utf8, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
             }
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
@@ -90,10 +100,10 @@ public sealed class SessionSocket
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
+            Close(WebSocketCloseStatus.EndpointUnavailable, "");
             _socket.Abort();
         }
     }
-
     private async Task Receive(Func<Task> onPing, CancellationToken cancellationToken)
     {
         var buffer = new byte[_options.MaxReceiveBytes + 1];

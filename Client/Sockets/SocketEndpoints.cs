@@ -18,7 +18,7 @@ public static partial class SocketEndpoints
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> Connect(
         SessionIdentity session, string? afterSeq, HttpContext http, SessionFeeds feeds, SessionGateway gateway,
-        IOptions<SessionSocketOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+        IOptions<SessionSocketOptions> options, SocketCapacity capacity, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!http.WebSockets.IsWebSocketRequest) return SessionProblems.BadRequest("This endpoint takes a WebSocket upgrade request.");
         long? after = null;
@@ -31,7 +31,20 @@ public static partial class SocketEndpoints
         if (IsCrossSiteCookieRequest(http.Request))
             return SessionProblems.Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", "A WebSocket authenticated by cookie must come from this site's own pages.");
 
-        var id = session.Id!;
+        if (!capacity.TryTake(http, out var busy)) return busy!;
+        try
+        {
+            return await Serve(session.Id!, after, http, feeds, gateway, options.Value, loggers, cancellationToken);
+        }
+        finally
+        {
+            capacity.Return();
+        }
+    }
+
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> Serve(
+        string id, long? after, HttpContext http, SessionFeeds feeds, SessionGateway gateway, SessionSocketOptions options, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
         var (feed, reply) = await feeds.Open(id, cancellationToken);
         if (feed is null) return SessionProblems.From(reply.Failure!, http);
         try
@@ -40,10 +53,10 @@ public static partial class SocketEndpoints
             if (!touched.Succeeded) return SessionProblems.From(touched.Failure, http);
 
             using var webSocket = await http.WebSockets.AcceptWebSocketAsync();
-            var socket = new SessionSocket(webSocket, options.Value);
+            var socket = new SessionSocket(webSocket, options);
             feed.Join(socket, after);
             var logger = loggers.CreateLogger(typeof(SocketEndpoints));
-            var touchDue = NextTouch(touched, options.Value);
+            var touchDue = NextTouch(touched, options);
             await socket.Run(async () =>
             {
                 // Client traffic is access: it keeps the session alive, with at most one grain call per TouchInterval
@@ -51,7 +64,7 @@ public static partial class SocketEndpoints
                 if (TimeProvider.System.GetUtcNow() < touchDue) return;
                 try
                 {
-                    touchDue = NextTouch(await gateway.Call(id, SessionCalls.Touch.Instance, cancellationToken), options.Value);
+                    touchDue = NextTouch(await gateway.Call(id, SessionCalls.Touch.Instance, cancellationToken), options);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -92,10 +105,8 @@ public static partial class SocketEndpoints
     private static bool IsCrossSiteCookieRequest(HttpRequest request)
     {
         if (request.Headers.Authorization.Count > 0) return false;
-        var origin = request.Headers.Origin.ToString();
-        if (string.IsNullOrEmpty(origin)) return false;
-        return !Uri.TryCreate(origin, UriKind.Absolute, out var uri)
-            || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+        var origin = request.Headers.Origin;
+        return origin.Count > 0 && (origin.Count > 1 || !Security.SameOrigin.Matches(origin[0], request));
     }
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Could not count WebSocket traffic of session {SessionId} as access")]

@@ -49,6 +49,20 @@ public static class SessionDataRules
     /// <summary>Applies an RFC 7396 merge patch; a patch without members is an empty change.</summary>
     public static Reply<DataChange> Patch(IReadOnlyDictionary<string, string> data, string mergePatchJson, SessionRules rules)
     {
+        try
+        {
+            return ApplyPatch(data, mergePatchJson, rules);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException)
+        {
+            // Text JSON's syntax allows but Unicode does not (a lone surrogate escape) fails only when a name or string
+            // is decoded or written: the front end refuses it first, and the grain refuses it too rather than fail.
+            return new SessionFailure(SessionStatus.InvalidArgument, "The merge patch holds a string or member name that is not valid Unicode text.");
+        }
+    }
+
+    private static Reply<DataChange> ApplyPatch(IReadOnlyDictionary<string, string> data, string mergePatchJson, SessionRules rules)
+    {
         if (ParseObject(mergePatchJson) is not JsonObject patch)
             return new SessionFailure(SessionStatus.InvalidArgument, "A merge patch of session data must be a JSON object whose member names are distinct.");
 

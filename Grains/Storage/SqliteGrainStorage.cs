@@ -17,7 +17,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     private readonly IGrainStorageSerializer _serializer;
     private readonly TimeProvider _clock;
     private readonly ILogger<SqliteGrainStorage> _logger;
-    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PendingWrite> _writes;
     private readonly CancellationTokenSource _stopping = new();
     private string _connectionString = "";
     private Task _writer = Task.CompletedTask;
@@ -31,6 +31,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         _serializer = serializer;
         _clock = clock;
         _logger = logger;
+        _writes = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(options.MaxQueuedWrites) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -118,8 +119,11 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
 
     private Task Enqueue(PendingWrite write)
     {
-        if (!_writes.Writer.TryWrite(write)) throw new InvalidOperationException($"Grain storage '{_name}' is closed.");
-        return write.Done.Task;
+        if (_writes.Writer.TryWrite(write)) return write.Done.Task;
+        if (Volatile.Read(ref _closed) != 0) throw new InvalidOperationException($"Grain storage '{_name}' is closed.");
+        // Full: the disk is behind. Refusing now keeps memory bounded and tells the client to come back (503, Retry-After);
+        // an OrleansException reaches the front end as a storage failure of a known type.
+        throw new OrleansException($"Grain storage '{_name}' has {_options.MaxQueuedWrites} writes waiting; try again later.");
     }
 
     private async Task WriteLoop()

@@ -11,4 +11,10 @@ public sealed class SqliteStorageOptions
 
     /// <summary>Most writes committed in one transaction.</summary>
     public int MaxBatch { get; set; } = 256;
+
+    /// <summary>
+    /// Most writes waiting for the writer. A write past this fails at once (the caller answers 503 with Retry-After)
+    /// instead of queueing memory without bound while the disk falls behind.
+    /// </summary>
+    public int MaxQueuedWrites { get; set; } = 4096;
 }

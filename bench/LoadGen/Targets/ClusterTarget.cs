@@ -29,6 +29,8 @@ public sealed partial class ClusterTarget(BenchSettings settings) : BenchTarget
         await Run(["up", "--silos", settings.Silos.ToString(CultureInfo.InvariantCulture), "--frontends", settings.FrontEnds.ToString(CultureInfo.InvariantCulture),
             "--config", settings.Configuration,
             "--set", $"Sessions:RequestsPerSecond={BenchSettings.RequestsPerSecond}",
+            // One load generator on one address creates sessions in bulk: the abuse limits would measure themselves.
+            "--set", "RateLimits:Enabled=false", "--set", "Anonymous:MaxDataBytes=4194304", "--set", "Anonymous:MaxIdleTimeout=7.00:00:00",
             "--set", "Logging:LogLevel:Default=Warning",
             .. settings.Extra.SelectMany(e => new[] { "--set", $"{e.Key}={e.Value}" })], TimeSpan.FromSeconds(240), cancellationToken);
         var state = File.ReadAllLines(Path.Combine(_state, "cluster.env"))

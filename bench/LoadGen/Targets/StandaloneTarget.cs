@@ -24,6 +24,8 @@ public sealed class StandaloneTarget(BenchSettings settings) : BenchTarget
                 "--Cluster:SiloPort", ports[1].ToString(CultureInfo.InvariantCulture),
                 "--Cluster:GatewayPort", ports[2].ToString(CultureInfo.InvariantCulture),
                 "--Sessions:RequestsPerSecond", BenchSettings.RequestsPerSecond.ToString(CultureInfo.InvariantCulture),
+                // One load generator on one address creates sessions in bulk: the abuse limits would measure themselves.
+                "--RateLimits:Enabled", "false", "--Anonymous:MaxDataBytes", "4194304", "--Anonymous:MaxIdleTimeout", "7.00:00:00",
                 .. settings.Extra.SelectMany(e => new[] { "--" + e.Key, e.Value })],
             _contentRoot, HostEnvironment(settings, sessionGrains: true));
         await _process.WaitUntilReady(new Uri(BaseAddress, "/readyz"), TimeSpan.FromSeconds(90), cancellationToken);

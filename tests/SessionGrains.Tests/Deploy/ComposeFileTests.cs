@@ -17,6 +17,13 @@ public sealed partial class ComposeFileTests
     /// <summary>Prefixes of the variables docker-compose.yml reads.</summary>
     private static readonly string[] ComposeVariables = ["SESSION_GRAINS_", "OTEL_VIEWER_"];
 
+    /// <summary>The secrets Compose requires; tests that are not about them pass these.</summary>
+    private static readonly Dictionary<string, string> Secrets = new()
+    {
+        ["SESSION_GRAINS_SIGNING_KEY"] = "dGVzdC1zaWduaW5nLWtleS1vZi10aGlydHktdHdvLWJ5dGVz",
+        ["SESSION_GRAINS_API_KEY"] = "test-api-key",
+    };
+
     [Fact]
     public async Task The_cluster_has_redis_three_silos_two_front_ends_a_load_balancer_and_a_telemetry_viewer()
     {
@@ -39,6 +46,29 @@ public sealed partial class ComposeFileTests
         Assert.Equal(["lb", "otel-viewer"], publishing.Keys.Order());
         Assert.Equal(["8080"], publishing["lb"]);
         Assert.Equal(["18888"], publishing["otel-viewer"]);
+    }
+
+    [Fact]
+    public async Task Published_ports_bind_to_loopback_unless_told_otherwise()
+    {
+        var services = Services(await Config());
+        Assert.Equal(["127.0.0.1"], HostAddresses(services["lb"]));
+        Assert.Equal(["127.0.0.1"], HostAddresses(services["otel-viewer"]));
+
+        var everywhere = Services(await Config(new(Secrets) { ["SESSION_GRAINS_BIND"] = "0.0.0.0" }));
+        Assert.Equal(["0.0.0.0"], HostAddresses(everywhere["lb"]));
+    }
+
+    [Theory]
+    [InlineData("SESSION_GRAINS_SIGNING_KEY")]
+    [InlineData("SESSION_GRAINS_API_KEY")]
+    public async Task Compose_refuses_to_start_without_each_secret(string missing)
+    {
+        var variables = new Dictionary<string, string>(Secrets);
+        variables.Remove(missing);
+        var (exitCode, _, errors) = await RunConfig(variables);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(missing, errors, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -74,6 +104,7 @@ public sealed partial class ComposeFileTests
     public async Task The_front_ends_take_their_secrets_from_the_environment_of_docker_compose()
     {
         var services = Services(await Config(new() { ["SESSION_GRAINS_SIGNING_KEY"] = "c2lnbmluZy1rZXktZnJvbS10aGUtZW52aXJvbm1lbnQ=", ["SESSION_GRAINS_API_KEY"] = "api-key-from-the-environment" }));
+        Assert.DoesNotContain("development-only", await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "docker-compose.yml")), StringComparison.Ordinal);
 
         var frontEnds = services.Where(s => Dockerfile(s.Value) == FrontEndDockerfile).ToList();
         Assert.All(frontEnds, f => Assert.Equal("c2lnbmluZy1rZXktZnJvbS10aGUtZW52aXJvbm1lbnQ=", Environment(f.Value)["Tokens__SigningKey"]));
@@ -99,8 +130,17 @@ public sealed partial class ComposeFileTests
         Assert.Contains("proxy_set_header Connection $connection_upgrade;", nginx, StringComparison.Ordinal);
     }
 
-    /// <summary>The root of <c>docker-compose config</c>'s output, with <paramref name="variables"/> set for Compose.</summary>
+    /// <summary>The root of <c>docker-compose config</c>'s output, with <paramref name="variables"/> (by default the secrets) set for Compose.</summary>
     private static async Task<YamlMappingNode> Config(Dictionary<string, string>? variables = null)
+    {
+        var (exitCode, output, errors) = await RunConfig(variables ?? Secrets);
+        Assert.True(exitCode == 0, $"docker-compose config failed ({exitCode}):\n{errors}");
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(output));
+        return (YamlMappingNode)yaml.Documents[0].RootNode;
+    }
+
+    private static async Task<(int ExitCode, string Output, string Errors)> RunConfig(Dictionary<string, string> variables)
     {
         var info = new ProcessStartInfo("docker-compose")
         {
@@ -112,7 +152,7 @@ public sealed partial class ComposeFileTests
         // The file's own defaults apply unless a test sets a variable, whatever the caller's environment holds.
         foreach (var name in info.Environment.Keys.Where(k => ComposeVariables.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList())
             info.Environment.Remove(name);
-        foreach (var (name, value) in variables ?? []) info.Environment[name] = value;
+        foreach (var (name, value) in variables) info.Environment[name] = value;
 
         Process process;
         try
@@ -129,10 +169,7 @@ public sealed partial class ComposeFileTests
             var errors = process.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await process.WaitForExitAsync(timeout.Token);
-            Assert.True(process.ExitCode == 0, $"docker-compose config failed ({process.ExitCode}):\n{await errors}");
-            var yaml = new YamlStream();
-            yaml.Load(new StringReader(await output));
-            return (YamlMappingNode)yaml.Documents[0].RootNode;
+            return (process.ExitCode, await output, await errors);
         }
     }
 
@@ -146,8 +183,14 @@ public sealed partial class ComposeFileTests
 
     private static List<string> PublishedPorts(YamlMappingNode service) =>
         Child(service, "ports") is YamlSequenceNode ports
-            ? ports.Select(p => p is YamlMappingNode port ? Text(port["published"]) : Text(p).Split(':')[0]).ToList()
+            ? ports.Select(p => p is YamlMappingNode port ? Text(port["published"]) : Text(p).Split(':')[^2]).ToList()
             : [];
+
+    /// <summary>The host addresses ports are published on (<c>host_ip:published:target</c>); empty for every interface.</summary>
+    private static List<string> HostAddresses(YamlMappingNode service) =>
+        ((YamlSequenceNode)service["ports"]).Select(p => p is YamlMappingNode port
+            ? (Child(port, "host_ip") is { } ip ? Text(ip) : "")
+            : Text(p).Split(':') is { Length: 3 } parts ? parts[0] : "").ToList();
 
     private static Dictionary<string, string> Environment(YamlMappingNode service) =>
         Child(service, "environment") is YamlMappingNode environment

@@ -63,6 +63,7 @@ public partial class LocalCluster : IAsyncLifetime
         var args = new List<string> { "up", "--silos", Silos.ToString(), "--frontends", FrontEnds.ToString(), "--config", RepositoryPaths.Configuration };
         // Orleans' own instruments, off by default, let tests see how messages travel (RoutingTests).
         args.AddRange(["--set", "Telemetry:OrleansMetrics=true"]);
+        foreach (var (key, value) in StandaloneFrontEnd.WithoutAbuseLimits) args.AddRange(["--set", $"{key}={value}"]);
         foreach (var (key, value) in Settings) args.AddRange(["--set", $"{key}={value}"]);
         try
         {

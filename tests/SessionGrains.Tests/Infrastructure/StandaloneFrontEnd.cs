@@ -31,6 +31,24 @@ public class StandaloneFrontEnd : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Whether the front end keeps its default abuse limits (rate limits per address, what anonymous creators may ask
+    /// for). Off by default: most tests create many sessions from one loopback address; the security tests turn it on.
+    /// </summary>
+    protected virtual bool AbuseLimits => false;
+
+    /// <summary>
+    /// Settings that lift the abuse limits, for fixtures that do not test them; the WebSocket send timeout is long
+    /// enough for tests that stall a reader on purpose (a loaded machine can take longer than the default 10 s).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> WithoutAbuseLimits = new Dictionary<string, string>
+    {
+        ["RateLimits:Enabled"] = "false",
+        ["Anonymous:MaxDataBytes"] = "4194304",
+        ["Anonymous:MaxIdleTimeout"] = "7.00:00:00",
+        ["WebSockets:SendTimeout"] = "00:01:00",
+    };
+
     /// <summary>Last changes to the front end's builder, e.g. extra telemetry exporters.</summary>
     protected virtual void Configure(WebApplicationBuilder builder)
     {
@@ -48,6 +66,10 @@ public class StandaloneFrontEnd : IAsyncLifetime
             "--Cluster:GatewayPort", ports[1].ToString(),
             "--Logging:LogLevel:Default", "Warning",
         };
+        if (!AbuseLimits)
+        {
+            foreach (var (key, value) in WithoutAbuseLimits) args.AddRange([$"--{key}", value]);
+        }
         foreach (var (key, value) in Settings) args.AddRange([$"--{key}", value]);
         _app = FrontEndHost.Build([.. args], Configure);
         await _app.StartAsync();

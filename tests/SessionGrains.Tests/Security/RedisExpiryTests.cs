@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SessionGrains.Hosting;
+using SessionGrains.Interfaces;
+using StackExchange.Redis;
+using Xunit;
+
+namespace SessionGrains.Tests.Security;
+
+/// <summary>
+/// Finding: Redis keys lived for the absolute lifetime plus a day (8 days) whatever a session's idle timeout, so an
+/// abandoned 30-minute session was kept ~384 times too long. Now a key expires at its record's purge time. Runs a
+/// cluster-mode silo against a real redis-server.
+/// </summary>
+public sealed class RedisExpiryTests : IAsyncLifetime
+{
+    private RedisServer? _redis;
+    private IHost? _silo;
+    private ConnectionMultiplexer? _connection;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.Start("always", CancellationToken.None);
+        var ports = FreePorts.Take(2);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cluster:Redis"] = _redis.ConnectionString,
+            ["Cluster:ClusterId"] = "expiry-" + Guid.NewGuid().ToString("N"),
+            ["Cluster:ServiceId"] = "expiry-" + Guid.NewGuid().ToString("N"),
+            ["Cluster:SiloPort"] = ports[0].ToString(),
+            ["Cluster:GatewayPort"] = ports[1].ToString(),
+        });
+        builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, Path.GetTempPath()));
+        _silo = builder.Build();
+        await _silo.StartAsync();
+        _connection = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+    }
+
+    [Theory]
+    [InlineData(30)]
+    [InlineData(2)]
+    public async Task A_sessions_key_expires_near_its_purge_time_not_after_eight_days(int idleMinutes)
+    {
+        var id = Client.Tokens.SessionTokens.NewId();
+        var grain = _silo!.Services.GetRequiredService<IGrainFactory>().GetGrain<ISessionGrain>(id);
+        var created = await grain.Create(new SessionCreation(new Dictionary<string, string> { ["a"] = "1" }, TimeSpan.FromMinutes(idleMinutes), null, null));
+        Assert.Equal(SessionStatus.Ok, created.Status);
+
+        var ttl = await TimeToLiveOf(id);
+        // Purge time: the stored expiry, plus half an idle timeout, plus a minute of grace for clocks.
+        var purge = TimeSpan.FromMinutes(idleMinutes * 1.5 + 1);
+        Assert.InRange(ttl, purge - TimeSpan.FromSeconds(30), purge + TimeSpan.FromSeconds(5));
+
+        // A later write moves the expiry with the session; it never falls back to the fixed one.
+        Assert.Equal(SessionStatus.Ok, (await grain.Put("b", "2", SessionWrite.Unconditional)).Status);
+        Assert.InRange(await TimeToLiveOf(id), purge - TimeSpan.FromSeconds(30), purge + TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void The_storage_key_has_the_layout_of_Orleans_default_so_stored_sessions_stay_readable()
+    {
+        var key = ExpiringRedisStorage.KeyFunction("svc")("session", GrainId.Create("session", "abc"));
+        Assert.Equal("svc/state/session/abc/session", key.ToString());
+    }
+
+    private async Task<TimeSpan> TimeToLiveOf(string sessionId)
+    {
+        var server = _connection!.GetServers().Single();
+        var keys = new List<RedisKey>();
+        await foreach (var key in server.KeysAsync(pattern: $"*/{sessionId}/*")) keys.Add(key);
+        var single = Assert.Single(keys);
+        var ttl = await _connection.GetDatabase().KeyTimeToLiveAsync(single);
+        Assert.NotNull(ttl);
+        return ttl.Value;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_connection is not null) await _connection.DisposeAsync();
+        if (_silo is not null)
+        {
+            await _silo.StopAsync();
+            _silo.Dispose();
+        }
+        if (_redis is not null) await _redis.DisposeAsync();
+    }
+}
