@@ -33,6 +33,9 @@ public static class ServiceCollectionExtensions
             // Attempts have their own time limit in the pipeline.
             http.Timeout = Timeout.InfiniteTimeSpan;
         });
+        // No cookie jar: the client speaks for many users with their bearer tokens, and a shared handler must never carry
+        // one user's session cookie into another user's request (the front end also refuses cookie writes without an Origin).
+        builder.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         builder.AddHttpMessageHandler<IdempotencyKeyHandler>();
         builder.AddResilienceHandler(PipelineName, (pipeline, context) =>
         {

@@ -33,19 +33,28 @@ public static class IdempotencyLedger
     }
 
     /// <summary>The ledger without expired entries, plus the answer under <paramref name="key"/> (if any), at most the configured length.</summary>
-    public static List<LedgerEntry> Record(IReadOnlyList<LedgerEntry> ledger, string? key, string operation, ulong fingerprint, object reply, DateTimeOffset now, SessionRules rules)
+    public static LedgerEntry[] Record(LedgerEntry[] ledger, string? key, string operation, ulong fingerprint, object reply, DateTimeOffset now, SessionRules rules)
     {
-        var next = new List<LedgerEntry>(Math.Min(ledger.Count + 1, rules.IdempotencyKeysKept));
+        var kept = 0;
+        foreach (var entry in ledger)
+        {
+            if (entry.KeepUntil > now) kept++;
+        }
+        // Nothing to add and nothing expired: the same (immutable) array serves the next state; an empty ledger costs nothing.
+        if (key is null && kept == ledger.Length) return ledger;
+
+        var next = new List<LedgerEntry>(kept + 1);
         foreach (var entry in ledger)
         {
             if (entry.KeepUntil > now) next.Add(entry);
         }
-        if (key is null) return next;
-
-        var window = key.StartsWith(SessionKeys.FrontEndKeyPrefix, StringComparison.Ordinal) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow;
-        next.Add(new LedgerEntry(key, operation, fingerprint, reply, now + window));
-        if (next.Count > rules.IdempotencyKeysKept) next.RemoveRange(0, next.Count - rules.IdempotencyKeysKept);
-        return next;
+        if (key is not null)
+        {
+            var window = key.StartsWith(SessionKeys.FrontEndKeyPrefix, StringComparison.Ordinal) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow;
+            next.Add(new LedgerEntry(key, operation, fingerprint, reply, now + window));
+            if (next.Count > rules.IdempotencyKeysKept) next.RemoveRange(0, next.Count - rules.IdempotencyKeysKept);
+        }
+        return [.. next];
     }
 
     /// <summary>A stable 64-bit fingerprint of a request's arguments (the same on every silo and across restarts).</summary>

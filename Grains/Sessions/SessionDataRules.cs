@@ -26,7 +26,11 @@ public static class SessionDataRules
             if (CheckValue(key, json, rules) is { } invalid) return invalid;
             data[key] = json;
         }
-        return Checked(new DataChange(data, [.. data.Keys]), rules);
+        var keys = new string[data.Count];
+        var i = 0;
+        // Not data.Keys: that would keep a key collection object alive with every session's data.
+        foreach (var (key, _) in data) keys[i++] = key;
+        return Checked(new DataChange(data, keys), rules);
     }
 
     public static Reply<DataChange> Put(IReadOnlyDictionary<string, string> data, string key, string json, SessionRules rules)

@@ -7,12 +7,12 @@ namespace SessionGrains.Grains;
 // (delete, rotate, eviction by a trusted caller, expiry).
 public sealed partial class SessionGrain
 {
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await ReadState();
         _activatedAt = _clock.GetUtcNow();
         _lastAccess = S.LastAccessAt;
         if (S.Exists) Started();
-        return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -157,14 +157,14 @@ public sealed partial class SessionGrain
         _expiryTimer = null;
         try
         {
-            if (_store.RecordExists) await _store.ClearStateAsync();
+            await ClearStoredState();
         }
         catch (Exception ex)
         {
             // Storage purges the record by itself after PurgeAfter; the session is gone either way.
             LogClearFailed(ex, Id);
         }
-        _store.State = new SessionState();
+        _state = SessionState.None;
         _subscribers?.Clear();
         DeactivateOnIdle();
     }

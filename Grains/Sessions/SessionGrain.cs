@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using SessionGrains.Grains.Storage;
 using SessionGrains.Interfaces;
 
@@ -14,11 +16,11 @@ namespace SessionGrains.Grains;
 /// <see cref="SessionRouterService"/> was chosen for, so later calls through it stay on one silo.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
-public sealed partial class SessionGrain : Grain, ISessionGrain
+public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<SessionState>
 {
     public const string StateName = "session";
 
-    private readonly IPersistentState<SessionState> _store;
+    private readonly IGrainStorage _storage;
     private readonly SessionRules _rules;
     private readonly TimeProvider _clock;
     private readonly ILogger<SessionGrain> _logger;
@@ -31,13 +33,13 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     private bool _countedActive;
 
     public SessionGrain(
-        [PersistentState(StateName, SessionStorage.Name)] IPersistentState<SessionState> store,
+        [FromKeyedServices(SessionStorage.Name)] IGrainStorage storage,
         IOptions<SessionRules> options,
         TimeProvider clock,
         SessionMetrics metrics,
         ILogger<SessionGrain> logger)
     {
-        _store = store;
+        _storage = storage;
         _metrics = metrics;
         _rules = options.Value;
         _clock = clock;
@@ -45,7 +47,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         _bucket = new TokenBucket(_rules.RequestsPerSecond);
     }
 
-    private SessionState S => _store.State;
+    private SessionState S => _state;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -204,38 +206,6 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         _lastAccess = now;
         if (_subscribers is not null) await _subscribers.Notify(Id, EventLog.Since(next, firstNewSeq));
         return reply;
-    }
-
-    /// <summary>Stores <paramref name="next"/> as the state; on failure the previous state stays in force.</summary>
-    private async Task Persist(SessionState next)
-    {
-        var lastAccess = next.LastAccessAt < _lastAccess ? _lastAccess : next.LastAccessAt;
-        next = next with
-        {
-            LastAccessAt = lastAccess,
-            PurgeAfter = (next.Tombstone is { } tombstone
-                ? tombstone.KeepUntil
-                : Min(next.ExpiresAt(lastAccess) + next.IdleTimeout / 2, next.AbsoluteExpiry)) + _rules.PurgeGrace,
-        };
-
-        var previous = _store.State;
-        _store.State = next;
-        try
-        {
-            await WriteStateThrough();
-        }
-        catch (Orleans.Storage.InconsistentStateException)
-        {
-            // Someone else wrote this session (a stale activation after a failover): reload on the next call.
-            _store.State = previous;
-            DeactivateOnIdle();
-            throw;
-        }
-        catch
-        {
-            _store.State = previous;
-            throw;
-        }
     }
 
     private IUserSessionsGrain UserIndex(string userId) => GrainFactory.GetGrain<IUserSessionsGrain>(userId);

@@ -32,7 +32,10 @@ public sealed record SessionState : IExpiringState
     /// <summary>Id of the session this one was rotated from, so that a repeated hand-over applies once.</summary>
     [Id(12)] public string? AdoptedFrom { get; init; }
     /// <summary>Recent write outcomes by idempotency key, oldest first (see <see cref="IdempotencyLedger"/>).</summary>
-    [Id(13)] public List<LedgerEntry> Ledger { get; init; } = [];
+    [Id(13)] public LedgerEntry[] Ledger { get; init; } = [];
+
+    /// <summary>The state of a session that was never created, or was forgotten: shared, since states are never changed.</summary>
+    public static readonly SessionState None = new();
 
     public bool Exists => Version > 0 && Tombstone is null;
 

@@ -73,7 +73,7 @@ public sealed class MigrationTests(StandaloneFrontEnd frontEnd)
         using (var fresh = new AppClient(importing.Address))
         {
             await fresh.Post("/set/cart?value=hat");
-            Assert.NotNull(importing.TokenIn(fresh.Cookie!));
+            Assert.True(importing.TokenIn(fresh.Cookie!) is not null, "no SessionGrains token in the new cookie; logged: " + string.Join(" / ", importing.Warnings));
         }
 
         Assert.Empty(prepared.Warnings);

@@ -107,7 +107,7 @@ public sealed class SessionApp : IAsyncDisposable
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {
                 if (logLevel >= LogLevel.Warning && (category.Contains("Session", StringComparison.Ordinal)))
-                    warnings.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
+                    warnings.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " (" + exception.GetType().Name + ": " + exception.Message + ")")}");
             }
         }
     }

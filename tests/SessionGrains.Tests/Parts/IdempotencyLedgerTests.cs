@@ -16,7 +16,7 @@ public sealed class IdempotencyLedgerTests
 
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private static List<LedgerEntry> Recorded(string key, string operation, ulong fingerprint, long version) =>
+    private static LedgerEntry[] Recorded(string key, string operation, ulong fingerprint, long version) =>
         IdempotencyLedger.Record([], key, operation, fingerprint, (Reply<Written>)new Written(version), Now, Rules);
 
     [Fact]

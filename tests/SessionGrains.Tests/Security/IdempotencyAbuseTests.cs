@@ -98,11 +98,16 @@ public sealed class RateLimitedUserIndexTests(SlowSessionFrontEnd frontEnd) : IC
         var user = "user-" + Guid.NewGuid().ToString("N");
         var session = await api.Create($$"""{"userId":"{{user}}"}""", frontEnd.ApiKey);
 
+        // Reads in parallel bursts: they drain the session's bucket however slow a single request is on a busy machine.
         var limited = false;
-        for (var i = 0; i < 100 && !limited; i++)
+        for (var burst = 0; burst < 10 && !limited; burst++)
         {
-            using var response = await api.Send(HttpMethod.Post, "/sessions/current/counters/n/increment", session.Token);
-            limited = response.StatusCode == HttpStatusCode.TooManyRequests;
+            var statuses = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+            {
+                using var response = await api.Send(HttpMethod.Get, "/sessions/current", session.Token);
+                return response.StatusCode;
+            }));
+            limited = statuses.Contains(HttpStatusCode.TooManyRequests);
         }
         Assert.True(limited, "the session never reached its rate limit");
 
