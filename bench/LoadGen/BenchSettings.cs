@@ -5,18 +5,23 @@ namespace SessionGrains.Bench.LoadGen;
 /// <summary>What one run measures and how hard; parsed from the command line (see <see cref="Usage"/>).</summary>
 public sealed class BenchSettings
 {
-    public static readonly string[] AllTargets = ["standalone", "cluster", "baseline"];
+    public static readonly string[] AllTargets = ["standalone", "cluster", "cluster-3x2", "baseline", "kestrel"];
+
+    private static readonly string[] KnownTargets = [.. AllTargets, "baseline-everysec", "external"];
 
     public static readonly string[] AllScenarios = ["read", "write", "mix", "increment", "create", "fanout"];
 
     public const string Usage = """
-        SessionGrains load generator: every scenario against SessionGrains standalone, SessionGrains cluster and the
-        Session-middleware-over-Redis baseline, with the same concurrency; a table, a JSON file and a chart.
+        SessionGrains load generator: every scenario against SessionGrains standalone, SessionGrains cluster (2 silos +
+        1 front end, and 3 silos + 2 front ends), the Session-middleware-over-Redis baseline and a bare Kestrel app,
+        with the same concurrency; throughput, latency and CPU time per request of every process of the system under
+        test; a table, a JSON file and two charts.
 
         dotnet SessionGrains.Bench.LoadGen.dll [--all | --quick] [options]
           --all                 every target and scenario at full length (the default)
-          --quick               smoke mode: every target and scenario, 8 connections, 0.5 s warm-up + 1.5 s each (< 2 min)
-          --targets a,b         of: standalone, cluster, baseline, baseline-everysec, external (default: the first three)
+          --quick               smoke mode: every target and scenario, 8 connections, 0.5 s warm-up + 1 s each (~1 min)
+          --targets a,b         of: standalone, cluster, cluster-3x2, baseline, kestrel, baseline-everysec, external
+                                (default: the first five; kestrel runs the read scenario only, as GET /ok)
           --url URL             the already running SessionGrains front end that target 'external' measures
           --scenarios a,b       of: read, write, mix, increment, create, fanout (default: all)
           --connections N       concurrent connections per scenario (default 64)
@@ -24,8 +29,10 @@ public sealed class BenchSettings
           --duration S          measured seconds per scenario (default 15)
           --sockets N           WebSockets of the one session in the fan-out scenario (default 16, the per-session limit)
           --publishers N        concurrent publishers in the fan-out scenario (default 4)
-          --silos N             silos of the cluster target (default 2)
-          --frontends N         front ends of the cluster target (default 1)
+          --silos N             silos of the cluster target (default 2; cluster-3x2 is always 3)
+          --frontends N         front ends of the cluster target (default 1; cluster-3x2 is always 2)
+          --pin CPU|none        CPU the load generator pins all its threads to (default: the last CPU, 1 on two cores);
+                                the systems under test float over all CPUs
           --config C            Release or Debug build of the targets (default: this program's own)
           --root DIR            repository root (default: found above this program)
           --out DIR             results.json, results.md and benchmarks.png go here (default bench/results)
@@ -56,6 +63,9 @@ public sealed class BenchSettings
     public int Silos { get; private set; } = 2;
 
     public int FrontEnds { get; private set; } = 1;
+
+    /// <summary>CPU the load generator runs on, or null (<c>--pin none</c>) to leave it unpinned.</summary>
+    public int? PinCpu { get; private set; } = Cpu.Pinning.DefaultCpu;
 
     public string Configuration { get; private set; } = OwnConfiguration();
 
@@ -123,6 +133,11 @@ public sealed class BenchSettings
                 case "--publishers": settings.Publishers = Positive(Next(), arg); explicitValues.Add(arg); break;
                 case "--silos": settings.Silos = Positive(Next(), arg); break;
                 case "--frontends": settings.FrontEnds = Positive(Next(), arg); break;
+                case "--pin":
+                    var cpu = Next();
+                    settings.PinCpu = cpu == "none" ? null
+                        : int.TryParse(cpu, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 64 ? n : throw new ArgumentException("--pin takes a CPU number or none");
+                    break;
                 case "--config": settings.Configuration = Next(); break;
                 case "--root": settings.Root = Path.GetFullPath(Next()); break;
                 case "--out": settings.OutputDirectory = Path.GetFullPath(Next()); break;
@@ -132,7 +147,7 @@ public sealed class BenchSettings
         }
         foreach (var target in settings.Targets)
         {
-            if (target is not ("standalone" or "cluster" or "baseline" or "baseline-everysec" or "external")) throw new ArgumentException($"unknown target '{target}'");
+            if (!KnownTargets.Contains(target)) throw new ArgumentException($"unknown target '{target}'");
             if (target == "external" && settings.ExternalUrl is null) throw new ArgumentException("target 'external' needs --url");
         }
         foreach (var scenario in settings.Scenarios)
@@ -144,7 +159,7 @@ public sealed class BenchSettings
             settings.Quick = true;
             if (!explicitValues.Contains("--connections")) settings.Connections = 8;
             if (!explicitValues.Contains("--warmup")) settings.Warmup = TimeSpan.FromSeconds(0.5);
-            if (!explicitValues.Contains("--duration")) settings.Duration = TimeSpan.FromSeconds(1.5);
+            if (!explicitValues.Contains("--duration")) settings.Duration = TimeSpan.FromSeconds(1);
             if (!explicitValues.Contains("--sockets")) settings.Sockets = 4;
             if (!explicitValues.Contains("--publishers")) settings.Publishers = 2;
         }

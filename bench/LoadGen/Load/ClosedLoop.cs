@@ -1,11 +1,13 @@
 using System.Diagnostics;
+using SessionGrains.Bench.LoadGen.Cpu;
 
 namespace SessionGrains.Bench.LoadGen.Load;
 
 /// <summary>
 /// Closed-loop load, as wrk or bombardier make it: each worker (one connection) sends its next request when the
 /// previous one answered. Requests that complete during the warm-up are not counted; those that complete in the
-/// measured window count towards throughput and their latency goes into an HdrHistogram.
+/// measured window count towards throughput and their latency goes into an HdrHistogram. With a
+/// <see cref="CpuMeter"/>, CPU time is sampled right when the window opens and right when it closes.
 /// </summary>
 public static class ClosedLoop
 {
@@ -13,14 +15,18 @@ public static class ClosedLoop
     public delegate Task<bool> Operation(int worker, long n, CancellationToken cancellationToken);
 
     /// <param name="acknowledged">Successful operations over the whole run, warm-up included (for lost-update accounting).</param>
-    public static async Task<LoadResult> Run(int workers, TimeSpan warmup, TimeSpan duration, Operation operation, CancellationToken cancellationToken, long[]? acknowledged = null)
+    /// <param name="cpu">Measures the CPU time of the window, when given.</param>
+    /// <param name="start">Stopwatch timestamp the warm-up started at (default: now), for a caller that keeps its own window.</param>
+    public static async Task<LoadResult> Run(int workers, TimeSpan warmup, TimeSpan duration, Operation operation, CancellationToken cancellationToken,
+        long[]? acknowledged = null, CpuMeter? cpu = null, long? start = null)
     {
-        var start = Stopwatch.GetTimestamp();
-        var measureFrom = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
+        var warmupStart = start ?? Stopwatch.GetTimestamp();
+        var measureFrom = warmupStart + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
         var measureTo = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var histograms = new HdrHistogram.LongHistogram[workers];
         var operations = new long[workers];
         var errors = new long[workers];
+        var cpuWindow = cpu is null ? null : WindowSampler.Start(cpu, measureFrom, measureTo);
 
         var tasks = Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
         {
@@ -59,6 +65,6 @@ public static class ClosedLoop
 
         var total = LoadResult.NewHistogram();
         foreach (var histogram in histograms) total.Add(histogram);
-        return new LoadResult(operations.Sum(), errors.Sum(), duration.TotalSeconds, total);
+        return new LoadResult(operations.Sum(), errors.Sum(), duration.TotalSeconds, total) { Cpu = cpuWindow is null ? null : await cpuWindow };
     }
 }

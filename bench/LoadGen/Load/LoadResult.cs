@@ -1,4 +1,5 @@
 using HdrHistogram;
+using SessionGrains.Bench.LoadGen.Cpu;
 
 namespace SessionGrains.Bench.LoadGen.Load;
 
@@ -6,6 +7,9 @@ namespace SessionGrains.Bench.LoadGen.Load;
 public sealed record LoadResult(long Operations, long Errors, double Seconds, HistogramBase Latency)
 {
     public double PerSecond => Operations / Seconds;
+
+    /// <summary>CPU time of the window, when it was measured.</summary>
+    public CpuWindow? Cpu { get; init; }
 
     public double P50Ms => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(50) / 1000.0;
 
