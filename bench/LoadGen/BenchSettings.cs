@@ -19,7 +19,7 @@ public sealed class BenchSettings
 
         dotnet SessionGrains.Bench.LoadGen.dll [--all | --quick] [options]
           --all                 every target and scenario at full length (the default)
-          --quick               smoke mode: every target and scenario, 8 connections, 0.5 s warm-up + 1 s each (~1 min)
+          --quick               smoke mode: every target and scenario, 8 connections, 0.3 s warm-up + 1 s each (~1 min)
           --targets a,b         of: standalone, cluster, cluster-3x2, baseline, kestrel, baseline-everysec, external
                                 (default: the first five; kestrel runs the read scenario only, as GET /ok)
           --url URL             the already running SessionGrains front end that target 'external' measures
@@ -158,7 +158,7 @@ public sealed class BenchSettings
         {
             settings.Quick = true;
             if (!explicitValues.Contains("--connections")) settings.Connections = 8;
-            if (!explicitValues.Contains("--warmup")) settings.Warmup = TimeSpan.FromSeconds(0.5);
+            if (!explicitValues.Contains("--warmup")) settings.Warmup = TimeSpan.FromSeconds(0.3);
             if (!explicitValues.Contains("--duration")) settings.Duration = TimeSpan.FromSeconds(1);
             if (!explicitValues.Contains("--sockets")) settings.Sockets = 4;
             if (!explicitValues.Contains("--publishers")) settings.Publishers = 2;

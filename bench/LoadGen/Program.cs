@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using SessionGrains.Bench.LoadGen;
@@ -63,12 +64,13 @@ try
     {
         await using var target = BenchTarget.Create(key, settings);
         Console.WriteLine($"[{key}] starting {target.Description}");
+        var starting = Stopwatch.StartNew();
         // Started unpinned: a process inherits its starter's mask and sizes its GC and thread pool by it.
         using (pinning?.Unpinned())
         {
             await target.Start(stopping.Token);
         }
-        Console.WriteLine($"[{key}] system under test: {string.Join(", ", target.Processes.Select(p => $"{p.Name} (pid {p.Pid})"))}; {Pinning.Float(target.Processes)}");
+        Console.WriteLine($"[{key}] started in {starting.Elapsed.TotalSeconds:N1} s: {string.Join(", ", target.Processes.Select(p => $"{p.Name} (pid {p.Pid})"))}; {Pinning.Float(target.Processes)}");
         var clients = target.Endpoints.Select(endpoint => SessionApi.CreateClient(endpoint, settings.Connections + settings.Publishers + 4)).ToList();
         try
         {
