@@ -25,7 +25,10 @@ public sealed class BenchSettings
           --url URL             the already running SessionGrains front end that target 'external' measures
           --scenarios a,b       of: read, write, mix, increment, create, fanout (default: all)
           --connections N       concurrent connections per scenario (default 64)
-          --warmup S            seconds of warm-up per scenario, not measured (default 3)
+          --warmup S            seconds of warm-up per scenario at least, not measured (default 3)
+          --warmup-max S        seconds of warm-up at most: past the minimum, the warm-up goes on until the runtime's
+                                background JIT in the processes under test used < 1 % of a core over a second
+                                (default 20; quick: no wait past the minimum)
           --duration S          measured seconds per scenario (default 15)
           --sockets N           WebSockets of the one session in the fan-out scenario (default 16, the per-session limit)
           --publishers N        concurrent publishers in the fan-out scenario (default 4)
@@ -55,6 +58,15 @@ public sealed class BenchSettings
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
 
     public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Longest warm-up while the processes under test still compile (never below <see cref="Warmup"/>).</summary>
+    public TimeSpan WarmupMax
+    {
+        get => _warmupMax > Warmup ? _warmupMax : Warmup;
+        private set => _warmupMax = value;
+    }
+
+    private TimeSpan _warmupMax = TimeSpan.FromSeconds(20);
 
     public int Sockets { get; private set; } = 16;
 
@@ -129,6 +141,7 @@ public sealed class BenchSettings
                 case "--connections": settings.Connections = Positive(Next(), arg); explicitValues.Add(arg); break;
                 case "--warmup": settings.Warmup = Seconds(Next(), arg); explicitValues.Add(arg); break;
                 case "--duration": settings.Duration = Seconds(Next(), arg); explicitValues.Add(arg); break;
+                case "--warmup-max": settings.WarmupMax = Seconds(Next(), arg); explicitValues.Add(arg); break;
                 case "--sockets": settings.Sockets = Positive(Next(), arg); explicitValues.Add(arg); break;
                 case "--publishers": settings.Publishers = Positive(Next(), arg); explicitValues.Add(arg); break;
                 case "--silos": settings.Silos = Positive(Next(), arg); break;
@@ -160,6 +173,8 @@ public sealed class BenchSettings
             if (!explicitValues.Contains("--connections")) settings.Connections = 8;
             if (!explicitValues.Contains("--warmup")) settings.Warmup = TimeSpan.FromSeconds(0.3);
             if (!explicitValues.Contains("--duration")) settings.Duration = TimeSpan.FromSeconds(1);
+            // A smoke run does not wait for the JIT: its figures are not for reading.
+            if (!explicitValues.Contains("--warmup-max")) settings.WarmupMax = settings.Warmup;
             if (!explicitValues.Contains("--sockets")) settings.Sockets = 4;
             if (!explicitValues.Contains("--publishers")) settings.Publishers = 2;
         }

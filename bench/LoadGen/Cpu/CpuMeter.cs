@@ -17,6 +17,12 @@ public sealed class CpuMeter(IReadOnlyList<SutProcess> processes)
 
     public IReadOnlyList<SutProcess> Processes => processes;
 
+    /// <summary>Nanoseconds each live background JIT thread of the system under test has run so far, by (pid, tid).</summary>
+    public Dictionary<(int Pid, int Tid), long> JitThreads() =>
+        processes
+            .SelectMany(p => (ProcFs.ThreadRuntimes(p.Pid, onlyJit: true) ?? []).Select(t => (Key: (p.Pid, t.Key), t.Value.Nanoseconds)))
+            .ToDictionary(t => t.Key, t => t.Nanoseconds);
+
     public CpuSample Sample()
     {
         var begin = Stopwatch.GetTimestamp();
@@ -42,14 +48,16 @@ public sealed class CpuMeter(IReadOnlyList<SutProcess> processes)
 
     private static ProcessCpuTime Delta(string name, string role, int pid, ProcessSample? before, ProcessSample? after, double scale)
     {
-        if (before is null || after is null) return new ProcessCpuTime(name, role, pid, double.NaN, double.NaN, "gone");
+        if (before is null || after is null) return new ProcessCpuTime(name, role, pid, double.NaN, double.NaN, "gone", double.NaN);
         var nsPerTick = 1e9 / ProcFs.ClockTicks;
         var childTicks = after.Stat.Children - before.Stat.Children + after.LiveChildTicks - before.LiveChildTicks;
         var statTicks = after.Stat.Own - before.Stat.Own + childTicks;
-        var threadNs = after.Threads.Values.Sum() - before.Threads.Values.Sum() + childTicks * nsPerTick;
+        var threadNs = after.Threads.Values.Sum(t => t.Nanoseconds) - before.Threads.Values.Sum(t => t.Nanoseconds) + childTicks * nsPerTick;
+        // The background JIT's part: its threads' time since the first sample (a JIT thread that exited meanwhile is missed).
+        var jitNs = after.Threads.Where(t => t.Value.Jit).Sum(t => t.Value.Nanoseconds - (before.Threads.TryGetValue(t.Key, out var b) ? b.Nanoseconds : 0));
         var threadsKept = before.Threads.Keys.All(after.Threads.ContainsKey);
         var useThreads = threadsKept && statTicks * nsPerTick - threadNs <= RoundingTicks * nsPerTick;
         var seconds = (useThreads ? threadNs : statTicks * nsPerTick) / 1e9 * scale;
-        return new ProcessCpuTime(name, role, pid, seconds, statTicks * nsPerTick / 1e9 * scale, useThreads ? "schedstat" : "stat");
+        return new ProcessCpuTime(name, role, pid, seconds, statTicks * nsPerTick / 1e9 * scale, useThreads ? "schedstat" : "stat", jitNs / 1e9 * scale);
     }
 }

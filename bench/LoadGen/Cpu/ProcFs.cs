@@ -27,18 +27,32 @@ public static partial class ProcFs
             : new StatTimes(Long(fields[11]) + Long(fields[12]), Long(fields[13]) + Long(fields[14]));
     }
 
-    /// <summary>Each live thread's time on CPU so far (first field of its schedstat), in nanoseconds, by thread id.</summary>
-    public static Dictionary<int, long>? ThreadRuntimes(int pid)
+    /// <summary>
+    /// Each live thread's time on CPU so far (first field of its schedstat, nanoseconds) and whether it is the
+    /// runtime's background JIT compiler (<see cref="IsJit"/>), by thread id; null when the process is gone.
+    /// </summary>
+    public static Dictionary<int, ThreadTime>? ThreadRuntimes(int pid, bool onlyJit = false)
     {
-        var threads = new Dictionary<int, long>();
+        var threads = new Dictionary<int, ThreadTime>();
         foreach (var tid in Threads(pid) ?? [])
         {
+            var jit = IsJit(ReadOrNull($"/proc/{pid}/task/{tid}/comm"));
+            if (onlyJit && !jit) continue;
             var text = ReadOrNull($"/proc/{pid}/task/{tid}/schedstat");
             var end = text?.IndexOf(' ') ?? -1;
-            if (text is not null && end > 0) threads[tid] = Long(text[..end]);
+            if (text is not null && end > 0) threads[tid] = new ThreadTime(Long(text[..end]), jit);
         }
         return Directory.Exists($"/proc/{pid}") ? threads : null;
     }
+
+    /// <summary>One thread's time on CPU in nanoseconds, and whether it is the background JIT compiler.</summary>
+    public readonly record struct ThreadTime(long Nanoseconds, bool Jit);
+
+    /// <summary>
+    /// .NET's tiered compilation worker (thread name ".NET Tiered Compilation Worker", cut to 15 characters in
+    /// <c>comm</c>): it recompiles hot methods in the background, and while it runs a process is not warm.
+    /// </summary>
+    public static bool IsJit(string? comm) => comm is not null && comm.StartsWith(".NET Tiered", StringComparison.Ordinal);
 
     /// <summary>Thread ids of a process, or null when it is gone.</summary>
     public static int[]? Threads(int pid)

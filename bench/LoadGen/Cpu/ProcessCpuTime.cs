@@ -6,5 +6,6 @@ namespace SessionGrains.Bench.LoadGen.Cpu;
 /// counters alone, kept as a cross-check. <paramref name="Method"/> says which source <see cref="Seconds"/> came from:
 /// <c>schedstat</c> (per-thread nanoseconds, plus children in ticks), <c>stat</c> (ticks: a thread of the window
 /// start had exited, or the thread sum missed more than the ticks' rounding) or <c>gone</c> (the process died; NaN).
+/// <paramref name="JitSeconds"/> is the part the runtime's background JIT compiler used (a lower bound).
 /// </summary>
-public sealed record ProcessCpuTime(string Name, string Role, int Pid, double Seconds, double StatSeconds, string Method);
+public sealed record ProcessCpuTime(string Name, string Role, int Pid, double Seconds, double StatSeconds, string Method, double JitSeconds);

@@ -6,7 +6,7 @@ namespace SessionGrains.Bench.LoadGen.Cpu;
 /// running had used (a redis-server fork rewriting the AOF); children it already waited for are in
 /// <see cref="ProcFs.StatTimes.Children"/>.
 /// </summary>
-public sealed record ProcessSample(ProcFs.StatTimes Stat, IReadOnlyDictionary<int, long> Threads, long LiveChildTicks)
+public sealed record ProcessSample(ProcFs.StatTimes Stat, IReadOnlyDictionary<int, ProcFs.ThreadTime> Threads, long LiveChildTicks)
 {
     /// <summary>Null when the process is gone. <paramref name="withChildren"/> false leaves children out (the load generator's children are the targets).</summary>
     public static ProcessSample? Take(int pid, bool withChildren = true)

@@ -11,6 +11,12 @@ public sealed record LoadResult(long Operations, long Errors, double Seconds, Hi
     /// <summary>CPU time of the window, when it was measured.</summary>
     public CpuWindow? Cpu { get; init; }
 
+    /// <summary>How long the warm-up lasted.</summary>
+    public double WarmupSeconds { get; init; }
+
+    /// <summary>False when the warm-up ended at its maximum with the processes under test still compiling.</summary>
+    public bool WarmupSettled { get; init; } = true;
+
     public double P50Ms => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(50) / 1000.0;
 
     public double P99Ms => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(99) / 1000.0;

@@ -42,12 +42,15 @@ public static class ResultTable
         return text.ToString();
     }
 
-    /// <summary>Where each row's CPU went: cores kept busy (system under test, load generator, anything else) and each process's µs per request and share.</summary>
+    /// <summary>
+    /// Where each row's CPU went: the background JIT's part, the warm-up it took, cores kept busy (system under
+    /// test, load generator, anything else) and each process's µs per request and share.
+    /// </summary>
     public static string CpuMarkdown(IReadOnlyList<ScenarioResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| scenario | target | SUT CPU µs/req | SUT cores | load gen cores | other cores | by kind (share of SUT CPU) | by process: µs/req (share) |");
-        text.AppendLine("|---|---|--:|--:|--:|--:|---|---|");
+        text.AppendLine("| scenario | target | SUT CPU µs/req | of which JIT | warm-up s | SUT cores | load gen cores | other cores | by kind (share of SUT CPU) | by process: µs/req (share) |");
+        text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|---|---|");
         foreach (var row in results)
         {
             var kinds = row.Processes.GroupBy(p => p.Role).Select(g => (Role: g.Key, Share: g.Sum(p => p.Share), Count: g.Count())).ToList();
@@ -55,6 +58,8 @@ public static class ResultTable
                 "| " + row.Scenario,
                 row.Target,
                 Number(row.SutCpuUsPerRequest, "N1"),
+                Number(row.JitUsPerRequest, "N1"),
+                Warmup(row),
                 Number(row.SutCores, "N2"),
                 Number(row.LoadGenCores, "N2"),
                 Number(row.OtherCores, "N2"),
@@ -69,7 +74,7 @@ public static class ResultTable
     {
         var lost = row.LostUpdates is { } n ? $"  lost updates {n}" : "";
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"[{row.Target}] {row.Scenario,-22} {row.PerSecond,10:N0}/s  p50 {row.P50Ms,7:N2} ms  p99 {row.P99Ms,7:N2} ms  SUT {row.SutCpuUsPerRequest,7:N1} µs/req ({row.SutCores:N2} cores)  load gen {row.LoadGenCpuUsPerRequest,6:N1} µs/req ({row.LoadGenCores:N2} cores)  other {row.OtherCores:N2} cores  errors {row.Errors}{lost}");
+            $"[{row.Target}] {row.Scenario,-22} {row.PerSecond,10:N0}/s  p50 {row.P50Ms,7:N2} ms  p99 {row.P99Ms,7:N2} ms  SUT {row.SutCpuUsPerRequest,7:N1} µs/req ({row.SutCores:N2} cores, JIT {row.JitUsPerRequest:N1})  load gen {row.LoadGenCpuUsPerRequest,6:N1} µs/req ({row.LoadGenCores:N2} cores)  other {row.OtherCores:N2} cores  warm-up {Warmup(row)} s  errors {row.Errors}{lost}");
         if (row.Processes.Count > 1)
         {
             line += Environment.NewLine + new string(' ', row.Target.Length + 3) + string.Join("  ",
@@ -77,6 +82,10 @@ public static class ResultTable
         }
         return line;
     }
+
+    /// <summary>The warm-up's length, marked when it ended with the processes under test still compiling.</summary>
+    private static string Warmup(ScenarioResult row) =>
+        Number(row.WarmupSeconds, "N1") + (row.WarmupSettled ? "" : " (JIT busy)");
 
     private static ScenarioResult? Reference(IReadOnlyList<ScenarioResult> results, ScenarioResult row, string key) =>
         results.FirstOrDefault(r => r.Target == key && r.Scenario == row.Scenario);

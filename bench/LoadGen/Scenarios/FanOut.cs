@@ -22,8 +22,8 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, IReadOnly
     public async Task<ScenarioResult> Run(CancellationToken cancellationToken)
     {
         var session = await apis[0].Create(NewSession, cancellationToken);
-        // The window opens once every socket is connected, for the sockets and the publishers alike.
-        var window = new Window();
+        // One window for the publishers and the sockets; the publishers' loop opens it after its warm-up.
+        var window = new MeasureWindow();
 
         var sockets = new List<Receiver>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -38,12 +38,10 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, IReadOnly
                 sockets.Add(new Receiver(socket, window, stop.Token));
             }
 
-            var start = Stopwatch.GetTimestamp();
-            window.Open(start + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency), start + (long)((settings.Warmup + settings.Duration).TotalSeconds * Stopwatch.Frequency));
             var acknowledged = new long[settings.Publishers];
             var publishes = await ClosedLoop.Run(settings.Publishers, settings.Warmup, settings.Duration,
                 (p, _, ct) => apis[p % apis.Count].Publish(session, SessionApi.Utf8($$"""{"t":{{Stopwatch.GetTimestamp()}}}"""), ct),
-                cancellationToken, acknowledged, meter, start);
+                cancellationToken, acknowledged, meter, settings.WarmupMax, window);
 
             // Let what was published reach every socket before counting what went missing.
             var expected = acknowledged.Sum();
@@ -69,7 +67,7 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, IReadOnly
                 Connections = settings.Sockets + settings.Publishers,
                 Note = string.Create(CultureInfo.InvariantCulture,
                     $"{settings.Publishers} publishers: {publishes.PerSecond:N0} publishes/s (p99 {publishes.P99Ms:N1} ms); events/s over {settings.Sockets} sockets; latency = publish sent to event received; {missing} deliveries missing, {failures} socket failures"),
-            }.WithCpu(publishes.Cpu, delivered);
+            }.WithCpu(publishes, delivered);
         }
         finally
         {
@@ -78,31 +76,14 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, IReadOnly
         }
     }
 
-    /// <summary>The measured window; closed (nothing counts) until <see cref="Open"/>.</summary>
-    private sealed class Window
-    {
-        private long _from = long.MaxValue;
-        private long _to = long.MinValue;
-
-        public long From => Volatile.Read(ref _from);
-
-        public long To => Volatile.Read(ref _to);
-
-        public void Open(long from, long to)
-        {
-            Volatile.Write(ref _to, to);
-            Volatile.Write(ref _from, from);
-        }
-    }
-
     /// <summary>One socket's receive loop: counts message events and records their delivery delay.</summary>
     private sealed class Receiver
     {
         private readonly ClientWebSocket _socket;
-        private readonly Window _window;
+        private readonly MeasureWindow _window;
         private readonly Task _loop;
 
-        public Receiver(ClientWebSocket socket, Window window, CancellationToken stop)
+        public Receiver(ClientWebSocket socket, MeasureWindow window, CancellationToken stop)
         {
             _socket = socket;
             _window = window;
@@ -145,7 +126,7 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, IReadOnly
                     if (type == "message")
                     {
                         Messages++;
-                        if (now >= _window.From && now < _window.To)
+                        if (_window.Contains(now))
                         {
                             InWindow++;
                             Latency.RecordValue(Math.Max(1, (now - sent) * 1_000_000 / Stopwatch.Frequency));

@@ -1,4 +1,4 @@
-using SessionGrains.Bench.LoadGen.Cpu;
+using SessionGrains.Bench.LoadGen.Load;
 
 namespace SessionGrains.Bench.LoadGen.Scenarios;
 
@@ -52,27 +52,45 @@ public sealed record ScenarioResult
     /// <summary>Cores busy with anything else (other processes, the hypervisor's steal) in the window: the noise.</summary>
     public double OtherCores { get; init; } = double.NaN;
 
+    /// <summary>Part of <see cref="SutCpuUsPerRequest"/> the runtime's background JIT compiler used in the window (at least).</summary>
+    public double JitUsPerRequest { get; init; } = double.NaN;
+
+    /// <summary>How long the warm-up lasted (its minimum, or longer while the processes under test still compiled).</summary>
+    public double WarmupSeconds { get; init; } = double.NaN;
+
+    /// <summary>False when the warm-up hit its maximum with the processes under test still compiling.</summary>
+    public bool WarmupSettled { get; init; } = true;
+
     /// <summary>Each process of the system under test: its CPU per request and its share of the SUT's CPU.</summary>
     public IReadOnlyList<ProcessCpu> Processes { get; init; } = [];
 
-    /// <summary>This row with the CPU figures of <paramref name="cpu"/> divided by <paramref name="requests"/>.</summary>
-    public ScenarioResult WithCpu(CpuWindow? cpu, long requests)
+    /// <summary>This row with the warm-up of <paramref name="load"/> and its CPU figures divided by <paramref name="requests"/>.</summary>
+    public ScenarioResult WithCpu(LoadResult load, long requests)
     {
-        if (cpu is null || requests <= 0) return this;
+        var warm = this with { WarmupSeconds = load.WarmupSeconds, WarmupSettled = load.WarmupSettled };
+        var cpu = load.Cpu;
+        if (cpu is null || requests <= 0) return warm;
         var sut = cpu.SutSeconds;
-        return this with
+        // Without known processes (target external) there is no SUT figure, only the load generator's.
+        var measured = cpu.Processes.Count > 0;
+        return warm with
         {
-            SutCpuUsPerRequest = sut * 1e6 / requests,
+            SutCpuUsPerRequest = measured ? sut * 1e6 / requests : double.NaN,
+            JitUsPerRequest = measured ? cpu.Processes.Sum(p => p.JitSeconds) * 1e6 / requests : double.NaN,
             LoadGenCpuUsPerRequest = cpu.LoadGenerator.Seconds * 1e6 / requests,
-            SutCores = sut / cpu.WindowSeconds,
+            SutCores = measured ? sut / cpu.WindowSeconds : double.NaN,
             LoadGenCores = cpu.LoadGenerator.Seconds / cpu.WindowSeconds,
-            OtherCores = cpu.OtherSeconds / cpu.WindowSeconds,
+            OtherCores = measured ? cpu.OtherSeconds / cpu.WindowSeconds : double.NaN,
             Processes = cpu.Processes
-                .Select(p => new ProcessCpu(p.Name, p.Role, p.Pid, p.Seconds * 1e6 / requests, p.Seconds / sut, p.Seconds / cpu.WindowSeconds, p.Method, p.StatSeconds * 1e6 / requests))
+                .Select(p => new ProcessCpu(p.Name, p.Role, p.Pid, p.Seconds * 1e6 / requests, p.Seconds / sut, p.Seconds / cpu.WindowSeconds, p.Method,
+                    p.StatSeconds * 1e6 / requests, p.JitSeconds * 1e6 / requests))
                 .ToList(),
         };
     }
 }
 
-/// <summary>One process's part of a row: µs of CPU per request, share of the system's CPU, cores it kept busy, and how it was read (<see cref="ProcessCpuTime"/>).</summary>
-public sealed record ProcessCpu(string Name, string Role, int Pid, double UsPerRequest, double Share, double Cores, string Method, double StatUsPerRequest);
+/// <summary>
+/// One process's part of a row: µs of CPU per request, share of the system's CPU, cores it kept busy, how it was
+/// read (<see cref="Cpu.ProcessCpuTime"/>), the tick counters' figure and the background JIT's part.
+/// </summary>
+public sealed record ProcessCpu(string Name, string Role, int Pid, double UsPerRequest, double Share, double Cores, string Method, double StatUsPerRequest, double JitUsPerRequest);
