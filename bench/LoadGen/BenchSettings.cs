@@ -30,6 +30,8 @@ public sealed class BenchSettings
                                 background JIT in the processes under test used < 1 % of a core over a second
                                 (default 20; quick: no wait past the minimum)
           --duration S          measured seconds per scenario (default 15)
+          --wait-quiet S        after the warm-up, wait up to S seconds for a quiet machine (other processes using less
+                                than 0.25 cores over a second) before each measured window (default 0: no wait)
           --sockets N           WebSockets of the one session in the fan-out scenario (default 16, the per-session limit)
           --publishers N        concurrent publishers in the fan-out scenario (default 4)
           --silos N             silos of the cluster target (default 2; cluster-3x2 is always 3)
@@ -67,6 +69,9 @@ public sealed class BenchSettings
     }
 
     private TimeSpan _warmupMax = TimeSpan.FromSeconds(20);
+
+    /// <summary>Longest wait for other processes to leave the machine quiet before a window (<c>--wait-quiet</c>); zero: none.</summary>
+    public TimeSpan WaitQuiet { get; private set; }
 
     public int Sockets { get; private set; } = 16;
 
@@ -142,6 +147,7 @@ public sealed class BenchSettings
                 case "--warmup": settings.Warmup = Seconds(Next(), arg); explicitValues.Add(arg); break;
                 case "--duration": settings.Duration = Seconds(Next(), arg); explicitValues.Add(arg); break;
                 case "--warmup-max": settings.WarmupMax = Seconds(Next(), arg); explicitValues.Add(arg); break;
+                case "--wait-quiet": settings.WaitQuiet = Seconds(Next(), arg); break;
                 case "--sockets": settings.Sockets = Positive(Next(), arg); explicitValues.Add(arg); break;
                 case "--publishers": settings.Publishers = Positive(Next(), arg); explicitValues.Add(arg); break;
                 case "--silos": settings.Silos = Positive(Next(), arg); break;

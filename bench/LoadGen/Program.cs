@@ -104,7 +104,8 @@ var ordered = results
     .ToList();
 var file = new ResultsFile(DateTimeOffset.UtcNow, settings.Quick, settings.Connections, settings.Warmup.TotalSeconds, settings.Duration.TotalSeconds,
     settings.Sockets, settings.Publishers, settings.Configuration, machine, MachineInfo.OtherProjectProcesses(), settings.Targets, ordered,
-    pinning is null ? null : $"pinned to CPU {pinning.Cpu}, systems under test floating over CPUs {Affinity.Describe(Affinity.Initial)}");
+    pinning is null ? null : $"pinned to CPU {pinning.Cpu}, systems under test floating over CPUs {Affinity.Describe(Affinity.Initial)}",
+    settings.WaitQuiet.TotalSeconds);
 Directory.CreateDirectory(settings.Output);
 file.Save(Path.Combine(settings.Output, "results.json"));
 var markdown = ResultOutputs.Write(ordered, settings.Output);

@@ -20,14 +20,15 @@ public static class ClosedLoop
     /// <param name="cpu">Measures the CPU time of the window and tells when the processes are warm, when given.</param>
     /// <param name="warmupMax">Longest warm-up while the processes under test still compile (default: <paramref name="warmup"/>, fixed).</param>
     /// <param name="window">The window to open, for a caller that counts events in it too (default: a new one).</param>
+    /// <param name="quietMax">Longest wait, after the warm-up, for other processes to leave the machine quiet (default: none).</param>
     public static async Task<LoadResult> Run(int workers, TimeSpan warmup, TimeSpan duration, Operation operation, CancellationToken cancellationToken,
-        long[]? acknowledged = null, CpuMeter? cpu = null, TimeSpan? warmupMax = null, MeasureWindow? window = null)
+        long[]? acknowledged = null, CpuMeter? cpu = null, TimeSpan? warmupMax = null, MeasureWindow? window = null, TimeSpan quietMax = default)
     {
         window ??= new MeasureWindow();
         var histograms = new HdrHistogram.LongHistogram[workers];
         var operations = new long[workers];
         var errors = new long[workers];
-        var controller = WindowController.Start(window, Stopwatch.GetTimestamp(), warmup, warmupMax ?? warmup, duration, cpu);
+        var controller = WindowController.Start(window, Stopwatch.GetTimestamp(), warmup, warmupMax ?? warmup, duration, cpu, quietMax);
 
         var tasks = Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
         {
@@ -72,6 +73,7 @@ public static class ClosedLoop
             Cpu = outcome.Cpu,
             WarmupSeconds = outcome.WarmupSeconds,
             WarmupSettled = outcome.Settled,
+            QuietMachine = outcome.QuietMachine,
         };
     }
 }

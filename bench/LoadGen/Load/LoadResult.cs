@@ -17,6 +17,9 @@ public sealed record LoadResult(long Operations, long Errors, double Seconds, Hi
     /// <summary>False when the warm-up ended at its maximum with the processes under test still compiling.</summary>
     public bool WarmupSettled { get; init; } = true;
 
+    /// <summary>Whether other processes left the machine quiet when the window opened; null when that was not waited for.</summary>
+    public bool? QuietMachine { get; init; }
+
     public double P50Ms => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(50) / 1000.0;
 
     public double P99Ms => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(99) / 1000.0;

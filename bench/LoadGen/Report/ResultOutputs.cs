@@ -43,7 +43,10 @@ public static class ResultOutputs
         var other = file.Results.Where(r => double.IsFinite(r.OtherCores)).OrderBy(r => r.OtherCores).ToList();
         var noise = other.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
             $" CPU used by neither the system under test nor the load generator during the measured windows: median {other[other.Count / 2].OtherCores:N2} cores, at most {other[^1].OtherCores:N2} ({other[^1].Target}, {other[^1].Scenario}){(other[^1].OtherCores > 0.2 ? ": the machine was busy, figures of such rows are noisy" : "")}.");
+        var waited = file.WaitQuietSeconds > 0
+            ? string.Create(CultureInfo.InvariantCulture, $" Each window opened once other processes used less than 0.25 cores, waiting up to {file.WaitQuietSeconds:0} s for it (\"machine busy\" in the CPU table where the wait ran out).")
+            : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"Taken {file.TakenAt:yyyy-MM-dd HH:mm} UTC, {file.Configuration} build, {file.Connections} connections, {file.WarmupSeconds:0.#} s warm-up + {file.DurationSeconds:0.#} s measured per row; load generator {file.LoadGenPinning ?? "not pinned"}. {quiet}{noise}");
+            $"Taken {file.TakenAt:yyyy-MM-dd HH:mm} UTC, {file.Configuration} build, {file.Connections} connections, at least {file.WarmupSeconds:0.#} s warm-up (longer while the JIT was busy) + {file.DurationSeconds:0.#} s measured per row; load generator {file.LoadGenPinning ?? "not pinned"}. {quiet}{waited}{noise}");
     }
 }

@@ -83,9 +83,9 @@ public static class ResultTable
         return line;
     }
 
-    /// <summary>The warm-up's length, marked when it ended with the processes under test still compiling.</summary>
+    /// <summary>The warm-up's length, marked when it ended with the processes under test still compiling or with the machine still busy.</summary>
     private static string Warmup(ScenarioResult row) =>
-        Number(row.WarmupSeconds, "N1") + (row.WarmupSettled ? "" : " (JIT busy)");
+        Number(row.WarmupSeconds, "N1") + (row.WarmupSettled ? "" : " (JIT busy)") + (row.QuietMachine == false ? " (machine busy)" : "");
 
     private static ScenarioResult? Reference(IReadOnlyList<ScenarioResult> results, ScenarioResult row, string key) =>
         results.FirstOrDefault(r => r.Target == key && r.Scenario == row.Scenario);

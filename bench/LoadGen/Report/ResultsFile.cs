@@ -17,7 +17,8 @@ public sealed record ResultsFile(
     int OtherProcessesAtEnd,
     IReadOnlyList<string> Targets,
     IReadOnlyList<ScenarioResult> Results,
-    string? LoadGenPinning = null)
+    string? LoadGenPinning = null,
+    double WaitQuietSeconds = 0)
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {

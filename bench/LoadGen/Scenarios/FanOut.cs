@@ -41,7 +41,7 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, IReadOnly
             var acknowledged = new long[settings.Publishers];
             var publishes = await ClosedLoop.Run(settings.Publishers, settings.Warmup, settings.Duration,
                 (p, _, ct) => apis[p % apis.Count].Publish(session, SessionApi.Utf8($$"""{"t":{{Stopwatch.GetTimestamp()}}}"""), ct),
-                cancellationToken, acknowledged, meter, settings.WarmupMax, window);
+                cancellationToken, acknowledged, meter, settings.WarmupMax, window, settings.WaitQuiet);
 
             // Let what was published reach every socket before counting what went missing.
             var expected = acknowledged.Sum();

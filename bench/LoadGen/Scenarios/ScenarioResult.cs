@@ -61,13 +61,16 @@ public sealed record ScenarioResult
     /// <summary>False when the warm-up hit its maximum with the processes under test still compiling.</summary>
     public bool WarmupSettled { get; init; } = true;
 
+    /// <summary>Whether other processes left the machine quiet when the window opened (<c>--wait-quiet</c>); null when not waited for.</summary>
+    public bool? QuietMachine { get; init; }
+
     /// <summary>Each process of the system under test: its CPU per request and its share of the SUT's CPU.</summary>
     public IReadOnlyList<ProcessCpu> Processes { get; init; } = [];
 
     /// <summary>This row with the warm-up of <paramref name="load"/> and its CPU figures divided by <paramref name="requests"/>.</summary>
     public ScenarioResult WithCpu(LoadResult load, long requests)
     {
-        var warm = this with { WarmupSeconds = load.WarmupSeconds, WarmupSettled = load.WarmupSettled };
+        var warm = this with { WarmupSeconds = load.WarmupSeconds, WarmupSettled = load.WarmupSettled, QuietMachine = load.QuietMachine };
         var cpu = load.Cpu;
         if (cpu is null || requests <= 0) return warm;
         var sut = cpu.SutSeconds;

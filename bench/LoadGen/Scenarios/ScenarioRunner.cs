@@ -46,7 +46,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     private async Task<ScenarioResult> Ok(CancellationToken cancellationToken)
     {
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, _, ct) => Api(w).Get("/ok", ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax);
+            (w, _, ct) => Api(w).Get("/ok", ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
         return Row("read", result);
     }
 
@@ -55,7 +55,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     {
         var sessions = await Sessions(ProfileSession, cancellationToken);
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, _, ct) => Api(w).Read(sessions[w], ProfileKey, ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax);
+            (w, _, ct) => Api(w).Read(sessions[w], ProfileKey, ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
         return Row("read", result);
     }
 
@@ -64,7 +64,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     {
         var sessions = await Sessions(ProfileSession, cancellationToken);
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, n, ct) => Api(w).Write(sessions[w], CartKey, Cart(n), ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax);
+            (w, n, ct) => Api(w).Write(sessions[w], CartKey, Cart(n), ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
         return Row("write", result);
     }
 
@@ -75,7 +75,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
         var random = Enumerable.Range(0, Workers).Select(w => new Random(w)).ToArray();
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
             (w, n, ct) => random[w].Next(10) == 0 ? Api(w).Write(sessions[w], CartKey, Cart(n), ct) : Api(w).Read(sessions[w], ProfileKey, ct),
-            cancellationToken, cpu: meter, warmupMax: settings.WarmupMax);
+            cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
         return Row("mix 90/10", result);
     }
 
@@ -88,7 +88,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
         var session = await Api(0).Create(NewSession, cancellationToken);
         var acknowledged = new long[Workers];
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, _, ct) => Api(w).Increment(session, CounterKey, ct), cancellationToken, acknowledged, meter, settings.WarmupMax);
+            (w, _, ct) => Api(w).Increment(session, CounterKey, ct), cancellationToken, acknowledged, meter, settings.WarmupMax, quietMax: settings.WaitQuiet);
         var final = await Api(0).Value(session, CounterKey, cancellationToken) is { } json ? long.Parse(json, CultureInfo.InvariantCulture) : 0;
         var acked = acknowledged.Sum();
         return Row("increment (1 session)", result) with
@@ -104,7 +104,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     private async Task<ScenarioResult> Create(CancellationToken cancellationToken)
     {
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            async (w, _, ct) => await Api(w).TryCreate(NewSession, ct) is not null, cancellationToken, cpu: meter, warmupMax: settings.WarmupMax);
+            async (w, _, ct) => await Api(w).TryCreate(NewSession, ct) is not null, cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
         return Row("create", result);
     }
 
