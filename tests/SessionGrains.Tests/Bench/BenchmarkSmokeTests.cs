@@ -14,7 +14,7 @@ namespace SessionGrains.Tests.Bench;
 /// </summary>
 public sealed class BenchmarkSmokeTests
 {
-    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(4);
 
     private static readonly string[] Scenarios = ["read", "write", "mix 90/10", "increment (1 session)", "create", "fan-out"];
 
