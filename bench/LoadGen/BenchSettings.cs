@@ -40,13 +40,13 @@ public sealed class BenchSettings
                                 the systems under test float over all CPUs
           --config C            Release or Debug build of the targets (default: this program's own)
           --root DIR            repository root (default: found above this program)
-          --out DIR             results.json, results.md and benchmarks.png go here (default bench/results)
-          --cluster-state DIR   state folder for scripts/local-cluster.sh (default: a temp folder)
+          --out DIR             results.json, results.md, benchmarks.png and benchmarks-cpu.png go here (default bench/results)
+          --cluster-state DIR   state folder for scripts/local-cluster.sh, a subfolder per cluster target (default: temp folders)
           --set KEY=VALUE       extra configuration for SessionGrains' silos and front ends (experiments), e.g.
                                 --set Sessions:EventLogLength=16; may be repeated
           --env KEY=VALUE       extra environment variable for SessionGrains' processes (experiments), e.g. DOTNET_gcServer=0
           --render FILE         measure nothing: table and chart again from a results.json
-          --docs                also rewrite the results in docs/BENCHMARKS.md and docs/images/benchmarks.png
+          --docs                also rewrite the results in docs/BENCHMARKS.md and docs/images (both charts)
         """;
 
     public bool Quick { get; private set; }
