@@ -5,36 +5,48 @@ namespace SessionGrains.Bench.LoadGen;
 /// <summary>What one run measures and how hard; parsed from the command line (see <see cref="Usage"/>).</summary>
 public sealed class BenchSettings
 {
-    public static readonly string[] AllTargets = ["standalone", "cluster", "baseline"];
+    public static readonly string[] AllTargets = ["standalone", "cluster", "cluster-3x2", "baseline", "kestrel"];
+
+    private static readonly string[] KnownTargets = [.. AllTargets, "baseline-everysec", "external"];
 
     public static readonly string[] AllScenarios = ["read", "write", "mix", "increment", "create", "fanout"];
 
     public const string Usage = """
-        SessionGrains load generator: every scenario against SessionGrains standalone, SessionGrains cluster and the
-        Session-middleware-over-Redis baseline, with the same concurrency; a table, a JSON file and a chart.
+        SessionGrains load generator: every scenario against SessionGrains standalone, SessionGrains cluster (2 silos +
+        1 front end, and 3 silos + 2 front ends), the Session-middleware-over-Redis baseline and a bare Kestrel app,
+        with the same concurrency; throughput, latency and CPU time per request of every process of the system under
+        test; a table, a JSON file and two charts.
 
         dotnet SessionGrains.Bench.LoadGen.dll [--all | --quick] [options]
           --all                 every target and scenario at full length (the default)
-          --quick               smoke mode: every target and scenario, 8 connections, 0.5 s warm-up + 1.5 s each (< 2 min)
-          --targets a,b         of: standalone, cluster, baseline, baseline-everysec, external (default: the first three)
+          --quick               smoke mode: every target and scenario, 8 connections, 0.3 s warm-up + 1 s each (~1 min)
+          --targets a,b         of: standalone, cluster, cluster-3x2, baseline, kestrel, baseline-everysec, external
+                                (default: the first five; kestrel runs the read scenario only, as GET /ok)
           --url URL             the already running SessionGrains front end that target 'external' measures
           --scenarios a,b       of: read, write, mix, increment, create, fanout (default: all)
           --connections N       concurrent connections per scenario (default 64)
-          --warmup S            seconds of warm-up per scenario, not measured (default 3)
+          --warmup S            seconds of warm-up per scenario at least, not measured (default 3)
+          --warmup-max S        seconds of warm-up at most: past the minimum, the warm-up goes on until the runtime's
+                                background JIT in the processes under test used < 1 % of a core over a second
+                                (default 20; quick: no wait past the minimum)
           --duration S          measured seconds per scenario (default 15)
+          --wait-quiet S        after the warm-up, wait up to S seconds for a quiet machine (other processes using less
+                                than 0.25 cores over a second) before each measured window (default 0: no wait)
           --sockets N           WebSockets of the one session in the fan-out scenario (default 16, the per-session limit)
           --publishers N        concurrent publishers in the fan-out scenario (default 4)
-          --silos N             silos of the cluster target (default 2)
-          --frontends N         front ends of the cluster target (default 1)
+          --silos N             silos of the cluster target (default 2; cluster-3x2 is always 3)
+          --frontends N         front ends of the cluster target (default 1; cluster-3x2 is always 2)
+          --pin CPU|none        CPU the load generator pins all its threads to (default: the last CPU, 1 on two cores);
+                                the systems under test float over all CPUs
           --config C            Release or Debug build of the targets (default: this program's own)
           --root DIR            repository root (default: found above this program)
-          --out DIR             results.json, results.md and benchmarks.png go here (default bench/results)
-          --cluster-state DIR   state folder for scripts/local-cluster.sh (default: a temp folder)
+          --out DIR             results.json, results.md, benchmarks.png and benchmarks-cpu.png go here (default bench/results)
+          --cluster-state DIR   state folder for scripts/local-cluster.sh, a subfolder per cluster target (default: temp folders)
           --set KEY=VALUE       extra configuration for SessionGrains' silos and front ends (experiments), e.g.
                                 --set Sessions:EventLogLength=16; may be repeated
           --env KEY=VALUE       extra environment variable for SessionGrains' processes (experiments), e.g. DOTNET_gcServer=0
           --render FILE         measure nothing: table and chart again from a results.json
-          --docs                also rewrite the results in docs/BENCHMARKS.md and docs/images/benchmarks.png
+          --docs                also rewrite the results in docs/BENCHMARKS.md and docs/images (both charts)
         """;
 
     public bool Quick { get; private set; }
@@ -49,6 +61,18 @@ public sealed class BenchSettings
 
     public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Longest warm-up while the processes under test still compile (never below <see cref="Warmup"/>).</summary>
+    public TimeSpan WarmupMax
+    {
+        get => _warmupMax > Warmup ? _warmupMax : Warmup;
+        private set => _warmupMax = value;
+    }
+
+    private TimeSpan _warmupMax = TimeSpan.FromSeconds(20);
+
+    /// <summary>Longest wait for other processes to leave the machine quiet before a window (<c>--wait-quiet</c>); zero: none.</summary>
+    public TimeSpan WaitQuiet { get; private set; }
+
     public int Sockets { get; private set; } = 16;
 
     public int Publishers { get; private set; } = 4;
@@ -56,6 +80,9 @@ public sealed class BenchSettings
     public int Silos { get; private set; } = 2;
 
     public int FrontEnds { get; private set; } = 1;
+
+    /// <summary>CPU the load generator runs on, or null (<c>--pin none</c>) to leave it unpinned.</summary>
+    public int? PinCpu { get; private set; } = Cpu.Pinning.DefaultCpu;
 
     public string Configuration { get; private set; } = OwnConfiguration();
 
@@ -119,10 +146,17 @@ public sealed class BenchSettings
                 case "--connections": settings.Connections = Positive(Next(), arg); explicitValues.Add(arg); break;
                 case "--warmup": settings.Warmup = Seconds(Next(), arg); explicitValues.Add(arg); break;
                 case "--duration": settings.Duration = Seconds(Next(), arg); explicitValues.Add(arg); break;
+                case "--warmup-max": settings.WarmupMax = Seconds(Next(), arg); explicitValues.Add(arg); break;
+                case "--wait-quiet": settings.WaitQuiet = Seconds(Next(), arg); break;
                 case "--sockets": settings.Sockets = Positive(Next(), arg); explicitValues.Add(arg); break;
                 case "--publishers": settings.Publishers = Positive(Next(), arg); explicitValues.Add(arg); break;
                 case "--silos": settings.Silos = Positive(Next(), arg); break;
                 case "--frontends": settings.FrontEnds = Positive(Next(), arg); break;
+                case "--pin":
+                    var cpu = Next();
+                    settings.PinCpu = cpu == "none" ? null
+                        : int.TryParse(cpu, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 64 ? n : throw new ArgumentException("--pin takes a CPU number or none");
+                    break;
                 case "--config": settings.Configuration = Next(); break;
                 case "--root": settings.Root = Path.GetFullPath(Next()); break;
                 case "--out": settings.OutputDirectory = Path.GetFullPath(Next()); break;
@@ -132,7 +166,7 @@ public sealed class BenchSettings
         }
         foreach (var target in settings.Targets)
         {
-            if (target is not ("standalone" or "cluster" or "baseline" or "baseline-everysec" or "external")) throw new ArgumentException($"unknown target '{target}'");
+            if (!KnownTargets.Contains(target)) throw new ArgumentException($"unknown target '{target}'");
             if (target == "external" && settings.ExternalUrl is null) throw new ArgumentException("target 'external' needs --url");
         }
         foreach (var scenario in settings.Scenarios)
@@ -143,8 +177,10 @@ public sealed class BenchSettings
         {
             settings.Quick = true;
             if (!explicitValues.Contains("--connections")) settings.Connections = 8;
-            if (!explicitValues.Contains("--warmup")) settings.Warmup = TimeSpan.FromSeconds(0.5);
-            if (!explicitValues.Contains("--duration")) settings.Duration = TimeSpan.FromSeconds(1.5);
+            if (!explicitValues.Contains("--warmup")) settings.Warmup = TimeSpan.FromSeconds(0.3);
+            if (!explicitValues.Contains("--duration")) settings.Duration = TimeSpan.FromSeconds(1);
+            // A smoke run does not wait for the JIT: its figures are not for reading.
+            if (!explicitValues.Contains("--warmup-max")) settings.WarmupMax = settings.Warmup;
             if (!explicitValues.Contains("--sockets")) settings.Sockets = 4;
             if (!explicitValues.Contains("--publishers")) settings.Publishers = 2;
         }

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using SessionGrains.Bench.LoadGen;
+using SessionGrains.Bench.LoadGen.Cpu;
 using SessionGrains.Bench.LoadGen.Load;
 using SessionGrains.Bench.LoadGen.Report;
 using SessionGrains.Bench.LoadGen.Scenarios;
@@ -35,10 +37,12 @@ void Stop(PosixSignalContext context)
 if (settings.RenderFrom is { } saved)
 {
     var previous = ResultsFile.Load(saved);
-    Directory.CreateDirectory(settings.Output);
-    BenchChart.Save(previous.Results, Path.Combine(settings.Output, "benchmarks.png"));
-    File.WriteAllText(Path.Combine(settings.Output, "results.md"), ResultTable.Markdown(previous.Results));
-    Console.WriteLine(ResultTable.Markdown(previous.Results));
+    Console.WriteLine(ResultOutputs.Write(previous.Results, settings.Output));
+    if (settings.WriteDocs)
+    {
+        ResultOutputs.WriteDocs(previous, settings.Output, settings.Root);
+        Console.WriteLine("docs/BENCHMARKS.md and docs/images updated");
+    }
     return 0;
 }
 
@@ -47,6 +51,11 @@ Console.WriteLine($"SessionGrains benchmark ({(settings.Quick ? "quick" : "full"
     + $"{settings.Warmup.TotalSeconds:0.#} s warm-up + {settings.Duration.TotalSeconds:0.#} s per scenario, {settings.Configuration} build");
 Console.WriteLine($"machine: {machine.Cpu}, {machine.Cores} cores, {machine.Memory}, {machine.Os}, {machine.DotNet}");
 if (machine.OtherProcesses > 0) Console.WriteLine($"note: {machine.OtherProcesses} other test/SessionGrains processes are running: figures will be noisy");
+var pinning = settings.PinCpu is { } pinCpu ? Pinning.Pin(pinCpu) : null;
+Console.WriteLine(pinning is null
+    ? $"load generator: not pinned, CPUs {Affinity.Describe(Affinity.Initial)}"
+    : $"load generator: pinned to {pinning.Describe()}; systems under test float over CPUs {Affinity.Describe(Affinity.Initial)}");
+Console.WriteLine($"CPU time: sum of /proc/PID/task/*/schedstat (ns) over the threads of every process of the system under test, children in ticks of 1/{ProcFs.ClockTicks} s");
 
 var results = new List<ScenarioResult>();
 try
@@ -55,17 +64,30 @@ try
     {
         await using var target = BenchTarget.Create(key, settings);
         Console.WriteLine($"[{key}] starting {target.Description}");
-        await target.Start(stopping.Token);
-        using var http = SessionApi.CreateClient(target.BaseAddress, settings.Connections + settings.Publishers + 4);
-        var runner = new ScenarioRunner(settings, target, new SessionApi(http, target.IsSessionGrains));
-        foreach (var scenario in settings.Scenarios)
+        var starting = Stopwatch.StartNew();
+        // Started unpinned: a process inherits its starter's mask and sizes its GC and thread pool by it.
+        using (pinning?.Unpinned())
         {
-            var row = await runner.Run(scenario, stopping.Token);
-            if (row is null) continue;
-            results.Add(row);
-            var lost = row.LostUpdates is { } n ? $"  lost updates {n}" : "";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{key}] {row.Scenario,-22} {row.PerSecond,10:N0}/s  p50 {row.P50Ms,7:N2} ms  p99 {row.P99Ms,7:N2} ms  errors {row.Errors}{lost}"));
+            await target.Start(stopping.Token);
+        }
+        Console.WriteLine($"[{key}] started in {starting.Elapsed.TotalSeconds:N1} s: {string.Join(", ", target.Processes.Select(p => $"{p.Name} (pid {p.Pid})"))}; {Pinning.Float(target.Processes)}");
+        var clients = target.Endpoints.Select(endpoint => SessionApi.CreateClient(endpoint, settings.Connections + settings.Publishers + 4)).ToList();
+        try
+        {
+            var apis = clients.Select(http => new SessionApi(http, target.IsSessionGrains)).ToList();
+            if (apis.Count > 1) Console.WriteLine($"[{key}] load spread round-robin by connection over {apis.Count} front ends: {string.Join(", ", target.Endpoints)}");
+            var runner = new ScenarioRunner(settings, target, apis, new CpuMeter(target.Processes));
+            foreach (var scenario in settings.Scenarios)
+            {
+                var row = await runner.Run(scenario, stopping.Token);
+                if (row is null) continue;
+                results.Add(row);
+                Console.WriteLine(ResultTable.ConsoleLine(row));
+            }
+        }
+        finally
+        {
+            clients.ForEach(http => http.Dispose());
         }
     }
 }
@@ -81,29 +103,21 @@ var ordered = results
     .ThenBy(r => settings.Targets.ToList().IndexOf(r.Target))
     .ToList();
 var file = new ResultsFile(DateTimeOffset.UtcNow, settings.Quick, settings.Connections, settings.Warmup.TotalSeconds, settings.Duration.TotalSeconds,
-    settings.Sockets, settings.Publishers, settings.Configuration, machine, MachineInfo.OtherProjectProcesses(), settings.Targets, ordered);
+    settings.Sockets, settings.Publishers, settings.Configuration, machine, MachineInfo.OtherProjectProcesses(), settings.Targets, ordered,
+    pinning is null ? null : $"pinned to CPU {pinning.Cpu}, systems under test floating over CPUs {Affinity.Describe(Affinity.Initial)}",
+    settings.WaitQuiet.TotalSeconds);
 Directory.CreateDirectory(settings.Output);
-var table = ResultTable.Markdown(ordered);
 file.Save(Path.Combine(settings.Output, "results.json"));
-File.WriteAllText(Path.Combine(settings.Output, "results.md"), table);
-var chart = Path.Combine(settings.Output, "benchmarks.png");
-BenchChart.Save(ordered, chart);
+var markdown = ResultOutputs.Write(ordered, settings.Output);
 Console.WriteLine();
-Console.WriteLine(table);
-Console.WriteLine($"results: {settings.Output}/results.json, results.md, benchmarks.png");
+Console.WriteLine(ResultOutputs.Header(file));
+Console.WriteLine();
+Console.WriteLine(markdown);
+Console.WriteLine($"results: {settings.Output}/results.json, results.md, {ResultOutputs.Chart}, {ResultOutputs.CpuChart}");
 
 if (settings.WriteDocs)
 {
-    var docs = Path.Combine(settings.Root, "docs");
-    Directory.CreateDirectory(Path.Combine(docs, "images"));
-    File.Copy(chart, Path.Combine(docs, "images", "benchmarks.png"), overwrite: true);
-    var quiet = machine.OtherProcesses == 0 && file.OtherProcessesAtEnd == 0
-        ? "The machine was quiet: no other test run or SessionGrains process was running at the start or the end."
-        : $"The machine was NOT quiet: {machine.OtherProcesses} other test/SessionGrains processes at the start, {file.OtherProcessesAtEnd} at the end.";
-    BenchmarksDocument.Replace(Path.Combine(docs, "BENCHMARKS.md"), "machine", machine.Markdown());
-    var header = string.Create(CultureInfo.InvariantCulture,
-        $"Taken {file.TakenAt:yyyy-MM-dd HH:mm} UTC, {settings.Configuration} build, {settings.Connections} connections, {settings.Warmup.TotalSeconds:0.#} s warm-up + {settings.Duration.TotalSeconds:0.#} s measured per row.");
-    BenchmarksDocument.Replace(Path.Combine(docs, "BENCHMARKS.md"), "loadgen", $"{header} {quiet}\n\n{table}");
-    Console.WriteLine("docs/BENCHMARKS.md and docs/images/benchmarks.png updated");
+    ResultOutputs.WriteDocs(file, settings.Output, settings.Root);
+    Console.WriteLine("docs/BENCHMARKS.md and docs/images updated");
 }
 return 0;

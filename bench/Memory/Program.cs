@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime;
 using System.Security.Cryptography;
 using System.Text;
@@ -35,7 +33,7 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
 var contentRoot = Directory.CreateTempSubdirectory("sg-bench-memory-").FullName;
 try
 {
-    var ports = FreePorts(2);
+    var ports = FreePorts.Take(2);
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = contentRoot, EnvironmentName = "Production" });
     builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     {
@@ -179,19 +177,6 @@ static async Task<long> ActiveSessions(IGrainFactory grains)
 
 // A session id as the front end makes them: 128 bits from a CSPRNG, base64url.
 static string NewId() => System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
-
-static int[] FreePorts(int count)
-{
-    var listeners = Enumerable.Range(0, count).Select(_ =>
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return listener;
-    }).ToList();
-    var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-    listeners.ForEach(l => l.Stop());
-    return ports;
-}
 
 static void ReplaceDocsSection(string path, string name, string content)
 {

@@ -26,6 +26,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
+    /// <summary>The redis-server process (for its CPU time), 0 before it started.</summary>
+    public int Pid => _process?.Pid ?? 0;
+
     public static async Task<RedisServer> Start(string fsync, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("sg-bench-redis-").FullName;

@@ -1,11 +1,15 @@
 using System.Diagnostics;
+using SessionGrains.Bench.LoadGen.Cpu;
 
 namespace SessionGrains.Bench.LoadGen.Load;
 
 /// <summary>
 /// Closed-loop load, as wrk or bombardier make it: each worker (one connection) sends its next request when the
 /// previous one answered. Requests that complete during the warm-up are not counted; those that complete in the
-/// measured window count towards throughput and their latency goes into an HdrHistogram.
+/// measured window count towards throughput and their latency goes into an HdrHistogram. The
+/// <see cref="WindowController"/> decides when the warm-up ends (at least <c>warmup</c>, and with a
+/// <see cref="CpuMeter"/> until the processes under test stopped compiling, at most <c>warmupMax</c>) and reads
+/// the meter right when the window opens and right when it closes.
 /// </summary>
 public static class ClosedLoop
 {
@@ -13,14 +17,18 @@ public static class ClosedLoop
     public delegate Task<bool> Operation(int worker, long n, CancellationToken cancellationToken);
 
     /// <param name="acknowledged">Successful operations over the whole run, warm-up included (for lost-update accounting).</param>
-    public static async Task<LoadResult> Run(int workers, TimeSpan warmup, TimeSpan duration, Operation operation, CancellationToken cancellationToken, long[]? acknowledged = null)
+    /// <param name="cpu">Measures the CPU time of the window and tells when the processes are warm, when given.</param>
+    /// <param name="warmupMax">Longest warm-up while the processes under test still compile (default: <paramref name="warmup"/>, fixed).</param>
+    /// <param name="window">The window to open, for a caller that counts events in it too (default: a new one).</param>
+    /// <param name="quietMax">Longest wait, after the warm-up, for other processes to leave the machine quiet (default: none).</param>
+    public static async Task<LoadResult> Run(int workers, TimeSpan warmup, TimeSpan duration, Operation operation, CancellationToken cancellationToken,
+        long[]? acknowledged = null, CpuMeter? cpu = null, TimeSpan? warmupMax = null, MeasureWindow? window = null, TimeSpan quietMax = default)
     {
-        var start = Stopwatch.GetTimestamp();
-        var measureFrom = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
-        var measureTo = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        window ??= new MeasureWindow();
         var histograms = new HdrHistogram.LongHistogram[workers];
         var operations = new long[workers];
         var errors = new long[workers];
+        var controller = WindowController.Start(window, Stopwatch.GetTimestamp(), warmup, warmupMax ?? warmup, duration, cpu, quietMax);
 
         var tasks = Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
         {
@@ -28,7 +36,7 @@ public static class ClosedLoop
             for (long n = 0; ; n++)
             {
                 var begin = Stopwatch.GetTimestamp();
-                if (begin >= measureTo || cancellationToken.IsCancellationRequested) break;
+                if (begin >= window.To || cancellationToken.IsCancellationRequested) break;
                 bool ok;
                 try
                 {
@@ -40,7 +48,7 @@ public static class ClosedLoop
                 }
                 var end = Stopwatch.GetTimestamp();
                 if (ok && acknowledged is not null) acknowledged[w]++;
-                if (end < measureFrom || end >= measureTo) continue;
+                if (!window.Contains(end)) continue;
                 if (ok)
                 {
                     operations[w]++;
@@ -59,6 +67,13 @@ public static class ClosedLoop
 
         var total = LoadResult.NewHistogram();
         foreach (var histogram in histograms) total.Add(histogram);
-        return new LoadResult(operations.Sum(), errors.Sum(), duration.TotalSeconds, total);
+        var outcome = await controller;
+        return new LoadResult(operations.Sum(), errors.Sum(), duration.TotalSeconds, total)
+        {
+            Cpu = outcome.Cpu,
+            WarmupSeconds = outcome.WarmupSeconds,
+            WarmupSettled = outcome.Settled,
+            QuietMachine = outcome.QuietMachine,
+        };
     }
 }

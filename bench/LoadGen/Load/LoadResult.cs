@@ -1,4 +1,5 @@
 using HdrHistogram;
+using SessionGrains.Bench.LoadGen.Cpu;
 
 namespace SessionGrains.Bench.LoadGen.Load;
 
@@ -6,6 +7,18 @@ namespace SessionGrains.Bench.LoadGen.Load;
 public sealed record LoadResult(long Operations, long Errors, double Seconds, HistogramBase Latency)
 {
     public double PerSecond => Operations / Seconds;
+
+    /// <summary>CPU time of the window, when it was measured.</summary>
+    public CpuWindow? Cpu { get; init; }
+
+    /// <summary>How long the warm-up lasted.</summary>
+    public double WarmupSeconds { get; init; }
+
+    /// <summary>False when the warm-up ended at its maximum with the processes under test still compiling.</summary>
+    public bool WarmupSettled { get; init; } = true;
+
+    /// <summary>Whether other processes left the machine quiet when the window opened; null when that was not waited for.</summary>
+    public bool? QuietMachine { get; init; }
 
     public double P50Ms => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(50) / 1000.0;
 

@@ -50,6 +50,14 @@ public sealed class SessionApi(HttpClient http, bool sessionGrains)
     public Task<bool> Publish(SessionHandle session, byte[] json, CancellationToken cancellationToken) =>
         Send(session, HttpMethod.Post, "/sessions/current/messages", json, cancellationToken);
 
+    /// <summary>A GET without a session (the bare Kestrel app's <c>/ok</c>); true on 2xx.</summary>
+    public async Task<bool> Get(string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        return response.IsSuccessStatusCode;
+    }
+
     /// <summary>The JSON text of one value, or null when there is none.</summary>
     public async Task<string?> Value(SessionHandle session, string key, CancellationToken cancellationToken)
     {

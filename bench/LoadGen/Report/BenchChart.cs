@@ -3,10 +3,15 @@ using SessionGrains.Bench.LoadGen.Scenarios;
 
 namespace SessionGrains.Bench.LoadGen.Report;
 
-/// <summary>Throughput and latency per scenario and target as one PNG (ScottPlot, rendered headless with SkiaSharp).</summary>
+/// <summary>
+/// Throughput and latency per scenario and target as one PNG, CPU time per request as another (ScottPlot,
+/// rendered headless with SkiaSharp).
+/// </summary>
 public static class BenchChart
 {
-    private static readonly Color[] Palette = [Colors.SteelBlue, Colors.DarkOrange, Colors.Gray, Colors.SeaGreen, Colors.Purple];
+    private static readonly Color[] Palette = [Colors.SteelBlue, Colors.DarkOrange, Colors.Gray, Colors.SeaGreen, Colors.Purple, Colors.Brown];
+
+    private static readonly Color[] KindPalette = [Colors.SteelBlue, Colors.SeaGreen, Colors.IndianRed, Colors.Orange, Colors.SlateGray];
 
     public static void Save(IReadOnlyList<ScenarioResult> results, string path)
     {
@@ -22,6 +27,59 @@ public static class BenchChart
         multiplot.SavePng(path, 1400, 1500);
     }
 
+    /// <summary>
+    /// CPU per request: of the system under test and of the load generator per scenario and target, then where the
+    /// CPU of a read and of a write goes, stacked by kind of process (front end, silo, redis, app).
+    /// </summary>
+    public static void SaveCpu(IReadOnlyList<ScenarioResult> results, string path)
+    {
+        var scenarios = results.Select(r => r.Scenario).Distinct().ToList();
+        var targets = results.Select(r => r.Target).Distinct().ToList();
+        var stacked = new[] { "read", "write" }.Where(scenarios.Contains).ToList();
+
+        var multiplot = new Multiplot();
+        multiplot.AddPlots(2 + stacked.Count);
+        Bars(multiplot.GetPlot(0), results, scenarios, targets, r => r.SutCpuUsPerRequest, "CPU time of the system under test per request (all its processes; fan-out: per event)", "µs / request");
+        Bars(multiplot.GetPlot(1), results, scenarios, targets, r => r.LoadGenCpuUsPerRequest, "CPU time of the load generator per request (pinned to its own CPU; not in the figure above)", "µs / request");
+        for (var i = 0; i < stacked.Count; i++)
+        {
+            ByKind(multiplot.GetPlot(2 + i), results.Where(r => r.Scenario == stacked[i]).ToList(), $"Where the CPU of one {stacked[i]} goes, by kind of process");
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        multiplot.SavePng(path, 1400, 500 * (2 + stacked.Count));
+    }
+
+    private static void ByKind(Plot plot, IReadOnlyList<ScenarioResult> rows, string title)
+    {
+        var kinds = rows.SelectMany(r => r.Processes).Select(p => p.Role).Distinct().ToList();
+        var bars = new List<Bar>();
+        for (var t = 0; t < rows.Count; t++)
+        {
+            var bottom = 0.0;
+            foreach (var (kind, k) in kinds.Select((kind, k) => (kind, k)))
+            {
+                var value = rows[t].Processes.Where(p => p.Role == kind).Sum(p => p.UsPerRequest);
+                if (double.IsNaN(value) || value <= 0) continue;
+                bars.Add(new Bar { Position = t, ValueBase = bottom, Value = bottom + value, Size = 0.6, FillColor = KindPalette[k % KindPalette.Length] });
+                bottom += value;
+            }
+            // The total above the topmost part.
+            if (bottom > 0) bars[^1].Label = bottom.ToString("N0");
+        }
+        var plottable = plot.Add.Bars(bars);
+        plottable.ValueLabelStyle.FontSize = 11;
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, rows.Count).Select(i => (double)i).ToArray(), rows.Select(r => r.Target).ToArray());
+        plot.Axes.Bottom.MajorTickStyle.Length = 0;
+        plot.Axes.Margins(bottom: 0, top: 0.15);
+        plot.Title(title);
+        plot.YLabel("µs / request");
+        for (var k = 0; k < kinds.Count; k++)
+        {
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = kinds[k], FillColor = KindPalette[k % KindPalette.Length] });
+        }
+        plot.ShowLegend(Edge.Right);
+    }
+
     private static void Bars(Plot plot, IReadOnlyList<ScenarioResult> results, List<string> scenarios, List<string> targets,
         Func<ScenarioResult, double> value, string title, string unit)
     {
@@ -32,7 +90,7 @@ public static class BenchChart
             for (var t = 0; t < targets.Count; t++)
             {
                 var row = results.FirstOrDefault(r => r.Scenario == scenarios[s] && r.Target == targets[t]);
-                if (row is null || double.IsNaN(value(row))) continue;
+                if (row is null || !double.IsFinite(value(row))) continue;
                 bars.Add(new Bar
                 {
                     Position = s + (t - (targets.Count - 1) / 2.0) * width,

@@ -3,7 +3,7 @@ using SessionGrains.Bench.LoadGen.Scenarios;
 
 namespace SessionGrains.Bench.LoadGen.Report;
 
-/// <summary>Everything one run measured, as JSON: the rows, the settings and the machine.</summary>
+/// <summary>Everything one run measured, as JSON: the rows, the settings, the machine and where the load generator ran (<see cref="LoadGenPinning"/>, e.g. "pinned to CPU 1").</summary>
 public sealed record ResultsFile(
     DateTimeOffset TakenAt,
     bool Quick,
@@ -16,7 +16,9 @@ public sealed record ResultsFile(
     MachineInfo Machine,
     int OtherProcessesAtEnd,
     IReadOnlyList<string> Targets,
-    IReadOnlyList<ScenarioResult> Results)
+    IReadOnlyList<ScenarioResult> Results,
+    string? LoadGenPinning = null,
+    double WaitQuietSeconds = 0)
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {

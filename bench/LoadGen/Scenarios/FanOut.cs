@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
 using HdrHistogram;
+using SessionGrains.Bench.LoadGen.Cpu;
 using SessionGrains.Bench.LoadGen.Load;
 using SessionGrains.Bench.LoadGen.Targets;
 
@@ -11,19 +12,18 @@ namespace SessionGrains.Bench.LoadGen.Scenarios;
 /// <summary>
 /// SessionGrains only: N WebSockets of ONE session (<c>GET /sessions/current/ws</c>) while publishers
 /// <c>POST /sessions/current/messages</c> to it as fast as it answers. Measures events delivered a second over
-/// all sockets and the delay from a publish being sent to its event arriving at a socket.
+/// all sockets and the delay from a publish being sent to its event arriving at a socket. Sockets and publishers
+/// are spread over the endpoints (front ends) round-robin; CPU is per event delivered.
 /// </summary>
-public sealed class FanOut(BenchSettings settings, BenchTarget target, SessionApi api)
+public sealed class FanOut(BenchSettings settings, BenchTarget target, IReadOnlyList<SessionApi> apis, CpuMeter meter)
 {
     private static readonly byte[] NewSession = SessionApi.Utf8("""{"data":{"room":"lobby"}}""");
 
     public async Task<ScenarioResult> Run(CancellationToken cancellationToken)
     {
-        var session = await api.Create(NewSession, cancellationToken);
-        var start = Stopwatch.GetTimestamp();
-        var window = new Window(
-            start + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency),
-            start + (long)((settings.Warmup + settings.Duration).TotalSeconds * Stopwatch.Frequency));
+        var session = await apis[0].Create(NewSession, cancellationToken);
+        // One window for the publishers and the sockets; the publishers' loop opens it after its warm-up.
+        var window = new MeasureWindow();
 
         var sockets = new List<Receiver>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -33,15 +33,15 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, SessionAp
             {
                 var socket = new ClientWebSocket();
                 socket.Options.SetRequestHeader("Authorization", session.HeaderValue);
-                var uri = new UriBuilder(new Uri(target.BaseAddress, "/sessions/current/ws")) { Scheme = "ws" }.Uri;
+                var uri = new UriBuilder(new Uri(apis[i % apis.Count].Http.BaseAddress!, "/sessions/current/ws")) { Scheme = "ws" }.Uri;
                 await socket.ConnectAsync(uri, cancellationToken);
                 sockets.Add(new Receiver(socket, window, stop.Token));
             }
 
             var acknowledged = new long[settings.Publishers];
             var publishes = await ClosedLoop.Run(settings.Publishers, settings.Warmup, settings.Duration,
-                (_, _, ct) => api.Publish(session, SessionApi.Utf8($$"""{"t":{{Stopwatch.GetTimestamp()}}}"""), ct),
-                cancellationToken, acknowledged);
+                (p, _, ct) => apis[p % apis.Count].Publish(session, SessionApi.Utf8($$"""{"t":{{Stopwatch.GetTimestamp()}}}"""), ct),
+                cancellationToken, acknowledged, meter, settings.WarmupMax, window, settings.WaitQuiet);
 
             // Let what was published reach every socket before counting what went missing.
             var expected = acknowledged.Sum();
@@ -67,7 +67,7 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, SessionAp
                 Connections = settings.Sockets + settings.Publishers,
                 Note = string.Create(CultureInfo.InvariantCulture,
                     $"{settings.Publishers} publishers: {publishes.PerSecond:N0} publishes/s (p99 {publishes.P99Ms:N1} ms); events/s over {settings.Sockets} sockets; latency = publish sent to event received; {missing} deliveries missing, {failures} socket failures"),
-            };
+            }.WithCpu(publishes, delivered);
         }
         finally
         {
@@ -76,16 +76,14 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, SessionAp
         }
     }
 
-    private sealed record Window(long From, long To);
-
     /// <summary>One socket's receive loop: counts message events and records their delivery delay.</summary>
     private sealed class Receiver
     {
         private readonly ClientWebSocket _socket;
-        private readonly Window _window;
+        private readonly MeasureWindow _window;
         private readonly Task _loop;
 
-        public Receiver(ClientWebSocket socket, Window window, CancellationToken stop)
+        public Receiver(ClientWebSocket socket, MeasureWindow window, CancellationToken stop)
         {
             _socket = socket;
             _window = window;
@@ -128,7 +126,7 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, SessionAp
                     if (type == "message")
                     {
                         Messages++;
-                        if (now >= _window.From && now < _window.To)
+                        if (_window.Contains(now))
                         {
                             InWindow++;
                             Latency.RecordValue(Math.Max(1, (now - sent) * 1_000_000 / Stopwatch.Frequency));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SessionGrains.Bench.LoadGen.Cpu;
 using SessionGrains.Bench.LoadGen.Load;
 using SessionGrains.Bench.LoadGen.Targets;
 
@@ -7,8 +8,10 @@ namespace SessionGrains.Bench.LoadGen.Scenarios;
 /// <summary>
 /// The scenarios, each against one target with the same concurrency. Every worker holds one connection and (except
 /// in the lost-update scenario) its own session, so SessionGrains' per-session turn-taking never serializes workers.
+/// Worker w talks to endpoint w mod N of <paramref name="apis"/> (the front ends of a cluster, round-robin); the
+/// meter measures the CPU time of the target's processes in each measured window.
 /// </summary>
-public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, SessionApi api)
+public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, IReadOnlyList<SessionApi> apis, CpuMeter meter)
 {
     private const string ProfileKey = "profile";
     private const string CartKey = "cart";
@@ -24,22 +27,35 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, S
 
     public async Task<ScenarioResult?> Run(string scenario, CancellationToken cancellationToken) => scenario switch
     {
+        "read" when !target.HasSessions => await Ok(cancellationToken),
+        _ when !target.HasSessions => null,
         "read" => await Read(cancellationToken),
         "write" => await Write(cancellationToken),
         "mix" => await Mix(cancellationToken),
         "increment" => await Increment(cancellationToken),
         "create" => await Create(cancellationToken),
-        "fanout" when target.IsSessionGrains => await new FanOut(settings, target, api).Run(cancellationToken),
+        "fanout" when target.IsSessionGrains => await new FanOut(settings, target, apis, meter).Run(cancellationToken),
         "fanout" => null,
         _ => throw new ArgumentException($"unknown scenario '{scenario}'"),
     };
+
+    /// <summary>The worker's endpoint (front end).</summary>
+    private SessionApi Api(int worker) => apis[worker % apis.Count];
+
+    /// <summary>The bare Kestrel app's read: <c>GET /ok</c>, one HTTP round trip and nothing else.</summary>
+    private async Task<ScenarioResult> Ok(CancellationToken cancellationToken)
+    {
+        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
+            (w, _, ct) => Api(w).Get("/ok", ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
+        return Row("read", result);
+    }
 
     /// <summary>GET one value of the worker's own session.</summary>
     private async Task<ScenarioResult> Read(CancellationToken cancellationToken)
     {
         var sessions = await Sessions(ProfileSession, cancellationToken);
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, _, ct) => api.Read(sessions[w], ProfileKey, ct), cancellationToken);
+            (w, _, ct) => Api(w).Read(sessions[w], ProfileKey, ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
         return Row("read", result);
     }
 
@@ -48,7 +64,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, S
     {
         var sessions = await Sessions(ProfileSession, cancellationToken);
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, n, ct) => api.Write(sessions[w], CartKey, Cart(n), ct), cancellationToken);
+            (w, n, ct) => Api(w).Write(sessions[w], CartKey, Cart(n), ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
         return Row("write", result);
     }
 
@@ -58,8 +74,8 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, S
         var sessions = await Sessions(ProfileSession, cancellationToken);
         var random = Enumerable.Range(0, Workers).Select(w => new Random(w)).ToArray();
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, n, ct) => random[w].Next(10) == 0 ? api.Write(sessions[w], CartKey, Cart(n), ct) : api.Read(sessions[w], ProfileKey, ct),
-            cancellationToken);
+            (w, n, ct) => random[w].Next(10) == 0 ? Api(w).Write(sessions[w], CartKey, Cart(n), ct) : Api(w).Read(sessions[w], ProfileKey, ct),
+            cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
         return Row("mix 90/10", result);
     }
 
@@ -69,11 +85,11 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, S
     /// </summary>
     private async Task<ScenarioResult> Increment(CancellationToken cancellationToken)
     {
-        var session = await api.Create(NewSession, cancellationToken);
+        var session = await Api(0).Create(NewSession, cancellationToken);
         var acknowledged = new long[Workers];
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (_, _, ct) => api.Increment(session, CounterKey, ct), cancellationToken, acknowledged);
-        var final = await api.Value(session, CounterKey, cancellationToken) is { } json ? long.Parse(json, CultureInfo.InvariantCulture) : 0;
+            (w, _, ct) => Api(w).Increment(session, CounterKey, ct), cancellationToken, acknowledged, meter, settings.WarmupMax, quietMax: settings.WaitQuiet);
+        var final = await Api(0).Value(session, CounterKey, cancellationToken) is { } json ? long.Parse(json, CultureInfo.InvariantCulture) : 0;
         var acked = acknowledged.Sum();
         return Row("increment (1 session)", result) with
         {
@@ -88,20 +104,20 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, S
     private async Task<ScenarioResult> Create(CancellationToken cancellationToken)
     {
         var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            async (_, _, ct) => await api.TryCreate(NewSession, ct) is not null, cancellationToken);
+            async (w, _, ct) => await Api(w).TryCreate(NewSession, ct) is not null, cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
         return Row("create", result);
     }
 
     private async Task<SessionHandle[]> Sessions(byte[] body, CancellationToken cancellationToken)
     {
         var sessions = new SessionHandle[Workers];
-        for (var w = 0; w < Workers; w++) sessions[w] = await api.Create(body, cancellationToken);
+        for (var w = 0; w < Workers; w++) sessions[w] = await Api(w).Create(body, cancellationToken);
         return sessions;
     }
 
     private static byte[] Cart(long n) => SessionApi.Utf8($$"""{"items":["book-17","pen-3"],"n":{{n}}}""");
 
-    private ScenarioResult Row(string scenario, LoadResult result) => new()
+    private ScenarioResult Row(string scenario, LoadResult result) => new ScenarioResult
     {
         Scenario = scenario,
         Target = target.Key,
@@ -113,5 +129,5 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, S
         Operations = result.Operations,
         Errors = result.Errors,
         Connections = Workers,
-    };
+    }.WithCpu(result, result.Operations + result.Errors);
 }

@@ -1,3 +1,5 @@
+using SessionGrains.Bench.LoadGen.Cpu;
+
 namespace SessionGrains.Bench.LoadGen.Targets;
 
 /// <summary>The baseline: bench/Baseline (ASP.NET Core Session middleware over the Redis distributed cache) and its own redis-server.</summary>
@@ -12,6 +14,9 @@ public sealed class BaselineTarget(BenchSettings settings, string fsync) : Bench
     public override string Description => $"Baseline: Session middleware + Redis cache (appendfsync {fsync})";
 
     public override bool IsSessionGrains => false;
+
+    public override IReadOnlyList<SutProcess> Processes =>
+        _process is null || _redis is null ? [] : [new SutProcess("baseline app", "app", _process.Pid), new SutProcess("redis", "redis", _redis.Pid)];
 
     public override async Task Start(CancellationToken cancellationToken)
     {

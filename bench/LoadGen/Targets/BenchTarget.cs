@@ -1,9 +1,11 @@
+using SessionGrains.Bench.LoadGen.Cpu;
+
 namespace SessionGrains.Bench.LoadGen.Targets;
 
 /// <summary>One system under test, started fresh for a run and stopped (with every process it started) when disposed.</summary>
 public abstract class BenchTarget : IAsyncDisposable
 {
-    /// <summary>Short key used on the command line and in the results (standalone, cluster, baseline).</summary>
+    /// <summary>Short key used on the command line and in the results (standalone, cluster, cluster-3x2, baseline, kestrel).</summary>
     public abstract string Key { get; }
 
     /// <summary>What it is, for the table.</summary>
@@ -12,7 +14,16 @@ public abstract class BenchTarget : IAsyncDisposable
     /// <summary>SessionGrains (token in <c>Authorization: Bearer</c>, WebSockets) or the baseline (session cookie).</summary>
     public abstract bool IsSessionGrains { get; }
 
+    /// <summary>False for the bare Kestrel app: no sessions, its only scenario is <c>read</c> (<c>GET /ok</c>).</summary>
+    public virtual bool HasSessions => true;
+
     public Uri BaseAddress { get; protected set; } = null!;
+
+    /// <summary>Where the load goes, round-robin by connection: every front end of a cluster, else <see cref="BaseAddress"/>.</summary>
+    public virtual IReadOnlyList<Uri> Endpoints => [BaseAddress];
+
+    /// <summary>Every process whose CPU time counts against this target, known once <see cref="Start"/> returned; empty when unknown.</summary>
+    public abstract IReadOnlyList<SutProcess> Processes { get; }
 
     public abstract Task Start(CancellationToken cancellationToken);
 
@@ -21,9 +32,11 @@ public abstract class BenchTarget : IAsyncDisposable
     public static BenchTarget Create(string key, BenchSettings settings) => key switch
     {
         "standalone" => new StandaloneTarget(settings),
-        "cluster" => new ClusterTarget(settings),
+        "cluster" => new ClusterTarget(settings, "cluster", settings.Silos, settings.FrontEnds),
+        "cluster-3x2" => new ClusterTarget(settings, "cluster-3x2", 3, 2),
         "baseline" => new BaselineTarget(settings, "always"),
         "baseline-everysec" => new BaselineTarget(settings, "everysec"),
+        "kestrel" => new KestrelTarget(settings),
         "external" => new ExternalTarget(settings.ExternalUrl!),
         _ => throw new ArgumentException($"unknown target '{key}'"),
     };

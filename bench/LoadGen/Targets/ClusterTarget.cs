@@ -1,32 +1,42 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using SessionGrains.Bench.LoadGen.Cpu;
 
 namespace SessionGrains.Bench.LoadGen.Targets;
 
 /// <summary>
 /// SessionGrains cluster mode through scripts/local-cluster.sh: its own redis-server (AOF, appendfsync always),
-/// N silos and M front ends as processes; the load goes to the front ends round-robin by connection.
+/// N silos and M front ends as processes; the load generator spreads its connections over the front ends
+/// round-robin (connection i goes to front end i mod M), no balancer in between. Its processes' ids come from the
+/// launcher's state file (REDIS_PID, SILO_n_PID, FRONTEND_n_PID in cluster.env).
 /// </summary>
-public sealed partial class ClusterTarget(BenchSettings settings) : BenchTarget
+public sealed partial class ClusterTarget(BenchSettings settings, string key, int silos, int frontEnds) : BenchTarget
 {
     private readonly bool _ownsState = settings.ClusterState is null;
-    private readonly string _state = settings.ClusterState ?? Directory.CreateTempSubdirectory("sg-bench-cluster-").FullName;
+    // One folder per cluster target, so that a test can find and stop each of them (scripts/local-cluster.sh down).
+    private readonly string _state = settings.ClusterState is { } state ? Path.Combine(state, key) : Directory.CreateTempSubdirectory("sg-bench-cluster-").FullName;
     private bool _started;
+    private IReadOnlyList<SutProcess> _processes = [];
 
-    public override string Key => "cluster";
+    public override string Key => key;
 
-    public override string Description => $"SessionGrains cluster ({settings.Silos} silos + {settings.FrontEnds} front end{(settings.FrontEnds > 1 ? "s" : "")}, Redis)";
+    public override string Description => $"SessionGrains cluster ({silos} silo{(silos > 1 ? "s" : "")} + {frontEnds} front end{(frontEnds > 1 ? "s" : "")}, Redis)";
 
     public override bool IsSessionGrains => true;
 
     /// <summary>Every front end; <see cref="BenchTarget.BaseAddress"/> is the first.</summary>
     public IReadOnlyList<Uri> FrontEnds { get; private set; } = [];
 
+    public override IReadOnlyList<Uri> Endpoints => FrontEnds;
+
+    public override IReadOnlyList<SutProcess> Processes => _processes;
+
     public override async Task Start(CancellationToken cancellationToken)
     {
         _started = true;
-        await Run(["up", "--silos", settings.Silos.ToString(CultureInfo.InvariantCulture), "--frontends", settings.FrontEnds.ToString(CultureInfo.InvariantCulture),
+        Directory.CreateDirectory(_state);
+        await Run(["up", "--silos", silos.ToString(CultureInfo.InvariantCulture), "--frontends", frontEnds.ToString(CultureInfo.InvariantCulture),
             "--config", settings.Configuration,
             "--set", $"Sessions:RequestsPerSecond={BenchSettings.RequestsPerSecond}",
             // One load generator on one address creates sessions in bulk: the abuse limits would measure themselves.
@@ -36,8 +46,25 @@ public sealed partial class ClusterTarget(BenchSettings settings) : BenchTarget
         var state = File.ReadAllLines(Path.Combine(_state, "cluster.env"))
             .Select(line => line.Split('=', 2)).Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => BackslashEscape().Replace(parts[1], "$1"));
-        FrontEnds = Enumerable.Range(1, settings.FrontEnds).Select(n => new Uri(state[$"FRONTEND_{n}_URL"])).ToList();
+        FrontEnds = Enumerable.Range(1, frontEnds).Select(n => new Uri(state[$"FRONTEND_{n}_URL"])).ToList();
         BaseAddress = FrontEnds[0];
+        _processes =
+        [
+            .. Enumerable.Range(1, frontEnds).Select(n => StateProcess(state, $"FRONTEND_{n}_PID", $"front end {n}", "front end", "SessionGrains.Client.dll")),
+            .. Enumerable.Range(1, silos).Select(n => StateProcess(state, $"SILO_{n}_PID", $"silo {n}", "silo", "SessionGrains.Silo.dll")),
+            StateProcess(state, "REDIS_PID", "redis", "redis", "redis-server"),
+        ];
+    }
+
+    /// <summary>A process from the state file, checked to be the one the launcher started (its command line names the program).</summary>
+    private static SutProcess StateProcess(Dictionary<string, string> state, string variable, string name, string role, string program)
+    {
+        if (!state.TryGetValue(variable, out var value) || !int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            throw new InvalidOperationException($"cluster.env has no {variable}");
+        var command = ProcFs.CommandLine(pid);
+        if (!command.Contains(program, StringComparison.Ordinal))
+            throw new InvalidOperationException($"{variable}={pid} is not {program} but '{command}'");
+        return new SutProcess(name, role, pid);
     }
 
     public override async ValueTask DisposeAsync()

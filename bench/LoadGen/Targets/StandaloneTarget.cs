@@ -1,4 +1,5 @@
 using System.Globalization;
+using SessionGrains.Bench.LoadGen.Cpu;
 
 namespace SessionGrains.Bench.LoadGen.Targets;
 
@@ -13,6 +14,9 @@ public sealed class StandaloneTarget(BenchSettings settings) : BenchTarget
     public override string Description => "SessionGrains standalone (1 process, co-hosted silo, SQLite)";
 
     public override bool IsSessionGrains => true;
+
+    public override IReadOnlyList<SutProcess> Processes =>
+        _process is null ? [] : [new SutProcess("front end + silo", "front end + silo", _process.Pid)];
 
     public override async Task Start(CancellationToken cancellationToken)
     {

@@ -7,17 +7,29 @@ namespace SessionGrains.Tests.Bench;
 
 /// <summary>
 /// The benchmark's quick mode, run as the process people run (bench/LoadGen against freshly started SessionGrains
-/// standalone, SessionGrains cluster and the Redis-session baseline). Timings are not asserted: only that every
-/// scenario produced a row and that SessionGrains lost no increment.
+/// standalone, SessionGrains clusters of 2 silos + 1 front end and 3 silos + 2 front ends, the Redis-session
+/// baseline and the bare Kestrel app). Timings are not asserted: only that every scenario produced a row, that
+/// SessionGrains lost no increment, and that every row has a CPU time per request for the system under test and
+/// for the load generator, made of every process the target started.
 /// </summary>
 public sealed class BenchmarkSmokeTests
 {
-    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(4);
 
     private static readonly string[] Scenarios = ["read", "write", "mix 90/10", "increment (1 session)", "create", "fan-out"];
 
+    /// <summary>Each target with the processes whose CPU counts against it.</summary>
+    private static readonly Dictionary<string, string[]> Targets = new()
+    {
+        ["standalone"] = ["front end + silo"],
+        ["cluster"] = ["front end 1", "silo 1", "silo 2", "redis"],
+        ["cluster-3x2"] = ["front end 1", "front end 2", "silo 1", "silo 2", "silo 3", "redis"],
+        ["baseline"] = ["baseline app", "redis"],
+        ["kestrel"] = ["kestrel"],
+    };
+
     [Fact]
-    public async Task Quick_benchmark_completes_with_a_row_per_scenario_and_no_lost_update_in_SessionGrains()
+    public async Task Quick_benchmark_completes_with_a_row_per_scenario_CPU_per_request_and_no_lost_update_in_SessionGrains()
     {
         var output = RepositoryPaths.NewTempFolder("bench");
         var clusterState = Path.Combine(output, "cluster");
@@ -26,31 +38,39 @@ public sealed class BenchmarkSmokeTests
             var (exitCode, log) = await RunLoadGen(["--quick", "--config", RepositoryPaths.Configuration, "--out", output, "--cluster-state", clusterState]);
             Assert.True(exitCode == 0, $"the load generator exited with {exitCode}:\n{log}");
 
+            if (Environment.ProcessorCount > 1) Assert.Contains("load generator: pinned to CPU", log);
             var table = await File.ReadAllTextAsync(Path.Combine(output, "results.md"));
-            foreach (var target in new[] { "standalone", "cluster", "baseline" })
+            foreach (var target in Targets.Keys)
             {
-                foreach (var scenario in Scenarios.Where(s => target != "baseline" || s != "fan-out"))
+                foreach (var scenario in Scenarios.Where(s => Runs(target, s)))
                 {
                     Assert.Contains(table.Split('\n'), line => line.StartsWith($"| {scenario}", StringComparison.Ordinal) && line.Contains($"| {target} |", StringComparison.Ordinal));
                 }
             }
 
             using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "results.json")));
+            var rows = results.RootElement.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal(Targets.Keys.Sum(target => Scenarios.Count(s => Runs(target, s))), rows.Count);
+            foreach (var row in rows) AssertCpu(row);
             var increments = results.RootElement.GetProperty("results").EnumerateArray()
                 .Where(row => row.GetProperty("scenario").GetString()!.StartsWith("increment", StringComparison.Ordinal))
                 .ToList();
-            Assert.Equal(3, increments.Count);
+            Assert.Equal(4, increments.Count);
             foreach (var row in increments.Where(row => row.GetProperty("isSessionGrains").GetBoolean()))
             {
                 Assert.True(row.GetProperty("acknowledged").GetInt64() > 0, $"{row.GetProperty("target")} acknowledged no increment");
                 Assert.Equal(0, row.GetProperty("lostUpdates").GetInt64());
             }
             Assert.True(File.Exists(Path.Combine(output, "benchmarks.png")));
+            Assert.True(File.Exists(Path.Combine(output, "benchmarks-cpu.png")));
         }
         finally
         {
-            // The cluster's processes run detached from the load generator: make sure none outlives the test.
-            if (File.Exists(Path.Combine(clusterState, "cluster.env"))) await LocalClusterDown(clusterState);
+            // The clusters' processes run detached from the load generator: make sure none outlives the test.
+            foreach (var state in Directory.Exists(clusterState) ? Directory.GetDirectories(clusterState) : [])
+            {
+                if (File.Exists(Path.Combine(state, "cluster.env"))) await LocalClusterDown(state);
+            }
             try
             {
                 Directory.Delete(output, recursive: true);
@@ -59,6 +79,48 @@ public sealed class BenchmarkSmokeTests
             {
             }
         }
+    }
+
+    /// <summary>The baseline has no push channel (no fan-out); the bare Kestrel app only answers GET /ok (read).</summary>
+    private static bool Runs(string target, string scenario) => target switch
+    {
+        "baseline" => scenario != "fan-out",
+        "kestrel" => scenario == "read",
+        _ => true,
+    };
+
+    /// <summary>
+    /// CPU per request of the system under test and of the load generator are positive and finite; the row names
+    /// exactly the target's processes, each read from /proc (not gone), and their parts add up to the whole.
+    /// </summary>
+    private static void AssertCpu(JsonElement row)
+    {
+        var what = $"{row.GetProperty("target").GetString()} / {row.GetProperty("scenario").GetString()}";
+        var sut = Finite(row, "sutCpuUsPerRequest", what);
+        Assert.True(sut > 0, $"{what}: SUT CPU per request {sut}");
+        Assert.True(Finite(row, "loadGenCpuUsPerRequest", what) > 0, $"{what}: no load generator CPU");
+        Assert.True(Finite(row, "sutCores", what) > 0, $"{what}: no SUT cores");
+        var processes = row.GetProperty("processes").EnumerateArray().ToList();
+        Assert.Equal(Targets[row.GetProperty("target").GetString()!], processes.Select(p => p.GetProperty("name").GetString()!).ToArray());
+        foreach (var process in processes)
+        {
+            Assert.NotEqual("gone", process.GetProperty("method").GetString());
+            Assert.True(Finite(process, "usPerRequest", what) >= 0, $"{what}: {process.GetProperty("name")} has negative CPU");
+            Assert.True(process.GetProperty("pid").GetInt32() > 0);
+        }
+        Assert.Equal(sut, processes.Sum(p => p.GetProperty("usPerRequest").GetDouble()), sut * 1e-6);
+        // Every HTTP request is parsed by a front end (or the one app): it cannot have used no CPU.
+        var first = processes[0];
+        Assert.True(first.GetProperty("usPerRequest").GetDouble() > 0, $"{what}: {first.GetProperty("name")} used no CPU");
+    }
+
+    private static double Finite(JsonElement element, string property, string what)
+    {
+        var value = element.GetProperty(property);
+        Assert.True(value.ValueKind == JsonValueKind.Number, $"{what}: {property} is {value}");
+        var number = value.GetDouble();
+        Assert.True(double.IsFinite(number), $"{what}: {property} is {number}");
+        return number;
     }
 
     private static async Task<(int ExitCode, string Log)> RunLoadGen(string[] args)
