@@ -49,6 +49,7 @@ public static class SessionTelemetry
                 .AddSource(ActivitySources.RuntimeActivitySourceName)
                 .AddSource(ActivitySources.StorageActivitySourceName)
                 .AddSource(TelemetryNames.Meter)
+                .AddSource(TelemetryNames.StorageSource)
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsOperationsPath(context.Request.Path)));
         }
         if (exporting)

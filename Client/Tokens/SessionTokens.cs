@@ -37,7 +37,7 @@ public sealed class SessionTokens
         if (!SessionKeys.IsValidId(idPart)) return false;
 
         Span<byte> presented = stackalloc byte[32];
-        if (!Base64Url.TryDecodeFromChars(token.AsSpan(SessionKeys.IdLength + 1), presented, out var written) || written != 32) return false;
+        if (!TryDecodeSignature(token.AsSpan(SessionKeys.IdLength + 1), presented)) return false;
 
         Span<byte> idBytes = stackalloc byte[SessionKeys.IdLength];
         Encoding.ASCII.GetBytes(idPart, idBytes);
@@ -51,6 +51,22 @@ public sealed class SessionTokens
         }
         if (genuine) id = idPart.ToString();
         return genuine;
+    }
+
+    /// <summary>
+    /// The 32 signature bytes, or false. The decoder throws (rather than answering false) on some malformed input, such as
+    /// a last character whose unused bits are set: a forged token must be a 401, never a 500.
+    /// </summary>
+    private static bool TryDecodeSignature(ReadOnlySpan<char> signature, Span<byte> bytes)
+    {
+        try
+        {
+            return Base64Url.TryDecodeFromChars(signature, bytes, out var written) && written == bytes.Length;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     private static string Sign(byte[] key, string id) => Base64Url.EncodeToString(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(id)));

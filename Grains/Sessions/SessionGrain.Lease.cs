@@ -104,7 +104,7 @@ public sealed partial class SessionGrain
         _writing = true;
         try
         {
-            await _storage.WriteStateAsync(StateName, this.GetGrainId(), this);
+            await WriteState();
         }
         finally
         {

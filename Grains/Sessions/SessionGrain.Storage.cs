@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Orleans.Storage;
 using SessionGrains.Grains.Storage;
 
@@ -17,11 +18,25 @@ public sealed partial class SessionGrain
 
     bool IGrainState<SessionState>.RecordExists { get => _recordExists; set => _recordExists = value; }
 
-    private Task ReadState() => _storage.ReadStateAsync(StateName, this.GetGrainId(), this);
+    private static readonly ActivitySource Storage = new(SessionGrains.Interfaces.TelemetryNames.StorageSource);
+
+    private async Task ReadState()
+    {
+        using var span = Storage.StartActivity("ReadState");
+        await _storage.ReadStateAsync(StateName, this.GetGrainId(), this);
+    }
+
+    private async Task WriteState()
+    {
+        using var span = Storage.StartActivity("WriteState");
+        await _storage.WriteStateAsync(StateName, this.GetGrainId(), this);
+    }
 
     private async Task ClearStoredState()
     {
-        if (_recordExists) await _storage.ClearStateAsync(StateName, this.GetGrainId(), this);
+        if (!_recordExists) return;
+        using var span = Storage.StartActivity("ClearState");
+        await _storage.ClearStateAsync(StateName, this.GetGrainId(), this);
     }
 
     /// <summary>Stores <paramref name="next"/> as the state; on failure the previous state stays in force.</summary>

@@ -43,6 +43,8 @@ public sealed class TokenTests(StandaloneFrontEnd frontEnd) : IDisposable
             tokens.Add($"{id}.{Base64Url.EncodeToString(HMACSHA256.HashData(RandomNumberGenerator.GetBytes(32), Encoding.ASCII.GetBytes(id)))}"); // another key
             tokens.Add($"{id}{genuine.Token[22..]}");                                                                                  // a genuine signature of another id
         }
+        // The last character of a 32-byte signature carries 2 bits; one with its unused bits set ('B') is malformed.
+        tokens.Add(genuine.Token[..^1] + "B");
         tokens.AddRange(["", "garbage", genuine.Token + "x", genuine.Token[..^1] + (genuine.Token[^1] == 'A' ? 'B' : 'A'), genuine.Id, "a.b.c"]);
 
         var activeBefore = await frontEnd.ActiveSessionIds();
