@@ -65,11 +65,14 @@ public sealed partial class SessionRouting(IGatewayListProvider gateways, IGrain
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await gateways.InitializeGatewayListProvider();
+        var initialized = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // Retried with the list itself: a membership store that is briefly unreachable must not end routing.
+                if (!initialized) await gateways.InitializeGatewayListProvider();
+                initialized = true;
                 Update(await gateways.GetGateways());
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
