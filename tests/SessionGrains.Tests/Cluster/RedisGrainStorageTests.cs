@@ -22,20 +22,7 @@ public sealed class RedisGrainStorageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.Start("always", CancellationToken.None);
-        var ports = FreePorts.Take(2);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cluster:Redis"] = _redis.ConnectionString,
-            ["Cluster:ClusterId"] = "storage-test-" + Guid.NewGuid().ToString("N"),
-            ["Cluster:ServiceId"] = "storage-test-" + Guid.NewGuid().ToString("N"),
-            ["Cluster:SiloPort"] = ports[0].ToString(),
-            ["Cluster:GatewayPort"] = ports[1].ToString(),
-        });
-        builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, Path.GetTempPath()));
-        _silo = builder.Build();
-        await _silo.StartAsync();
+        _silo = await RedisSilo.Start(_redis, "storage-test");
     }
 
     [Fact]

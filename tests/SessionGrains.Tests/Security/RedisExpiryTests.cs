@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SessionGrains.Hosting;
 using SessionGrains.Interfaces;
 using StackExchange.Redis;
+using SessionGrains.Tests.Infrastructure;
 using Xunit;
 
 namespace SessionGrains.Tests.Security;
@@ -23,20 +24,7 @@ public sealed class RedisExpiryTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.Start("always", CancellationToken.None);
-        var ports = FreePorts.Take(2);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cluster:Redis"] = _redis.ConnectionString,
-            ["Cluster:ClusterId"] = "expiry-" + Guid.NewGuid().ToString("N"),
-            ["Cluster:ServiceId"] = "expiry-" + Guid.NewGuid().ToString("N"),
-            ["Cluster:SiloPort"] = ports[0].ToString(),
-            ["Cluster:GatewayPort"] = ports[1].ToString(),
-        });
-        builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, Path.GetTempPath()));
-        _silo = builder.Build();
-        await _silo.StartAsync();
+        _silo = await RedisSilo.Start(_redis, "expiry");
         _connection = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
     }
 
