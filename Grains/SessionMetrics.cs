@@ -10,6 +10,8 @@ public sealed class SessionMetrics
     private readonly Counter<long> _expired;
     private readonly Counter<long> _deleted;
     private readonly UpDownCounter<long> _active;
+    private readonly Counter<long> _stateReads;
+    private readonly Counter<long> _moves;
 
     public SessionMetrics(IMeterFactory meters)
     {
@@ -18,6 +20,9 @@ public sealed class SessionMetrics
         _expired = meter.CreateCounter<long>("sessiongrains.sessions.expired", "{session}", "Sessions that expired");
         _deleted = meter.CreateCounter<long>("sessiongrains.sessions.deleted", "{session}", "Sessions deleted or rotated away");
         _active = meter.CreateUpDownCounter<long>("sessiongrains.sessions.active", "{session}", "Live sessions active in memory on this silo");
+        _stateReads = meter.CreateCounter<long>("sessiongrains.sessions.state_reads", "{read}", "Session activations that read their state from storage");
+        _moves = meter.CreateCounter<long>("sessiongrains.sessions.moves", "{session}",
+            "Live moves of sessions between silos: direction=requested (asked here), out (left this silo), in (arrived with its state)");
     }
 
     public void Created() => _created.Add(1);
@@ -29,4 +34,12 @@ public sealed class SessionMetrics
     public void Activated() => _active.Add(1);
 
     public void Deactivated() => _active.Add(-1);
+
+    public void StateRead() => _stateReads.Add(1);
+
+    public void MoveRequested() => _moves.Add(1, new KeyValuePair<string, object?>("direction", "requested"));
+
+    public void MovedOut() => _moves.Add(1, new KeyValuePair<string, object?>("direction", "out"));
+
+    public void MovedIn() => _moves.Add(1, new KeyValuePair<string, object?>("direction", "in"));
 }

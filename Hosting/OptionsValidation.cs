@@ -92,3 +92,16 @@ public sealed class SessionClusterOptionsValidator : IValidateOptions<SessionClu
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
+
+/// <summary>Every bad <c>Cluster:Placement</c> setting, by name.</summary>
+public sealed class SessionPlacementOptionsValidator : IValidateOptions<SessionGrains.Grains.Placement.SessionPlacementOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SessionGrains.Grains.Placement.SessionPlacementOptions o)
+    {
+        var failures = new List<string>();
+        if (o.MovesPerSecond <= 0) failures.Add("Cluster:Placement:MovesPerSecond must be positive.");
+        if (o.DrainTimeout < TimeSpan.Zero || o.DrainTimeout > TimeSpan.FromMinutes(10)) failures.Add("Cluster:Placement:DrainTimeout must lie between 0 and 10 minutes.");
+        if (o.DrainConcurrency <= 0) failures.Add("Cluster:Placement:DrainConcurrency must be positive.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

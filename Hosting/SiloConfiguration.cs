@@ -10,6 +10,7 @@ using Orleans.Dashboard;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using SessionGrains.Grains;
+using SessionGrains.Grains.Placement;
 using SessionGrains.Grains.Storage;
 using SessionGrains.Interfaces;
 
@@ -52,6 +53,8 @@ public static class SiloConfiguration
             silo.UseRedisClustering(options => options.ConfigurationOptions = redis.Clone());
             // The front ends' entry on each silo: calls reach the silo that hosts the session without a second hop.
             silo.AddGrainService<SessionRouterService>();
+            // Live sessions move to a silo that joins, and away from a silo that stops (SessionRehoming).
+            silo.Services.AddSessionPlacement(configuration);
             silo.ConfigureFailureDetection(configuration);
             // Each record expires at its own purge time (ExpiringRedisStorage), not after one fixed time for all.
             ExpiringRedisStorage.AddExpiringRedisStorage(silo.Services, SessionStorage.Name, redis);
@@ -67,6 +70,23 @@ public static class SiloConfiguration
         var value = configuration.GetValue(MaxQueuedWritesKey, new SqliteStorageOptions().MaxQueuedWrites);
         if (value <= 0) throw new OptionsValidationException(MaxQueuedWritesKey, typeof(SqliteStorageOptions), [$"{MaxQueuedWritesKey} must be positive."]);
         return value;
+    }
+
+    /// <summary>Cluster mode: where sessions belong (<see cref="SiloHomes"/>), rebalancing on joins and the drain on SIGTERM.</summary>
+    public static IServiceCollection AddSessionPlacement(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<SessionPlacementOptions, SessionPlacementOptionsValidator>(configuration, SessionPlacementOptions.Section);
+        services.AddSingleton<SiloHomes>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloHomes>());
+        services.AddSingleton<SessionRehoming>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionRehoming>());
+        // The host waits for the drain, and for Orleans to leave membership after it.
+        services.AddOptions<HostOptions>().Configure<IOptions<SessionPlacementOptions>>((host, placement) =>
+        {
+            var needed = placement.Value.DrainTimeout + TimeSpan.FromSeconds(30);
+            if (host.ShutdownTimeout < needed) host.ShutdownTimeout = needed;
+        });
+        return services;
     }
 
     /// <summary>What the grains need besides Orleans: a clock and the service's metrics.</summary>

@@ -9,7 +9,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE_DIR=${LOCAL_CLUSTER_STATE:-$ROOT/.local-cluster}
 READY_TIMEOUT=${LOCAL_CLUSTER_READY_TIMEOUT:-60}
-STOP_TIMEOUT=${LOCAL_CLUSTER_STOP_TIMEOUT:-30}
+# A silo drains (hands its sessions over, Cluster:Placement:DrainTimeout = 20 s at most) before it exits.
+STOP_TIMEOUT=${LOCAL_CLUSTER_STOP_TIMEOUT:-60}
+SETTLE=${LOCAL_CLUSTER_SETTLE:-3}
 SILO_DLL_NAME=SessionGrains.Silo.dll
 FRONTEND_DLL_NAME=SessionGrains.Client.dll
 
@@ -29,13 +31,17 @@ Usage: scripts/local-cluster.sh COMMAND [ARGS] [--state DIR]
   start-silo N       (re)start silo N with its ports and wait for /readyz; N = count+1 adds a silo
   kill-frontend N    SIGKILL front end N             stop-frontend N SIGTERM front end N and wait
   start-frontend N   (re)start front end N and wait for /readyz; N = count+1 adds a front end
+  drain-silo N       SIGTERM silo N: it hands its live sessions to the other silos, then leaves; waits and
+                     prints how long that took (same as stop-silo, timed)
+  rolling-restart    restart every silo, then every front end, one at a time: drain or stop, start, wait
+                     for /readyz, then let sessions settle for ${SETTLE}s before the next
   kill-redis         SIGKILL redis                   stop-redis      SIGTERM redis and wait
   start-redis        restart redis on the same port with the same data (AOF) directory
   wait-ready         wait until every running silo and front end answers /readyz
 
 State: DIR/cluster.env (default $ROOT/.local-cluster), logs in DIR/logs/.
 Environment: LOCAL_CLUSTER_STATE (state dir), LOCAL_CLUSTER_READY_TIMEOUT (s, default 60),
-             LOCAL_CLUSTER_STOP_TIMEOUT (s, default 30).
+             LOCAL_CLUSTER_STOP_TIMEOUT (s, default 60), LOCAL_CLUSTER_SETTLE (s, default 3).
 EOF
 }
 
@@ -578,6 +584,31 @@ cmd_frontend() {
     esac
 }
 
+cmd_drain_silo() {
+    local n=${1-} started=$SECONDS
+    cmd_silo stop "$n"
+    say "silo $n drained and stopped in $((SECONDS - started)) s"
+}
+
+# Every silo, then every front end, one at a time. A silo drains on SIGTERM, so its sessions move live to the
+# others and come back when it rejoins; a front end finishes its requests, and clients retry on the other ones.
+cmd_rolling_restart() {
+    local i started=$SECONDS
+    load_state
+    local silos=$SILOS frontends=$FRONTENDS
+    for ((i = 1; i <= silos; i++)); do
+        cmd_silo stop "$i"
+        cmd_silo start "$i"
+        sleep "$SETTLE"
+    done
+    for ((i = 1; i <= frontends; i++)); do
+        cmd_frontend stop "$i"
+        cmd_frontend start "$i"
+        sleep "$SETTLE"
+    done
+    say "rolling restart of $silos silos and $frontends front ends done in $((SECONDS - started)) s"
+}
+
 cmd_redis() {
     local action=$1
     lock_state
@@ -621,6 +652,8 @@ main() {
     status) cmd_status ;;
     wait-ready) cmd_wait_ready ;;
     kill-silo) cmd_silo kill "$@" ;;
+    drain-silo) cmd_drain_silo "$@" ;;
+    rolling-restart) cmd_rolling_restart ;;
     stop-silo) cmd_silo stop "$@" ;;
     start-silo) cmd_silo start "$@" ;;
     kill-frontend) cmd_frontend kill "$@" ;;

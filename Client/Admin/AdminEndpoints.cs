@@ -32,7 +32,7 @@ public static class AdminEndpoints
             .OrderBy(h => h.Key.ToParsableString(), StringComparer.Ordinal)
             .Select(h => new SiloResponse(h.Key.ToParsableString(), h.Value.ToString(), sessionsBySilo.GetValueOrDefault(h.Key)))
             .ToList();
-        return TypedResults.Ok(new ClusterResponse(silos, silos.Sum(s => s.SessionActivations)));
+        return TypedResults.Ok(new ClusterResponse(silos, silos.Sum(s => s.SessionActivations), BalanceResponse.Of(silos)));
     }
 
     private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> Session(string id, HttpContext http, SessionGateway gateway, CancellationToken cancellationToken)

@@ -17,6 +17,9 @@ public sealed partial class SessionGateway(
 {
     private readonly FrontEndOptions _options = options.Value;
 
+    /// <summary>Draining silos skipped in a row before the call is treated as failed (one per silo stopping at once).</summary>
+    private const int MaxRedirects = 8;
+
     public async Task<TResult> Call<TResult>(string sessionId, SessionCall<TResult> call, CancellationToken cancellationToken)
     {
         var deadline = TimeProvider.System.GetUtcNow() + _options.CallDeadline;
@@ -29,6 +32,12 @@ public sealed partial class SessionGateway(
             {
                 var sent = router is null ? call.On(grains.GetGrain<ISessionGrain>(sessionId)) : call.Via(router, sessionId);
                 return await sent.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken);
+            }
+            catch (SiloDrainingException) when (router is not null && attempt < MaxRedirects)
+            {
+                // Nothing was done: the silo is handing its sessions to the next in rank, so go there at once.
+                routing!.Suspect(router);
+                metrics.Retried(nameof(SiloDrainingException));
             }
             catch (Exception ex) when (GrainFailures.IsTransient(ex) && deadline - TimeProvider.System.GetUtcNow() > delay)
             {

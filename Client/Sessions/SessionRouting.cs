@@ -1,5 +1,3 @@
-using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using Orleans.Messaging;
 using SessionGrains.Interfaces;
 
@@ -7,7 +5,7 @@ namespace SessionGrains.Client.Sessions;
 
 /// <summary>
 /// Cluster mode: picks, for each session id, the silo whose <see cref="ISessionRouter"/> the front end calls. Every
-/// front end ranks the live gateways the same way (rendezvous hashing of the session id with each gateway's endpoint),
+/// front end ranks the live gateways the same way (<see cref="SessionHomes"/>, which the silos use too),
 /// so all of them send a session's calls to the same silo, where the session is activated; a silo that joins or
 /// leaves moves only its share of sessions. A gateway whose call just failed is skipped for a while, and the next in
 /// rank is used, so a failover does not wait for the gateway list to be refreshed.
@@ -31,10 +29,9 @@ public sealed partial class SessionRouting(IGatewayListProvider gateways, IGrain
         var now = Environment.TickCount64;
         Route? best = null, bestSuspect = null;
         ulong bestScore = 0, bestSuspectScore = 0;
-        var id = MemoryMarshal.AsBytes(sessionId.AsSpan());
         foreach (var route in routes)
         {
-            var score = XxHash3.HashToUInt64(id, route.Seed);
+            var score = SessionHomes.Score(sessionId, route.Seed);
             if (route.SuspectUntil > now)
             {
                 if (bestSuspect is null || score > bestSuspectScore) (bestSuspect, bestSuspectScore) = (route, score);
@@ -103,13 +100,10 @@ public sealed partial class SessionRouting(IGatewayListProvider gateways, IGrain
             // The client knows gateways by endpoint only (generation 0); a call to that address goes straight to that gateway.
             if (uri.ToGatewayAddress() is not { } address) continue;
             var known = Array.Find(previous, r => r.Address.Equals(address));
-            next.Add(known ?? new Route(address, SeedOf(uri), grains.GetGrain<ISessionRouter>(SessionRouterAddress.For(address))));
+            next.Add(known ?? new Route(address, SessionHomes.Seed(address.Endpoint), grains.GetGrain<ISessionRouter>(SessionRouterAddress.For(address))));
         }
         if (next.Count > 0) _routes = [.. next];
     }
-
-    /// <summary>The gateway's endpoint, not its generation: a silo restarted on the same endpoint takes its sessions back.</summary>
-    private static long SeedOf(Uri gateway) => (long)XxHash3.HashToUInt64(MemoryMarshal.AsBytes($"{gateway.Host}:{gateway.Port}".AsSpan()));
 
     private sealed class Route(SiloAddress address, long seed, ISessionRouter router)
     {

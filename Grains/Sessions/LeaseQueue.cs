@@ -46,6 +46,9 @@ public sealed class LeaseQueue
         if (--waiter.Callers <= 0) _waiters.Remove(waiter);
     }
 
+    /// <summary>A queue whose lease is held by <paramref name="holderId"/> until <paramref name="expiresAt"/> (a session that moved silos).</summary>
+    public static LeaseQueue Held(string holderId, DateTimeOffset expiresAt) => new() { HolderId = holderId, HolderExpiresAt = expiresAt };
+
     /// <summary>Releases the lease if <paramref name="leaseId"/> holds it; answers whether it did.</summary>
     public bool Release(string leaseId)
     {

@@ -9,15 +9,25 @@ public sealed partial class SessionGrain
 {
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await ReadState();
+        if (!_rehydrated)
+        {
+            // A session that moved here live (SessionGrain.Migration.cs) brought its state along.
+            await ReadState();
+            _lastAccess = S.LastAccessAt;
+        }
         _activatedAt = _clock.GetUtcNow();
-        _lastAccess = S.LastAccessAt;
         if (S.Exists) Started();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (!S.Exists) return;
+        if (reason.ReasonCode == DeactivationReasonCode.Migrating)
+        {
+            // The state moves with the activation; should the move fail, the session reloads elsewhere as after a crash.
+            CountActive(false);
+            return;
+        }
         try
         {
             // An idle activation is collected well before its session expires; one that outlived its session ends it.

@@ -23,6 +23,7 @@ public sealed partial class SessionGrain
     private async Task ReadState()
     {
         using var span = Storage.StartActivity("ReadState");
+        _metrics.StateRead();
         await _storage.ReadStateAsync(StateName, this.GetGrainId(), this);
     }
 

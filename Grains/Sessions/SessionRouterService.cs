@@ -10,7 +10,7 @@ namespace SessionGrains.Grains;
 /// all front ends for one session meet on the silo they hash it to, and reach the grain without a second hop.
 /// </summary>
 [Reentrant]
-public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains)
+public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains, Placement.SiloHomes homes)
     : GrainService(grainId, silo, loggers), ISessionRouter
 {
     public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation) => Session(sessionId).Create(creation);
@@ -55,5 +55,10 @@ public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFact
     public Task<Reply<Written>> ReleaseLease(string sessionId, string leaseId, string? mergePatchJson, SessionWrite write) =>
         Session(sessionId).ReleaseLease(leaseId, mergePatchJson, write);
 
-    private ISessionGrain Session(string sessionId) => grains.GetGrain<ISessionGrain>(sessionId);
+    /// <summary>
+    /// The session's grain; refused with <see cref="SiloDrainingException"/> before anything is done while this silo drains,
+    /// so that the front end sends the call to the silo that takes the session over.
+    /// </summary>
+    private ISessionGrain Session(string sessionId) =>
+        homes.Draining ? throw new SiloDrainingException() : grains.GetGrain<ISessionGrain>(sessionId);
 }

@@ -24,6 +24,9 @@ public sealed class SessionSubscribers(TimeSpan lifetime, ILogger logger)
         return null;
     }
 
+    /// <summary>Every subscriber with its socket count (a session that moves silos takes them along).</summary>
+    public IReadOnlyList<SessionSubscriber> All => [.. _observers];
+
     public void Unsubscribe(ISessionObserver observer) => _observers.Unsubscribe(observer);
 
     /// <summary>Pushes events to every subscriber (one-way calls); subscribers that fail or lapse are dropped.</summary>

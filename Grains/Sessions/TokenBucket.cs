@@ -12,6 +12,19 @@ public struct TokenBucket(int ratePerSecond)
     private long _lastRefill = Stopwatch.GetTimestamp();
     private readonly int _rate = ratePerSecond;
 
+    /// <summary>Tokens available now (a session that moves to another silo takes its bucket along).</summary>
+    public double Available
+    {
+        get
+        {
+            var elapsed = Stopwatch.GetElapsedTime(_lastRefill).TotalSeconds;
+            return Math.Min(_rate, _tokens + elapsed * _rate);
+        }
+    }
+
+    /// <summary>A bucket holding <paramref name="tokens"/> now.</summary>
+    public static TokenBucket Holding(int ratePerSecond, double tokens) => new(ratePerSecond) { _tokens = Math.Clamp(tokens, 0, ratePerSecond) };
+
     /// <summary>Takes one token, or says how long until one is available.</summary>
     public bool TryTake(out TimeSpan retryAfter)
     {

@@ -1,0 +1,21 @@
+using System.IO.Hashing;
+using System.Net;
+using System.Runtime.InteropServices;
+
+namespace SessionGrains.Interfaces;
+
+/// <summary>
+/// Where a session lives in cluster mode: the silo whose gateway ranks highest for its id (rendezvous hashing of the id
+/// with each gateway's endpoint). Front ends rank the gateways they know to pick the silo they call; silos rank the
+/// active members to decide where a session should move when a silo joins or drains. Both sides use this one
+/// computation, so they agree without talking to each other.
+/// </summary>
+public static class SessionHomes
+{
+    /// <summary>The seed of a silo: its gateway endpoint, not its generation, so a silo restarted on the same endpoint takes its sessions back.</summary>
+    public static long Seed(IPEndPoint gateway) =>
+        (long)XxHash3.HashToUInt64(MemoryMarshal.AsBytes($"{gateway.Address}:{gateway.Port}".AsSpan()));
+
+    /// <summary>The rank of the silo with <paramref name="seed"/> for <paramref name="sessionId"/>; the highest wins.</summary>
+    public static ulong Score(string sessionId, long seed) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(sessionId.AsSpan()), seed);
+}

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime.Placement;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization.TypeSystem;
+
+namespace SessionGrains.Grains.Placement;
+
+/// <summary>
+/// Moves live sessions, with Orleans' live grain migration, to the silo <see cref="SiloHomes"/> says they belong on.
+/// When membership changes (a silo joined), each silo moves the sessions that now belong elsewhere, at a bounded pace.
+/// When the silo stops (SIGTERM), it first drains: it stops being anyone's home, hands every session it holds to the
+/// silo that takes over its share, and only then lets Orleans leave membership and deactivate what is left.
+/// </summary>
+public sealed partial class SessionRehoming(
+    SiloHomes homes, IGrainFactory grains, IOptions<SessionPlacementOptions> options, SessionMetrics metrics, ILogger<SessionRehoming> logger)
+    : ILifecycleParticipant<ISiloLifecycle>
+{
+    private static readonly string SessionGrainType = RuntimeTypeNameFormatter.Format(typeof(SessionGrain));
+    private readonly SessionPlacementOptions _options = options.Value;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _changed = new(0);
+    private Task _rebalancing = Task.CompletedTask;
+
+    void ILifecycleParticipant<ISiloLifecycle>.Participate(ISiloLifecycle lifecycle) =>
+        // Stopped first (the highest stage stops first): the drain runs while the silo is still a full member.
+        lifecycle.Subscribe(nameof(SessionRehoming), ServiceLifecycleStage.Active + 1, _ =>
+        {
+            if (_options.Rebalance)
+            {
+                homes.Changed += () => _changed.Release();
+                _rebalancing = Task.Run(Rebalance);
+            }
+            return Task.CompletedTask;
+        }, Drain);
+
+    /// <summary>After each change of homes (settled for half a second), moves the sessions that belong elsewhere.</summary>
+    private async Task Rebalance()
+    {
+        try
+        {
+            while (true)
+            {
+                await _changed.WaitAsync(_stopping.Token);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), _stopping.Token);
+                while (_changed.Wait(0))
+                {
+                }
+                if (homes.Draining) return;
+                try
+                {
+                    await MoveAway(paced: true, _stopping.Token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRebalanceFailed(ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task Drain(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _rebalancing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        homes.StartDraining();
+        if (homes.Count == 0) return;
+        var started = Stopwatch.GetTimestamp();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.DrainTimeout);
+        var moved = 0;
+        var left = 0;
+        try
+        {
+            // Moves start when an activation is idle and finish a little later; ask again for what is still here.
+            while (true)
+            {
+                var (asked, remaining) = await MoveAway(paced: false, deadline.Token);
+                moved += asked;
+                left = remaining;
+                if (remaining == 0) break;
+                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogDrainFailed(ex);
+        }
+        LogDrained(moved, left, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Asks every local session that belongs on another silo to move there; answers how many were asked and how many are still here.</summary>
+    private async Task<(int Asked, int Remaining)> MoveAway(bool paced, CancellationToken cancellationToken)
+    {
+        var local = await LocalSessions();
+        var moves = new List<(string Id, SiloAddress Target)>();
+        foreach (var id in local)
+        {
+            if (homes.HomeOf(id) is { } home && !home.Equals(homes.Self)) moves.Add((id, home));
+        }
+        if (moves.Count == 0) return (0, local.Count);
+        var perMove = paced && _options.MovesPerSecond > 0 ? TimeSpan.FromSeconds(1.0 / _options.MovesPerSecond) : TimeSpan.Zero;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = paced ? 8 : _options.DrainConcurrency, CancellationToken = cancellationToken };
+        var clock = Stopwatch.StartNew();
+        var next = 0;
+        await Parallel.ForEachAsync(moves, parallel, async (move, token) =>
+        {
+            if (perMove > TimeSpan.Zero)
+            {
+                var due = perMove * Interlocked.Increment(ref next) - clock.Elapsed;
+                if (due > TimeSpan.Zero) await Task.Delay(due, token);
+            }
+            await MoveTo(move.Id, move.Target);
+        });
+        LogMoving(moves.Count, paced ? "rebalance" : "drain");
+        return (moves.Count, local.Count);
+    }
+
+    private async Task MoveTo(string sessionId, SiloAddress target)
+    {
+        // Should the activation be gone by now, the hint places the one this call creates on the target, not here.
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
+        try
+        {
+            if (await grains.GetGrain<ISessionMover>(sessionId).MoveTo(target)) metrics.MoveRequested();
+        }
+        catch (Exception ex)
+        {
+            LogMoveFailed(ex, sessionId, target);
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        }
+    }
+
+    private async Task<List<string>> LocalSessions()
+    {
+        var statistics = await grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics([SessionGrainType], [homes.Self]);
+        return [.. statistics.Where(s => s.SiloAddress.Equals(homes.Self)).Select(s => s.GrainId.Key.ToString()!)];
+    }
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Asked {Count} sessions to move ({Why})")]
+    private partial void LogMoving(int count, string why);
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Drained: {Moved} moves asked, {Left} sessions left behind, {Milliseconds:F0} ms")]
+    private partial void LogDrained(int moved, int left, double milliseconds);
+
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Warning, Message = "Could not move session {SessionId} to {Target}")]
+    private partial void LogMoveFailed(Exception ex, string sessionId, SiloAddress target);
+
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Warning, Message = "A rebalancing round failed; the next membership change starts another")]
+    private partial void LogRebalanceFailed(Exception ex);
+
+    [LoggerMessage(EventId = 4205, Level = LogLevel.Error, Message = "Draining failed; the remaining sessions are deactivated and reload from storage elsewhere")]
+    private partial void LogDrainFailed(Exception ex);
+}

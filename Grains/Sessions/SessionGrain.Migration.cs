@@ -1,0 +1,72 @@
+using Orleans.Runtime.Placement;
+using SessionGrains.Grains.Placement;
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.Grains;
+
+// Live moves between silos (Orleans live grain migration): the activation's state and what it keeps only in memory
+// travel with it, so the session arrives without a storage read, its WebSocket subscribers keep receiving events,
+// its request lease stays held and its rate-limit bucket is not refilled by the move.
+public sealed partial class SessionGrain : ISessionMover, IGrainMigrationParticipant
+{
+    private const string StateKey = "sg.state";
+    private const string ETagKey = "sg.etag";
+    private const string StoredKey = "sg.stored";
+    private const string LastAccessKey = "sg.last";
+    private const string TokensKey = "sg.tokens";
+    private const string ObserversKey = "sg.observers";
+    private const string SocketsKey = "sg.sockets";
+    private const string LeaseHolderKey = "sg.lease";
+    private const string LeaseUntilKey = "sg.lease.until";
+
+    private bool _rehydrated;
+
+    public Task<bool> MoveTo(SiloAddress target)
+    {
+        if (target.Equals(GrainContext.Address.SiloAddress)) return Task.FromResult(false);
+        // The hint makes the migration's placement pick the target, whatever the grain's own placement prefers.
+        GrainContext.Migrate(new Dictionary<string, object> { [IPlacementDirector.PlacementHintKey] = target });
+        return Task.FromResult(true);
+    }
+
+    void IGrainMigrationParticipant.OnDehydrate(IDehydrationContext context)
+    {
+        context.TryAddValue(StateKey, _state);
+        context.TryAddValue(ETagKey, _etag);
+        context.TryAddValue(StoredKey, _recordExists);
+        context.TryAddValue(LastAccessKey, _lastAccess);
+        context.TryAddValue(TokensKey, _bucket.Available);
+        if (_subscribers is { Count: > 0 } subscribers)
+        {
+            var all = subscribers.All;
+            context.TryAddValue(ObserversKey, all.Select(s => s.Observer).ToArray());
+            context.TryAddValue(SocketsKey, all.Select(s => s.Sockets).ToArray());
+        }
+        if (_lease?.HolderId is { } holder)
+        {
+            context.TryAddValue(LeaseHolderKey, holder);
+            context.TryAddValue(LeaseUntilKey, _lease.HolderExpiresAt);
+        }
+        _metrics.MovedOut();
+    }
+
+    void IGrainMigrationParticipant.OnRehydrate(IRehydrationContext context)
+    {
+        if (!context.TryGetValue(StateKey, out SessionState? state) || state is null) return;
+        _state = state;
+        _etag = context.TryGetValue(ETagKey, out string? etag) ? etag : null;
+        _recordExists = context.TryGetValue(StoredKey, out bool stored) && stored;
+        if (context.TryGetValue(LastAccessKey, out DateTimeOffset lastAccess)) _lastAccess = lastAccess;
+        if (context.TryGetValue(TokensKey, out double tokens)) _bucket = TokenBucket.Holding(_rules.RequestsPerSecond, tokens);
+        if (context.TryGetValue(ObserversKey, out ISessionObserver[]? observers) && context.TryGetValue(SocketsKey, out int[]? sockets)
+            && observers is not null && sockets is not null)
+        {
+            _subscribers = new SessionSubscribers(_rules.SubscriptionLifetime, _logger);
+            for (var i = 0; i < observers.Length && i < sockets.Length; i++) _subscribers.Subscribe(observers[i], sockets[i], int.MaxValue);
+        }
+        if (context.TryGetValue(LeaseHolderKey, out string? holder) && holder is not null && context.TryGetValue(LeaseUntilKey, out DateTimeOffset until))
+            _lease = LeaseQueue.Held(holder, until);
+        _rehydrated = true;
+        _metrics.MovedIn();
+    }
+}
