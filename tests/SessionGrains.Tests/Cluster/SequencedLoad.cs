@@ -19,6 +19,8 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
     private readonly ConcurrentQueue<string> _failures = new();
     private long[] _acknowledged = [];
     private double[] _longestUnavailableMs = [];
+    private readonly ConcurrentQueue<(DateTime Started, double WaitMs)> _steps = new();
+    private readonly List<(DateTime At, string Fault)> _faults = [];
     private int _serverErrors;
     private int _unavailable;
     private int _transportErrors;
@@ -54,12 +56,14 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
         for (var step = 1; !stop.IsCancellationRequested; step++)
         {
             var started = Stopwatch.GetTimestamp();
+            var startedAt = DateTime.UtcNow;
             for (var attempt = 0; ; attempt++)
             {
                 if (await TryStep(index, step, attempt)) break;
                 await Task.Delay(200);
             }
             var unavailable = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            _steps.Enqueue((startedAt, unavailable));
             if (unavailable > _longestUnavailableMs[index]) _longestUnavailableMs[index] = unavailable;
             _acknowledged[index]++;
             try
@@ -119,6 +123,35 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
     {
         var sorted = _longestUnavailableMs.Order().ToArray();
         return (sorted[sorted.Length / 2], sorted[^1]);
+    }
+
+    /// <summary>Marks the start of a fault: <see cref="WorstWaitPerFault"/> reports the steps started from here to the next mark.</summary>
+    public void Fault(string name)
+    {
+        lock (_faults) _faults.Add((DateTime.UtcNow, name));
+    }
+
+    /// <summary>
+    /// For each fault marked, the longest one write waited to be acknowledged among the writes started from that mark until
+    /// the next one (ms), and how many writes that covers.
+    /// </summary>
+    public IReadOnlyList<(string Fault, double WorstMs, int Writes)> WorstWaitPerFault()
+    {
+        List<(DateTime At, string Fault)> faults;
+        lock (_faults) faults = [.. _faults];
+        var steps = _steps.ToArray();
+        return [.. faults.Select((f, i) =>
+        {
+            var until = i + 1 < faults.Count ? faults[i + 1].At : DateTime.MaxValue;
+            var during = steps.Where(s => s.Started >= f.At && s.Started < until).ToList();
+            return (f.Fault, during.Count == 0 ? 0 : during.Max(s => s.WaitMs), during.Count);
+        })];
+    }
+
+    /// <summary>Writes one line per fault: the worst wait for a write started while it was under way or being recovered from.</summary>
+    public void Report(Xunit.Abstractions.ITestOutputHelper output)
+    {
+        foreach (var (fault, worst, writes) in WorstWaitPerFault()) output.WriteLine($"{fault}: worst wait for a write {worst:F0} ms ({writes} writes)");
     }
 
     public void Dispose() => _clients.ForEach(c => c.Dispose());

@@ -34,6 +34,9 @@ public partial class LocalCluster : IAsyncLifetime
 
     public int SiloCount => Silos;
 
+    /// <summary>Silo numbers the cluster has used so far (silos added with <c>start-silo count+1</c> included).</summary>
+    public int RunningSiloSlots => int.TryParse(_state.GetValueOrDefault("SILOS"), out var n) ? n : Silos;
+
     public int RedisPort => int.Parse(_state["REDIS_PORT"]);
 
     /// <summary>
@@ -82,6 +85,12 @@ public partial class LocalCluster : IAsyncLifetime
 
     public Task StartSilo(int n) => Run(["start-silo", n.ToString()], TimeSpan.FromSeconds(90));
 
+    /// <summary>SIGTERM silo <paramref name="n"/> and wait until it has handed its sessions over and exited.</summary>
+    public Task DrainSilo(int n) => Run(["drain-silo", n.ToString()], TimeSpan.FromSeconds(90));
+
+    /// <summary>Every silo, then every front end, restarted one at a time (<c>local-cluster.sh rolling-restart</c>).</summary>
+    public Task RollingRestart() => Run(["rolling-restart"], TimeSpan.FromSeconds(400));
+
     public Task KillFrontEnd(int n) => Run(["kill-frontend", n.ToString()], TimeSpan.FromSeconds(30));
 
     public Task StartFrontEnd(int n) => Run(["start-frontend", n.ToString()], TimeSpan.FromSeconds(90));
@@ -96,7 +105,7 @@ public partial class LocalCluster : IAsyncLifetime
     public int SiloNumberOf(string siloAddress)
     {
         var port = SiloAddressPort().Match(siloAddress).Groups[1].Value;
-        for (var n = 1; n <= Silos; n++)
+        for (var n = 1; n <= RunningSiloSlots; n++)
         {
             if (_state.GetValueOrDefault($"SILO_{n}_PORT") == port) return n;
         }
