@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Hosting.Kubernetes;
 using SessionGrains.Hosting;
 using SessionGrains.Silo;
@@ -78,5 +80,32 @@ public sealed class KubernetesHostingOptionsTests
         var configuration = Configuration([.. Pod.Where(s => s.Item1 != "POD_IP"), ("POD_IP", "10.42.0.99")]);
         var failures = KubernetesSiloHosting.Check(configuration.ReadClusterOptions(), configuration);
         Assert.Equal(["POD_IP '10.42.0.99' differs from Cluster:AdvertisedAddress '10.42.0.17'."], failures);
+    }
+
+    [Fact]
+    public void A_silo_host_in_a_pod_takes_the_pods_name_and_address_and_keeps_the_clusters_ids()
+    {
+        // Orleans' Kubernetes hosting reads the process environment itself, as the silo host's configuration does.
+        var pod = Pod.Where(s => !s.Item1.StartsWith("Cluster:", StringComparison.Ordinal)).ToList();
+        foreach (var (name, value) in pod) Environment.SetEnvironmentVariable(name, value);
+        try
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Configuration.AddInMemoryCollection(Pod.Where(s => s.Item1.StartsWith("Cluster:", StringComparison.Ordinal))
+                .Select(s => new KeyValuePair<string, string?>(s.Item1, s.Item2)));
+            builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, Path.GetTempPath()).UseKubernetesHostingIfEnabled(builder.Configuration));
+            using var host = builder.Build();
+
+            Assert.Equal("session-grains-silo-7d9c-x2k4p", host.Services.GetRequiredService<IOptions<SiloOptions>>().Value.SiloName);
+            var endpoints = host.Services.GetRequiredService<IOptions<EndpointOptions>>().Value;
+            Assert.Equal("10.42.0.17", endpoints.AdvertisedIPAddress.ToString());
+            Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 11111), endpoints.SiloListeningEndpoint);
+            var cluster = host.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            Assert.Equal(("session-grains", "blue"), (cluster.ServiceId, cluster.ClusterId));
+        }
+        finally
+        {
+            foreach (var (name, _) in pod) Environment.SetEnvironmentVariable(name, null);
+        }
     }
 }
