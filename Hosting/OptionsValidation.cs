@@ -88,6 +88,7 @@ public sealed class SessionClusterOptionsValidator : IValidateOptions<SessionClu
                 failures.Add($"Cluster:Redis is not a valid Redis connection string: {ex.Message}");
             }
         }
+        if (o.Kubernetes && o.IsStandalone) failures.Add("Cluster:Kubernetes needs cluster mode: set Cluster:Redis (membership stays in Redis).");
         if (string.IsNullOrWhiteSpace(o.DataPath)) failures.Add("Cluster:DataPath must not be empty.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

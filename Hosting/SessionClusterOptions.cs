@@ -26,5 +26,11 @@ public sealed class SessionClusterOptions
     /// <summary>Folder for standalone data (SQLite file, signing key), relative to the content root.</summary>
     public string DataPath { get; set; } = "data";
 
+    /// <summary>
+    /// The silo runs in a Kubernetes pod (deploy/kubernetes/): Orleans' Kubernetes hosting names it after its pod and
+    /// declares dead the silos whose pod is gone. Membership stays in Redis, so it needs cluster mode. Default: off.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
     public bool IsStandalone => string.IsNullOrWhiteSpace(Redis);
 }

@@ -3,7 +3,9 @@ using SessionGrains.Silo;
 
 // A silo of a SessionGrains cluster: the shared silo configuration, plus Kestrel for health endpoints.
 var builder = WebApplication.CreateBuilder(args);
-builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, builder.Environment.ContentRootPath));
+builder.UseOrleans(silo => silo
+    .AddSessionSilo(builder.Configuration, builder.Environment.ContentRootPath)
+    .UseKubernetesHostingIfEnabled(builder.Configuration));
 builder.AddSessionTelemetry("session-grains-silo");
 
 var app = builder.Build();

@@ -8,10 +8,12 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props ./
 COPY Grains.Interfaces/Grains.Interfaces.csproj Grains.Interfaces/
 COPY Grains/Grains.csproj Grains/
+COPY Hosting/Hosting.csproj Hosting/
 COPY Client/Client.csproj Client/
 RUN dotnet restore Client/Client.csproj
 COPY Grains.Interfaces/ Grains.Interfaces/
 COPY Grains/ Grains/
+COPY Hosting/ Hosting/
 COPY Client/ Client/
 RUN dotnet publish Client/Client.csproj -c Release --no-restore -o /app -p:UseAppHost=false
 
