@@ -83,11 +83,14 @@ public static class SiloConfiguration
         // The host waits for the drain, and for Orleans to leave membership after it.
         services.AddOptions<HostOptions>().Configure<IOptions<SessionPlacementOptions>>((host, placement) =>
         {
-            var needed = placement.Value.DrainTimeout + TimeSpan.FromSeconds(30);
+            var needed = placement.Value.DrainTimeout + AfterDrain;
             if (host.ShutdownTimeout < needed) host.ShutdownTimeout = needed;
         });
         return services;
     }
+
+    /// <summary>What a silo's host allows, after the drain, for leaving membership and deactivating what is left.</summary>
+    public static readonly TimeSpan AfterDrain = TimeSpan.FromSeconds(20);
 
     /// <summary>What the grains need besides Orleans: a clock and the service's metrics.</summary>
     public static IServiceCollection AddSessionGrainServices(this IServiceCollection services)

@@ -597,11 +597,13 @@ cmd_rolling_restart() {
     load_state
     local silos=$SILOS frontends=$FRONTENDS
     for ((i = 1; i <= silos; i++)); do
+        silo_alive "$i" || continue # a silo taken out of the cluster stays out
         cmd_silo stop "$i"
         cmd_silo start "$i"
         sleep "$SETTLE"
     done
     for ((i = 1; i <= frontends; i++)); do
+        frontend_alive "$i" || continue
         cmd_frontend stop "$i"
         cmd_frontend start "$i"
         sleep "$SETTLE"

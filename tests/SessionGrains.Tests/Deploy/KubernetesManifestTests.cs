@@ -16,8 +16,11 @@ namespace SessionGrains.Tests.Deploy;
 /// </summary>
 public sealed class KubernetesManifestTests
 {
-    /// <summary>The longest a silo's drain is expected to take (issue 13): the silos' grace period must cover it.</summary>
-    private const int DrainSeconds = 30;
+    /// <summary>
+    /// The longest a silo's drain may take (SessionPlacementOptions.DrainTimeout) plus the time its host allows after it to
+    /// leave membership: the silos' grace period must cover both.
+    /// </summary>
+    private static readonly int DrainSeconds = (int)(new SessionGrains.Grains.Placement.SessionPlacementOptions().DrainTimeout + SessionGrains.Hosting.SiloConfiguration.AfterDrain).TotalSeconds;
 
     private const string SiloDockerfile = "silo.Dockerfile";
     private const string FrontEndDockerfile = "frontend.Dockerfile";

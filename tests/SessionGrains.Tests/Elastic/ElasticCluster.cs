@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using SessionGrains.Tests.Infrastructure;
+using Xunit;
+
+namespace SessionGrains.Tests.Elastic;
+
+/// <summary>
+/// The elastic-cluster tests share their own local cluster (Redis, 3 silos, 2 front ends), apart from the failure
+/// tests': they add, drain and restart silos. Each leaves the cluster with 3 running silos and 2 front ends.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ElasticCollection : ICollectionFixture<LocalCluster>
+{
+    public const string Name = "elastic cluster";
+}
+
+/// <summary>What the tests ask the cluster: the balance in /admin/cluster and the silos' Prometheus counters.</summary>
+public static class ClusterProbe
+{
+    /// <summary>Session activations per active silo, from <c>GET /admin/cluster</c>.</summary>
+    public static async Task<IReadOnlyList<(string Silo, int Sessions)>> ActiveSilos(LocalCluster cluster, HttpClient http)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/cluster");
+        request.Headers.Add("X-Api-Key", cluster.ApiKey);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return [.. body.GetProperty("silos").EnumerateArray()
+            .Where(s => s.GetProperty("status").GetString() == "Active")
+            .Select(s => (s.GetProperty("address").GetString()!, s.GetProperty("sessionActivations").GetInt32()))];
+    }
+
+    /// <summary>The sum of every sample of <paramref name="metric"/> (matching <paramref name="label"/> if given) on silo <paramref name="n"/>; 0 when absent.</summary>
+    public static async Task<double> Counter(LocalCluster cluster, int n, string metric, string? label = null)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var text = await http.GetStringAsync(new Uri(cluster.SiloHttpUrl(n), "/metrics"));
+        return text.Split('\n')
+            .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) || line.StartsWith(metric + " ", StringComparison.Ordinal))
+            .Where(line => label is null || line.Contains(label, StringComparison.Ordinal))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Creates <paramref name="count"/> sessions through both front ends, 16 at a time.</summary>
+    public static async Task<List<CreatedSession>> CreateSessions(IReadOnlyList<HttpClient> clients, int count)
+    {
+        var sessions = new CreatedSession[count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (i, _) => sessions[i] = await new SessionApi(clients[i % clients.Count]).Create("""{"data":{"cart":["book"]}}"""));
+        return [.. sessions];
+    }
+
+    /// <summary>The 99th percentile of <paramref name="latencies"/> (ms), or 0 when empty.</summary>
+    public static double P99(IEnumerable<double> latencies)
+    {
+        var sorted = latencies.Order().ToArray();
+        return sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))];
+    }
+
+    public static double Ms(long since) => Stopwatch.GetElapsedTime(since).TotalMilliseconds;
+}
