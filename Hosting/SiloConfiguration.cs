@@ -55,6 +55,13 @@ public static class SiloConfiguration
             silo.AddGrainService<SessionRouterService>();
             // Live sessions move to a silo that joins, and away from a silo that stops (SessionRehoming).
             silo.Services.AddSessionPlacement(configuration);
+            // Orleans' distributed grain directory (experimental, ORLEANSEXP003) hands a leaving silo's directory
+            // partitions over to the others. The default directory instead deactivates every activation, on every silo,
+            // whose registration the leaving silo held: a drain would send a third of a 3-silo cluster's sessions back
+            // to storage. See ARCHITECTURE.md, "Elastic placement", for the risk this flag carries.
+#pragma warning disable ORLEANSEXP003
+            silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
             silo.ConfigureFailureDetection(configuration);
             // Each record expires at its own purge time (ExpiringRedisStorage), not after one fixed time for all.
             ExpiringRedisStorage.AddExpiringRedisStorage(silo.Services, SessionStorage.Name, redis);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Messaging;
 using SessionGrains.Interfaces;
 
@@ -10,13 +12,17 @@ namespace SessionGrains.Client.Sessions;
 /// leaves moves only its share of sessions. A gateway whose call just failed is skipped for a while, and the next in
 /// rank is used, so a failover does not wait for the gateway list to be refreshed.
 /// </summary>
-public sealed partial class SessionRouting(IGatewayListProvider gateways, IGrainFactory grains, ILogger<SessionRouting> logger) : BackgroundService
+public sealed partial class SessionRouting(
+    IGatewayListProvider gateways, IGrainFactory grains, IOptions<GatewayOptions> gatewayOptions, ILogger<SessionRouting> logger) : BackgroundService
 {
     /// <summary>How often the gateway list is read from the membership table (also at once when the connection count changes).</summary>
     public static readonly TimeSpan RefreshPeriod = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a gateway is skipped after a call through it failed.</summary>
     public static readonly TimeSpan SuspectFor = TimeSpan.FromSeconds(10);
+
+    /// <summary>Added to the client's gateway list period before a new gateway is routed to (the client's read takes time too).</summary>
+    private static readonly TimeSpan ClientCatchUpMargin = TimeSpan.FromSeconds(1);
 
     private volatile Route[] _routes = [];
     private readonly SemaphoreSlim _refresh = new(0);
@@ -100,7 +106,15 @@ public sealed partial class SessionRouting(IGatewayListProvider gateways, IGrain
             // The client knows gateways by endpoint only (generation 0); a call to that address goes straight to that gateway.
             if (uri.ToGatewayAddress() is not { } address) continue;
             var known = Array.Find(previous, r => r.Address.Equals(address));
-            next.Add(known ?? new Route(address, SessionHomes.Seed(address.Endpoint), grains.GetGrain<ISessionRouter>(SessionRouterAddress.For(address))));
+            if (known is null)
+            {
+                known = new Route(address, SessionHomes.Seed(address.Endpoint), grains.GetGrain<ISessionRouter>(SessionRouterAddress.For(address)));
+                // A silo that joined is used once the Orleans client has read the gateway list too (it does so on its own
+                // period): a call addressed to a gateway the client does not know yet goes through another gateway,
+                // which cannot deliver it, and waits for the response timeout. Until then its sessions stay where they were.
+                if (previous.Length > 0) known.SuspectUntil = Environment.TickCount64 + (long)(gatewayOptions.Value.GatewayListRefreshPeriod + ClientCatchUpMargin).TotalMilliseconds;
+            }
+            next.Add(known);
         }
         if (next.Count > 0) _routes = [.. next];
     }

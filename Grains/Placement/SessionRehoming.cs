@@ -20,6 +20,9 @@ public sealed partial class SessionRehoming(
     private readonly SessionPlacementOptions _options = options.Value;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _changed = new(0);
+
+    /// <summary>A draining silo asks a session that is still here again after this long (its first move may have failed).</summary>
+    private const long AskAgainAfterMs = 3000;
     private Task _rebalancing = Task.CompletedTask;
 
     void ILifecycleParticipant<ISiloLifecycle>.Participate(ISiloLifecycle lifecycle) =>
@@ -73,13 +76,15 @@ public sealed partial class SessionRehoming(
         deadline.CancelAfter(_options.DrainTimeout);
         var moved = 0;
         var left = 0;
+        var asked = new Dictionary<string, long>();
         try
         {
-            // Moves start when an activation is idle and finish a little later; ask again for what is still here.
+            // Moves start when an activation is idle and finish a little later; ask again only what is still here a
+            // while after it was asked (a second request to a session in flight would only chase it to its new silo).
             while (true)
             {
-                var (asked, remaining) = await MoveAway(paced: false, deadline.Token);
-                moved += asked;
+                var (newlyAsked, remaining) = await MoveAway(paced: false, deadline.Token, asked);
+                moved += newlyAsked;
                 left = remaining;
                 if (remaining == 0) break;
                 await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
@@ -96,13 +101,16 @@ public sealed partial class SessionRehoming(
     }
 
     /// <summary>Asks every local session that belongs on another silo to move there; answers how many were asked and how many are still here.</summary>
-    private async Task<(int Asked, int Remaining)> MoveAway(bool paced, CancellationToken cancellationToken)
+    private async Task<(int Asked, int Remaining)> MoveAway(bool paced, CancellationToken cancellationToken, Dictionary<string, long>? asked = null)
     {
         var local = await LocalSessions();
         var moves = new List<(string Id, SiloAddress Target)>();
+        var now = Environment.TickCount64;
         foreach (var id in local)
         {
+            if (asked is not null && asked.TryGetValue(id, out var at) && now - at < AskAgainAfterMs) continue;
             if (homes.HomeOf(id) is { } home && !home.Equals(homes.Self)) moves.Add((id, home));
+            if (asked is not null) asked[id] = now;
         }
         if (moves.Count == 0) return (0, local.Count);
         var perMove = paced && _options.MovesPerSecond > 0 ? TimeSpan.FromSeconds(1.0 / _options.MovesPerSecond) : TimeSpan.Zero;
