@@ -55,12 +55,12 @@ public static class SiloConfiguration
             silo.AddGrainService<SessionRouterService>();
             // Live sessions move to a silo that joins, and away from a silo that stops (SessionRehoming).
             silo.Services.AddSessionPlacement(configuration);
-            // Orleans' distributed grain directory (experimental, ORLEANSEXP003) hands a leaving silo's directory
-            // partitions over to the others. The default directory instead deactivates every activation, on every silo,
-            // whose registration the leaving silo held: a drain would send a third of a 3-silo cluster's sessions back
-            // to storage. See ARCHITECTURE.md, "Elastic placement", for the risk this flag carries.
+            // Opt-in: Orleans' distributed grain directory (experimental, ORLEANSEXP003) hands a leaving silo's directory
+            // partitions over, so a drain reads nothing from storage; the default directory deactivates every activation
+            // whose registration the leaving silo held, and those sessions are read back on their next call. Off by
+            // default: with it, writes waited up to 26 s after a SIGKILL here (ARCHITECTURE.md, "Elastic placement").
 #pragma warning disable ORLEANSEXP003
-            silo.AddDistributedGrainDirectory();
+            if (configuration.GetValue(DistributedDirectoryKey, false)) silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
             silo.ConfigureFailureDetection(configuration);
             // Each record expires at its own purge time (ExpiringRedisStorage), not after one fixed time for all.
@@ -95,6 +95,9 @@ public static class SiloConfiguration
         });
         return services;
     }
+
+    /// <summary>Configuration key that turns Orleans' experimental distributed grain directory on (<c>true</c>) in cluster mode.</summary>
+    public const string DistributedDirectoryKey = "Cluster:Placement:DistributedDirectory";
 
     /// <summary>What a silo's host allows, after the drain, for leaving membership and deactivating what is left.</summary>
     public static readonly TimeSpan AfterDrain = TimeSpan.FromSeconds(20);
