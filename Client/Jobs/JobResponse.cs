@@ -6,11 +6,11 @@ namespace SessionGrains.Client.Jobs;
 public sealed record JobResponse(
     string Id, string Kind, string Status, double Progress, int Checkpoints, long OutputBytes, long? OutputLength, string ContentType,
     JobPlacementResponse Placement, DateTimeOffset CreatedAt, DateTimeOffset? CheckpointedAt, DateTimeOffset? FinishedAt, string? Error,
-    int Resumes, string Output)
+    int Resumes, long? ResumedFromBytes, string Output)
 {
     public static JobResponse From(JobInfo job) => new(
         job.Id, job.Kind, JobJson.StatusName(job.Status), job.Progress, job.Checkpoints, job.OutputBytes, job.OutputLength, job.ContentType,
-        new JobPlacementResponse(job.Silo), job.CreatedAt, job.CheckpointedAt, job.FinishedAt, job.Error, job.Resumes,
+        new JobPlacementResponse(job.Silo), job.CreatedAt, job.CheckpointedAt, job.FinishedAt, job.Error, job.Resumes, job.ResumedFromBytes,
         $"/sessions/current/jobs/{job.Id}/output");
 }
 

@@ -17,7 +17,7 @@ public sealed record JobStart(
     [property: Id(1)] string InputJson,
     [property: Id(2)] byte[]? Upload);
 
-/// <summary>A job as it stands.</summary>
+/// <summary>A job as it stands. <see cref="ResumedFromBytes"/>: committed output when it was last resumed.</summary>
 [GenerateSerializer, Immutable]
 public sealed record JobInfo(
     [property: Id(0)] string Id,
@@ -33,8 +33,10 @@ public sealed record JobInfo(
     [property: Id(10)] DateTimeOffset? CheckpointedAt,
     [property: Id(11)] DateTimeOffset? FinishedAt,
     [property: Id(12)] string? Error,
+    /// <summary>Times a new activation resumed the job from a checkpoint (after a crash or shutdown of its silo).</summary>
     [property: Id(13)] int Resumes,
-    [property: Id(14)] string ETag)
+    [property: Id(14)] string ETag,
+    [property: Id(15)] long? ResumedFromBytes = null)
 {
     public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
 }

@@ -158,6 +158,7 @@ public sealed partial class JobGrain
             Checkpoints = s.Checkpoints + 1,
             CheckpointedAt = now,
             Resumes = s.Resumes + (resumed ? 1 : 0),
+            ResumedFromBytes = resumed ? s.Committed : s.ResumedFromBytes,
             FinishedAt = final ? now : null,
             PurgeAfter = final ? now + _rules.Retention + TimeSpan.FromMinutes(1) : s.PurgeAfter,
         });

@@ -129,7 +129,7 @@ public sealed partial class JobGrain : Grain, IJobGrain, IRemindable
     private Reply<JobInfo> Info() => new JobInfo(
         JobId, S.Kind, S.Status == JobStatus.Queued && _runner is not null ? JobStatus.Running : S.Status, Progress, S.Checkpoints, S.Committed, S.OutputLength, S.ContentType,
         GrainContext.Address.SiloAddress?.ToParsableString(), S.CreatedAt, S.CheckpointedAt, S.FinishedAt, S.Error, S.Resumes,
-        $"\"{JobId}.{S.CreatedAt.UtcTicks:x}\"");
+        $"\"{JobId}.{S.CreatedAt.UtcTicks:x}\"", S.ResumedFromBytes);
 
     /// <summary>Steps done (live, including steps not yet checkpointed) over all steps; 1 once succeeded.</summary>
     private double Progress => S.Status == JobStatus.Succeeded ? 1 : S.Steps == 0 ? 0 : Math.Round((double)Math.Max(_nextStep, S.StepsDone) / S.Steps, 4);

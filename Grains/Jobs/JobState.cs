@@ -33,6 +33,8 @@ public sealed record JobState : IExpiringState
     /// <summary>The job.completed/failed/cancelled event is in the session's log.</summary>
     [Id(18)] public bool FinalEventSent { get; init; }
     [Id(19)] public int ChunkBytes { get; init; }
+    /// <summary>Committed output when the job was last resumed.</summary>
+    [Id(20)] public long? ResumedFromBytes { get; init; }
 
     public bool Exists => CreatedAt != default;
 

@@ -11,12 +11,13 @@ using Xunit;
 namespace SessionGrains.Tests.Jobs;
 
 /// <summary>One job as the tests see it through the API.</summary>
-public sealed record JobSample(DateTime At, string Status, double Progress, int Checkpoints, long OutputBytes, string? Silo, int Resumes, string? Error)
+public sealed record JobSample(DateTime At, string Status, double Progress, int Checkpoints, long OutputBytes, string? Silo, int Resumes, string? Error, long? ResumedFromBytes)
 {
     public static JobSample Of(JsonElement job) => new(
         DateTime.UtcNow, job.GetProperty("status").GetString()!, job.GetProperty("progress").GetDouble(), job.GetProperty("checkpoints").GetInt32(),
         job.GetProperty("outputBytes").GetInt64(), job.GetProperty("placement").GetProperty("silo").GetString(), job.GetProperty("resumes").GetInt32(),
-        job.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null);
+        job.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null,
+        job.TryGetProperty("resumedFromBytes", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetInt64() : null);
 }
 
 /// <summary>Starts jobs, polls them, and reads their output like a client that resumes with Range when cut off.</summary>

@@ -70,7 +70,8 @@ public sealed class JobFailoverTests(LocalCluster cluster, ITestOutputHelper out
         try
         {
             restore = await disrupt(silo);
-            output.WriteLine($"{failure} of silo {silo} at {before.Progress:P0} ({before.Checkpoints} checkpoints, {before.OutputBytes} bytes committed, reader had {reader.Received})");
+            var disrupted = DateTime.UtcNow;
+            output.WriteLine($"{failure} (silo {silo}; done after {(disrupted - disruptedAt).TotalSeconds:F2} s) at {before.Progress:P0} ({before.Checkpoints} checkpoints, {before.OutputBytes} bytes committed, reader had {reader.Received})");
             reader.CutOff();
             await polling.WaitAsync(TimeSpan.FromSeconds(150));
             await reading.WaitAsync(TimeSpan.FromSeconds(150));
@@ -91,7 +92,6 @@ public sealed class JobFailoverTests(LocalCluster cluster, ITestOutputHelper out
         var floor = CommittedProgress(before);
         var lowest = after.Min(s => s.Progress);
         var liveFramesBefore = Math.Round(before.Progress * Frames);
-        var committedFramesBefore = Math.Floor(CommittedProgress(before) * Frames);
         output.WriteLine($"progress before: {before.Progress:F3} (committed {floor:F3}); lowest after: {lowest:F3}; checkpoints {final.Checkpoints}, resumes {final.Resumes}");
         Assert.True(lowest >= floor - 1e-9, $"progress went back to {lowest} below the last checkpoint {floor}");
 
@@ -108,8 +108,12 @@ public sealed class JobFailoverTests(LocalCluster cluster, ITestOutputHelper out
             var grew = after.FirstOrDefault(s => s.OutputBytes > before.OutputBytes && s.At > disruptedAt + TimeSpan.FromSeconds(3));
             output.WriteLine($"stayed on silo {cluster.SiloNumberOf(final.Silo!)}; first checkpoint after Redis returned: {Seconds(grew?.At, disruptedAt)} after the kill");
         }
-        var recomputed = Math.Max(0, liveFramesBefore - committedFramesBefore);
-        output.WriteLine($"bytes recomputed (frames computed but not checkpointed when last seen before the failure): {recomputed} frames = {recomputed * frameLength} bytes of {GifStream.Length(160, 120, Frames)}");
+        // Recomputed: output the job had computed before the failure (at least what the last poll saw) that the resumed
+        // activation computed again, from the checkpoint it resumed from.
+        var computedBefore = GifStream.HeaderLength + (long)liveFramesBefore * frameLength;
+        var resumedFrom = final.ResumedFromBytes ?? before.OutputBytes;
+        var recomputed = final.Resumes == 0 ? 0 : Math.Max(0, computedBefore - resumedFrom);
+        output.WriteLine($"bytes recomputed: {recomputed} ({recomputed / frameLength} frames; computed before the failure >= {computedBefore}, resumed from {resumedFrom}) of {GifStream.Length(160, 120, Frames)}");
 
         var expected = await reference;
         using var whole = await api2.Send(HttpMethod.Get, $"/sessions/current/jobs/{id}/output", session.Token);
