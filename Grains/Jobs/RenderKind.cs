@@ -109,7 +109,7 @@ public sealed class RenderKind : IJobKind
                     zr = rr - ii + cr;
                     i++;
                 }
-                pixels[y * input.Width + x] = i == input.Iterations ? (byte)0 : (byte)(1 + i % 255);
+                pixels[y * input.Width + x] = i == input.Iterations ? (byte)0 : (byte)(1 + i * 7 % 255);
             }
         }
         return pixels;
