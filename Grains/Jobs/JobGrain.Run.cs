@@ -75,7 +75,8 @@ public sealed partial class JobGrain
             await Finish(JobStatus.Failed, $"The job ran longer than {_rules.MaxRunTime} (Jobs:MaxRunTime).");
             return;
         }
-        if (_nextStep < S.Steps && _pending.Length < MaxPendingBytes)
+        var computing = _nextStep < S.Steps && _pending.Length < MaxPendingBytes;
+        if (computing)
         {
             var upload = _nextStep < S.UploadChunks ? await _store.ReadChunk(JobStore.UploadChunk(_nextStep)) ?? [] : [];
             var step = new JobStep(_input!.RootElement, _nextStep, S.Steps, _kindState, upload, cancellationToken);
@@ -119,6 +120,8 @@ public sealed partial class JobGrain
                 _retryCheckpointAt = now + TimeSpan.FromMilliseconds(250);
             }
         }
+        // Nothing to compute until a checkpoint gets through (storage down, or only the last one left): tick slower.
+        if (!computing) _runner?.Change(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(1));
     }
 
     /// <summary>
