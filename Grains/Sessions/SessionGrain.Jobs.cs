@@ -18,7 +18,8 @@ public sealed partial class SessionGrain
     {
         if (kind is < SessionEventKind.JobProgress or > SessionEventKind.JobCancelled)
             return new SessionFailure(SessionStatus.InvalidArgument, "Not a job event.");
-        if (!S.Exists || _clock.GetUtcNow() >= S.ExpiresAt(_lastAccess)) return Admission.NotFound;
+        // A session past its expiry ends now (and discards its jobs); the job learns its session is gone.
+        if (await EnsureLive(_clock.GetUtcNow()) is { } gone) return gone;
         var seq = S.NextSeq;
         var next = EventLog.Append(S, kind, S.Version, [], json, _rules);
         var firstNewSeq = S.NextSeq;

@@ -180,6 +180,23 @@ public sealed class JobApiTests(JobFrontEnd frontEnd, ITestOutputHelper output) 
         Assert.Equal(SessionStatus.JobNotFound, job.Status);
     }
 
+    [Fact]
+    public async Task Expiry_of_the_session_discards_its_running_job()
+    {
+        var session = await _api.Create("""{"idleTimeoutSeconds":2}""");
+        var id = await Start(session.Token, JobDriver.RenderInput(seed: 4, frames: 400, iterations: 3000), null);
+        var job = frontEnd.Grains.GetGrain<IJobGrain>(JobKeys.GrainKey(session.Id, id));
+        // Job calls are not session access: nothing here keeps the session alive.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while ((await job.Get()).Status != SessionStatus.JobNotFound)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the job outlived its session by 20 s");
+            await Task.Delay(200);
+        }
+        using var gone = await _api.Send(HttpMethod.Get, "/sessions/current", session.Token);
+        await SessionApi.AssertProblem(gone, HttpStatusCode.NotFound);
+    }
+
     private async Task<string> Start(string token, string body, string? idempotencyKey)
     {
         using var response = await _api.Send(HttpMethod.Post, "/sessions/current/jobs", token, SessionApi.Json(body), r =>
