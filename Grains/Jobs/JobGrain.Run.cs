@@ -33,7 +33,12 @@ public sealed partial class JobGrain
         if (within > 0)
         {
             var chunk = await _store.ReadChunk(JobStore.OutputChunk(S.Committed / S.ChunkBytes));
-            if (chunk is null || chunk.Length < within) throw new InvalidOperationException($"Job {this.GetPrimaryKeyString()}: committed output chunk is missing.");
+            if (chunk is null || chunk.Length < within)
+            {
+                // Storage lost committed output (purged, or restored from an older copy): the job cannot go on.
+                await Finish(JobStatus.Failed, "Committed output is missing from storage; start the job again.");
+                return;
+            }
             _tail = chunk[..within];
         }
         if (_kind is null)
