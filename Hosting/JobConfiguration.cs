@@ -22,6 +22,7 @@ public static class JobConfiguration
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobKind, RenderKind>());
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobKind, ProcessKind>());
         silo.Services.TryAddSingleton<JobKinds>();
+        silo.Services.TryAddSingleton<JobMetrics>();
         // Orleans refuses reminder periods under its minimum (1 minute by default); jobs need theirs.
         silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<JobRules>>((options, jobs) =>
         {
@@ -56,6 +57,8 @@ public sealed class JobRulesValidator : IValidateOptions<JobRules>
         Require(o.Retention >= TimeSpan.FromSeconds(1), "Retention must be at least 1 second.");
         Require(o.MaxRunTime > TimeSpan.Zero, "MaxRunTime must be positive.");
         Require(o.CheckpointInterval > TimeSpan.Zero && o.CheckpointInterval <= TimeSpan.FromSeconds(30), "CheckpointInterval must lie between 0 and 30 seconds.");
+        Require(o.ProgressEventStep is > 0 and <= 1, "ProgressEventStep must lie in (0, 1].");
+        Require(o.ProgressEventInterval > TimeSpan.Zero, "ProgressEventInterval must be positive.");
         Require(o.ChunkBytes is >= 1024 and <= 4 * 1024 * 1024, "ChunkBytes must lie between 1 KiB and 4 MiB.");
         Require(o.ReminderPeriod >= TimeSpan.FromSeconds(1), "ReminderPeriod must be at least 1 second.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

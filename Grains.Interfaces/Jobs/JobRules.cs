@@ -23,6 +23,14 @@ public sealed class JobRules
     /// <summary>Longest time between checkpoints of a running job (progress and output made durable).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A <c>job.progress</c> event is sent at a checkpoint when progress moved by this much (0 to 1) since the last one, or
+    /// <see cref="ProgressEventInterval"/> passed: the events share the session's bounded event log with other events.
+    /// </summary>
+    public double ProgressEventStep { get; set; } = 0.05;
+
+    public TimeSpan ProgressEventInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Output and upload are stored in chunks of this many bytes.</summary>
     public int ChunkBytes { get; set; } = 64 * 1024;
 

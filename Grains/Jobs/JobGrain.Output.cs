@@ -83,10 +83,22 @@ public sealed partial class JobGrain
         DeactivateOnIdle();
     }
 
-    /// <summary>A progress event, unless the previous one is still on its way (they are coalesced, never queued).</summary>
+    private double _publishedProgress = double.NegativeInfinity;
+    private DateTimeOffset _publishedAt;
+
+    /// <summary>
+    /// A progress event when progress moved by <see cref="JobRules.ProgressEventStep"/> or
+    /// <see cref="JobRules.ProgressEventInterval"/> passed since the last one, so a long job does not crowd the session's
+    /// event log; never while the previous one is on its way (they are coalesced, never queued).
+    /// </summary>
     private void PublishProgress()
     {
-        if (_publishing.IsCompleted) _publishing = Publish(SessionEventKind.JobProgress);
+        var now = _clock.GetUtcNow();
+        if (!_publishing.IsCompleted) return;
+        if (Progress - _publishedProgress < _rules.ProgressEventStep && now - _publishedAt < _rules.ProgressEventInterval) return;
+        _publishedProgress = Progress;
+        _publishedAt = now;
+        _publishing = Publish(SessionEventKind.JobProgress);
     }
 
     /// <summary>The end event, after any event on its way; remembered in the state once the session has it.</summary>

@@ -51,6 +51,7 @@ public sealed partial class JobGrain
         if (resumed)
         {
             LogResumed(this.GetPrimaryKeyString(), S.Checkpoints, S.StepsDone, S.Committed);
+            _metrics.Resumed();
             _resumedNow = true;
         }
         _lastCheckpoint = _clock.GetUtcNow();
@@ -171,6 +172,7 @@ public sealed partial class JobGrain
             PurgeAfter = final ? now + _rules.Retention + TimeSpan.FromMinutes(1) : s.PurgeAfter,
         });
         _resumedNow = false;
+        _metrics.Checkpointed(_pending.Length);
         var tailLength = bytes.Length % size;
         _tail = tailLength == 0 ? [] : bytes[^tailLength..];
         _pending.SetLength(0);
@@ -195,6 +197,7 @@ public sealed partial class JobGrain
     {
         StopRunner();
         LogFinished(this.GetPrimaryKeyString(), S.Status, S.Checkpoints, S.Resumes);
+        _metrics.Finished(S.Status);
         await RemindAtRetention();
         PublishFinal();
     }

@@ -24,12 +24,14 @@ public sealed partial class JobGrain : Grain, IJobGrain, IRemindable
     private readonly JobRules _rules;
     private readonly TimeProvider _clock;
     private readonly ILogger<JobGrain> _logger;
+    private readonly JobMetrics _metrics;
     private readonly GrainState<JobState> _state = new(new JobState());
     private JobStore _store = null!;
     private DateTimeOffset _activatedAt;
 
-    public JobGrain([FromKeyedServices(SessionStorage.Name)] IGrainStorage storage, JobKinds kinds, IOptions<JobRules> rules, TimeProvider clock, ILogger<JobGrain> logger)
+    public JobGrain([FromKeyedServices(SessionStorage.Name)] IGrainStorage storage, JobKinds kinds, IOptions<JobRules> rules, TimeProvider clock, JobMetrics metrics, ILogger<JobGrain> logger)
     {
+        _metrics = metrics;
         _storage = storage;
         _kinds = kinds;
         _rules = rules.Value;
@@ -100,6 +102,7 @@ public sealed partial class JobGrain : Grain, IJobGrain, IRemindable
             await _store.WriteChunk(JobStore.UploadChunk(i), upload.AsMemory(from, Math.Min(_rules.ChunkBytes, upload.Length - from)), next.PurgeAfter!.Value);
         }
         await WriteState(_ => next);
+        _metrics.Started();
         await Begin(resumed: false);
         return Info();
     }
