@@ -18,6 +18,9 @@ public static class JobOutput
     /// <summary>A stream with no new byte for this long is cut (the client may resume with Range).</summary>
     private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>One long poll for new output: under the front end's 3 s grain response timeout (cluster mode).</summary>
+    private static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(2);
+
     public static async Task Stream(string id, SessionIdentity session, HttpContext http, JobGateway gateway, IOptions<JobRules> rules, CancellationToken cancellationToken)
     {
         if (!JobKeys.IsValidId(id))
@@ -55,7 +58,7 @@ public static class JobOutput
             if (total is null)
             {
                 // Unknown final length: a range covers what is committed now (the client asks again for more).
-                var now = (await gateway.Call(() => job.WaitForOutput(from, TimeSpan.FromSeconds(10)), cancellationToken));
+                var now = (await gateway.Call(() => job.WaitForOutput(from, LongPoll), cancellationToken));
                 var committed = now.Succeeded ? now.Value.OutputBytes : 0;
                 if (from >= committed)
                 {
@@ -105,7 +108,7 @@ public static class JobOutput
                     if (end != long.MaxValue) response.HttpContext.Abort();
                     return;
                 }
-                await gateway.Call(() => job.WaitForOutput(at, TimeSpan.FromSeconds(10)), StallTimeout, cancellationToken);
+                await gateway.Call(() => job.WaitForOutput(at, LongPoll), StallTimeout, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
