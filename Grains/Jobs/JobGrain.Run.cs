@@ -119,7 +119,14 @@ public sealed partial class JobGrain
             {
                 await Checkpoint(final: done);
             }
-            catch (Exception ex) when (ex is not Orleans.Storage.InconsistentStateException)
+            catch (Orleans.Storage.InconsistentStateException)
+            {
+                // Another activation has taken the job over: this one stops and goes.
+                StopRunner();
+                DeactivateOnIdle();
+                return;
+            }
+            catch (Exception ex)
             {
                 // Storage is down: keep the output in memory and try again shortly.
                 LogCheckpointFailed(ex, this.GetPrimaryKeyString());

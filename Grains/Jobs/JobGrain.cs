@@ -51,6 +51,7 @@ public sealed partial class JobGrain : Grain, IJobGrain, IRemindable
     {
         _activatedAt = _clock.GetUtcNow();
         _store = new JobStore(_storage, this.GetGrainId());
+        _store.Owns = () => _store.StateStillHas(_state.ETag);
         await _store.ReadState(_state);
         _state.State ??= new JobState();
         if (!S.Exists) return;

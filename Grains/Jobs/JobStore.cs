@@ -13,6 +13,17 @@ public sealed class JobStore(IGrainStorage storage, GrainId grainId)
 
     private readonly Dictionary<string, string?> _etags = new(StringComparer.Ordinal);
 
+    /// <summary>Whether this activation still owns the job (see <see cref="WriteChunk"/>); unset: always.</summary>
+    public Func<Task<bool>>? Owns { get; set; }
+
+    /// <summary>Whether the stored state of the job still has <paramref name="etag"/>, the ETag this activation last read or wrote.</summary>
+    public async Task<bool> StateStillHas(string? etag)
+    {
+        var stored = new GrainState<JobState>(new JobState());
+        await storage.ReadStateAsync(StateName, grainId, stored);
+        return stored.ETag == etag;
+    }
+
     public static string OutputChunk(long index) => "out-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static string UploadChunk(long index) => "in-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -32,7 +43,11 @@ public sealed class JobStore(IGrainStorage storage, GrainId grainId)
         return record.RecordExists ? record.State?.Bytes ?? [] : null;
     }
 
-    /// <summary>Writes a chunk whatever it held before (a chunk is only rewritten with the same committed prefix).</summary>
+    /// <summary>
+    /// Writes a chunk whatever it held before (a chunk is only rewritten with the same committed prefix). A chunk this
+    /// activation did not know of is overwritten only while <see cref="Owns"/> holds: the job's stored state is still the
+    /// one this activation wrote, so the chunk is a leftover of an uncommitted checkpoint and not another activation's.
+    /// </summary>
     public async Task WriteChunk(string name, ReadOnlyMemory<byte> bytes, DateTimeOffset purgeAfter)
     {
         var record = new GrainState<JobChunk>(new JobChunk { Bytes = bytes.ToArray(), PurgeAfter = purgeAfter }, _etags.GetValueOrDefault(name));
@@ -42,7 +57,9 @@ public sealed class JobStore(IGrainStorage storage, GrainId grainId)
         }
         catch (InconsistentStateException)
         {
-            // Written by an earlier activation (an uncommitted checkpoint): learn its ETag and overwrite it.
+            // Written by an earlier activation (an uncommitted checkpoint): learn its ETag and overwrite it, unless
+            // another activation has taken the job over since (then this one must stop, and the caller deactivates).
+            if (Owns is { } owns && !await owns()) throw;
             await ReadChunk(name);
             record.ETag = _etags.GetValueOrDefault(name);
             await storage.WriteStateAsync(name, grainId, record);
