@@ -28,7 +28,7 @@ async function pollJob() {
 
 jobEl("render-form").addEventListener("submit", async (e) => {
   e.preventDefault();
-  const input = { seed: Math.floor(Math.random() * 1000000), frames: Number(jobEl("render-frames").value), width: 240, height: 180, iterations: 1500 };
+  const input = { seed: Math.floor(Math.random() * 1000000), frames: Number(jobEl("render-frames").value), width: 240, height: 180, iterations: 800 };
   const response = await fetch("/sessions/current/jobs", {
     method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ kind: "render", input }),

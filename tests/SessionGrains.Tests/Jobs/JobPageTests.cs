@@ -23,7 +23,7 @@ public sealed class JobPageTests(LocalCluster cluster, ITestOutputHelper output)
         var page = await context.NewPageAsync();
         await page.GotoAsync("/");
         await Expect(page.Locator("#socket-state")).ToHaveTextAsync("open", new() { Timeout = 15_000 });
-        await page.Locator("#render-frames").FillAsync("120");
+        await page.Locator("#render-frames").FillAsync("100");
         await page.Locator("#render-form button").ClickAsync();
         await Expect(page.Locator("#job-status")).ToHaveTextAsync("running", new() { Timeout = 15_000 });
         var video = page.Locator("#render-video");
