@@ -84,7 +84,18 @@ public sealed partial class JobGrain
         var computing = _nextStep < S.Steps && _pending.Length < MaxPendingBytes;
         if (computing)
         {
-            var upload = _nextStep < S.UploadChunks ? await _store.ReadChunk(JobStore.UploadChunk(_nextStep)) ?? [] : [];
+            byte[] upload = [];
+            try
+            {
+                if (_nextStep < S.UploadChunks) upload = await _store.ReadChunk(JobStore.UploadChunk(_nextStep)) ?? [];
+            }
+            catch (Exception ex) when (ex is not Orleans.Storage.InconsistentStateException)
+            {
+                // Storage is down: try this step again shortly.
+                LogCheckpointFailed(ex, this.GetPrimaryKeyString());
+                _runner?.Change(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(1));
+                return;
+            }
             var step = new JobStep(_input!.RootElement, _nextStep, S.Steps, _kindState, upload, cancellationToken);
             JobStepResult result;
             try

@@ -189,7 +189,7 @@ public sealed partial class JobGrain : Grain, IJobGrain, IRemindable
 
     private static JsonDocument Parse(string json) => JsonDocument.Parse(json);
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Job {Job}: checkpoint failed; will retry")]
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Job {Job}: storage failed (checkpoint or upload read); will retry")]
     private partial void LogCheckpointFailed(Exception ex, string job);
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Job {Job}: could not update its reminder; will retry")]
