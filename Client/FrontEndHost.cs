@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Dashboard;
+using SessionGrains.Client.Jobs;
 using SessionGrains.Client.Operations;
 using SessionGrains.Client.Security;
 using SessionGrains.Client.Sessions;
@@ -61,6 +62,7 @@ public static class FrontEndHost
         app.MapHealthEndpoints();
         app.MapSessionEndpoints();
         app.MapLeaseEndpoints(); // Request leases: Client/Sessions/LeaseEndpoints.cs
+        app.MapJobEndpoints(); // Session jobs: Client/Jobs/JobEndpoints.cs
         app.MapAdminEndpoints();
         app.MapSessionDashboard(); // Dashboard
         if (cluster.IsStandalone) AnnounceWhenStarted(app);
@@ -79,6 +81,7 @@ public static class FrontEndHost
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<ApiKeyCheck>();
         services.AddSingleton<SessionGateway>();
+        services.AddJobOptions(configuration).AddSingleton<Jobs.JobGateway>(); // Session jobs
         services.AddValidatedOptions<SessionSocketOptions, SessionSocketOptionsValidator>(configuration, SessionSocketOptions.Section);
         services.AddSingleton<SessionFeeds>();
         services.AddSingleton<SocketCapacity>();

@@ -73,4 +73,13 @@ public interface ISessionGrain : IGrainWithStringKey
     /// is given (commit and release in one call; a refused patch keeps the lease). Releasing a lease not held is a no-op.
     /// </summary>
     Task<Reply<Written>> ReleaseLease(string leaseId, string? mergePatchJson, SessionWrite write);
+
+    /// <summary>
+    /// Session jobs: checks that the session is live (counts as access) and marks it as owning jobs, so that its end
+    /// (delete, rotate, expiry) discards them.
+    /// </summary>
+    Task<Reply<SessionInfo>> OwnJobs();
+
+    /// <summary>Appends a job event to the log and pushes it to subscribers; neither rate limited nor counted as access.</summary>
+    Task<Reply<Published>> PublishJobEvent(SessionEventKind kind, string json);
 }

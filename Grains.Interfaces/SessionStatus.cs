@@ -24,4 +24,10 @@ public enum SessionStatus
     LeaseBusy = 15,
     /// <summary>A write named a lease that is not the session's lease (released, taken over after expiry, or lost with a silo).</summary>
     LeaseLost = 16,
+    // Session jobs (issue 12); numbered apart so other additions do not collide.
+    /// <summary>The session holds as many jobs as it may (<see cref="JobRules.MaxJobsPerSession"/>).</summary>
+    TooManyJobs = 40,
+    JobNotFound = 41,
+    /// <summary>The job's planned output exceeds <see cref="JobRules.MaxOutputBytes"/>, or its upload <see cref="JobRules.MaxUploadBytes"/>.</summary>
+    JobTooLarge = 42,
 }

@@ -38,6 +38,7 @@ public static class SiloConfiguration
 
         // Every silo feeds the Orleans Dashboard (silos, activations per silo); the front end serves it at /dashboard.
         silo.AddDashboard();
+        silo.AddSessionJobs(configuration, cluster); // Session jobs: Hosting/JobConfiguration.cs
 
         if (cluster.IsStandalone)
         {

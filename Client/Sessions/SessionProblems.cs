@@ -27,6 +27,9 @@ public static class SessionProblems
             SessionStatus.IdempotencyKeyReused => (StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency key already used for another request"),
             SessionStatus.LeaseBusy => (StatusCodes.Status423Locked, "lease-busy", "Session lease held by another request"),
             SessionStatus.LeaseLost => (StatusCodes.Status409Conflict, "lease-lost", "Lease not held"),
+            SessionStatus.TooManyJobs => (StatusCodes.Status429TooManyRequests, "too-many-jobs", "Too many jobs for this session"),
+            SessionStatus.JobNotFound => (StatusCodes.Status404NotFound, "job-not-found", "Job not found"),
+            SessionStatus.JobTooLarge => (StatusCodes.Status413PayloadTooLarge, "job-too-large", "Job too large"),
             _ => (StatusCodes.Status500InternalServerError, "unexpected", "Unexpected session outcome"),
         };
         if (failure.RetryAfterSeconds > 0) context.Response.Headers.RetryAfter = failure.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

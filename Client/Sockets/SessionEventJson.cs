@@ -14,6 +14,7 @@ public static class SessionEventJson
             SessionEventKind.Changed => "changed",
             SessionEventKind.Message => "message",
             SessionEventKind.Expired => "expired",
+            >= SessionEventKind.JobProgress => JobJson.EventType(e.Kind),
             _ => "deleted",
         });
         writer.WriteNumber("seq", e.Seq);
@@ -23,6 +24,11 @@ public static class SessionEventJson
             writer.WriteStartArray("keys");
             foreach (var key in e.Keys) writer.WriteStringValue(key);
             writer.WriteEndArray();
+        }
+        else if (e.Kind >= SessionEventKind.JobProgress)
+        {
+            writer.WritePropertyName("job");
+            writer.WriteRawValue(e.MessageJson ?? "null", skipInputValidation: true);
         }
         else if (e.Kind == SessionEventKind.Message)
         {

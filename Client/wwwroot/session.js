@@ -88,6 +88,7 @@ function connect() {
       return;
     }
     state.lastSeq = event.seq;
+    if (event.type.startsWith("job.")) window.onJobEvent?.(event.job);
     if (event.type === "changed") {
       state.version = event.version;
       await reload();

@@ -100,6 +100,7 @@ public sealed partial class SessionGrain
         _metrics.Deleted();
         CountActive(false);
         if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
+        await EndJobs(S);
         return reply;
     }
 
@@ -157,6 +158,7 @@ public sealed partial class SessionGrain
         CountActive(false);
         if (_subscribers is not null) await _subscribers.Notify(Id, [new SessionEvent(S.NextSeq, SessionEventKind.Expired, S.Version, [], null)]);
         if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
+        await EndJobs(S);
         await Forget();
     }
 

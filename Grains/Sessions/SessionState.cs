@@ -33,6 +33,8 @@ public sealed record SessionState : IExpiringState
     [Id(12)] public string? AdoptedFrom { get; init; }
     /// <summary>Recent write outcomes by idempotency key, oldest first (see <see cref="IdempotencyLedger"/>).</summary>
     [Id(13)] public LedgerEntry[] Ledger { get; init; } = [];
+    /// <summary>The session started a job (issue 12): its end discards its jobs. Numbered apart from other additions.</summary>
+    [Id(40)] public bool OwnsJobs { get; init; }
 
     /// <summary>The state of a session that was never created, or was forgotten: shared, since states are never changed.</summary>
     public static readonly SessionState None = new();

@@ -30,6 +30,8 @@ public static class FuzzInputs
         ("GET", "/admin/sessions/{id}/placement"), ("GET", "/admin/users/{user}/sessions"), ("DELETE", "/admin/users/{user}/sessions"),
         ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi/v1.json"), ("GET", "/"),
         ("GET", "/dashboard/{q}"), ("GET", "/no/such/{key}"),
+        ("POST", "/sessions/current/jobs{q}"), ("GET", "/sessions/current/jobs"), ("GET", "/sessions/current/jobs/{key}"),
+        ("DELETE", "/sessions/current/jobs/{key}"), ("GET", "/sessions/current/jobs/{key}/output"),
     ];
 
     private static readonly Gen<string> Printable = Gen.Char[' ', '~'].Array[0, 80].Select(c => new string(c));
@@ -46,7 +48,7 @@ public static class FuzzInputs
 
     private static readonly Gen<string> Query = Gen.Frequency(
         (3, Gen.Const("")),
-        (2, Gen.OneOf("?by=1", "?by=-5", "?by=9223372036854775807", "?by=1.5", "?by=", "?by=abc", "?by=1&by=2", "?afterSeq=0", "?afterSeq=-1", "?afterSeq=99999999999999999999", "?key=wrong")),
+        (2, Gen.OneOf("?by=1", "?by=-5", "?by=9223372036854775807", "?by=1.5", "?by=", "?by=abc", "?by=1&by=2", "?afterSeq=0", "?afterSeq=-1", "?afterSeq=99999999999999999999", "?key=wrong", "?kind=process", "?kind=render", "?kind=")),
         (1, Gen.OneOf("by", "afterSeq", "key", "x").SelectMany(name => AnyText.Select(v => $"?{name}={Uri.EscapeDataString(v)}"))));
 
     private static readonly Gen<string> JsonString = AnyText.Select(s => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"")
@@ -76,7 +78,7 @@ public static class FuzzInputs
 
     private static readonly Gen<string?> ContentType = Gen.Frequency(
         (6, Gen.Const<string?>("application/json")),
-        (2, Gen.OneOf<string?>("application/merge-patch+json", "text/plain", "application/json; charset=utf-16", "application/xml", "*/*", "application/", "+json", null)),
+        (2, Gen.OneOf<string?>("application/merge-patch+json", "text/plain", "application/json; charset=utf-16", "application/xml", "application/octet-stream", "*/*", "application/", "+json", null)),
         (1, Printable.Select(s => (string?)s)));
 
     private static readonly Gen<string?> IfMatch = Gen.Frequency(
