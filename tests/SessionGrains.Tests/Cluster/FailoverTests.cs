@@ -18,12 +18,15 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(5));
+            load.Fault("silo 1 SIGKILL");
             await cluster.KillSilo(1);
             output.WriteLine($"{Elapsed(started)}: SIGKILL silo 1");
             await Task.Delay(TimeSpan.FromSeconds(5));
+            load.Fault("silo 1 restarted (joins)");
             await cluster.StartSilo(1);
             output.WriteLine($"{Elapsed(started)}: silo 1 back");
             await Task.Delay(TimeSpan.FromSeconds(3));
+            load.Fault("silo 2 SIGKILL");
             await cluster.KillSilo(2);
             output.WriteLine($"{Elapsed(started)}: SIGKILL silo 2");
             var rest = TimeSpan.FromSeconds(22) - (DateTime.UtcNow - started);
@@ -39,6 +42,7 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
         var (median, longest) = load.Unavailability();
         output.WriteLine($"{load.TotalAcknowledged} writes acknowledged over {Elapsed(started)}; per-session longest wait for a write: median {median:F0} ms, longest {longest:F0} ms");
         output.WriteLine($"5xx after retries: {load.ServerErrors + load.Unavailable}, transport errors: {load.TransportErrors}");
+        load.Report(output);
         foreach (var failure in load.Failures.Take(10)) output.WriteLine(failure);
 
         await load.AssertEveryAcknowledgedWriteIsPresent();
@@ -56,7 +60,9 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(4));
+            load.Fault("silo 3 SIGTERM (drain)");
             await cluster.StopSilo(3);
+            load.Fault("after silo 3 left");
             await Task.Delay(TimeSpan.FromSeconds(4));
         }
         finally
@@ -67,9 +73,40 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
         }
 
         output.WriteLine($"{load.TotalAcknowledged} writes acknowledged; 5xx: {load.ServerErrors + load.Unavailable}, transport errors: {load.TransportErrors}");
+        load.Report(output);
         foreach (var failure in load.Failures.Take(10)) output.WriteLine(failure);
         Assert.Equal(0, load.ServerErrors + load.Unavailable);
         Assert.Equal(0, load.TransportErrors);
+        await load.AssertEveryAcknowledgedWriteIsPresent();
+    }
+
+    [Fact]
+    public async Task Killing_a_front_end_under_load_loses_no_acknowledged_write_and_clients_go_on_through_the_other()
+    {
+        using var load = new SequencedLoad(cluster, sessionCount: 100, pace: TimeSpan.FromMilliseconds(100));
+        await load.CreateSessions();
+        using var stop = new CancellationTokenSource();
+        var running = load.Run(stop.Token);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            load.Fault("front end 1 SIGKILL");
+            await cluster.KillFrontEnd(1);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            load.Fault("front end 1 restarted");
+            await cluster.StartFrontEnd(1);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running.WaitAsync(TimeSpan.FromSeconds(90));
+        }
+
+        // Without a load balancer in front, a client whose front end died sees its connection refused and retries on the other.
+        output.WriteLine($"{load.TotalAcknowledged} writes acknowledged; 5xx: {load.ServerErrors + load.Unavailable}; refused or cut connections, retried: {load.TransportErrors}");
+        load.Report(output);
+        Assert.Equal(0, load.ServerErrors + load.Unavailable);
         await load.AssertEveryAcknowledgedWriteIsPresent();
     }
 
