@@ -16,16 +16,12 @@ public sealed partial class SiloHomes(
     private volatile Home[] _homes = [];
     private volatile bool _draining;
     private Task _watching = Task.CompletedTask;
-    private int _version;
 
     /// <summary>This silo.</summary>
     public SiloAddress Self => local.SiloAddress;
 
     /// <summary>Whether this silo is handing its sessions over before it stops.</summary>
     public bool Draining => _draining;
-
-    /// <summary>Grows by one each time the set of homes changes.</summary>
-    public int Version => Volatile.Read(ref _version);
 
     /// <summary>How many silos sessions are spread over (this one left out while draining).</summary>
     public int Count => _draining ? _homes.Count(h => !h.Silo.Equals(Self)) : _homes.Length;
@@ -37,7 +33,6 @@ public sealed partial class SiloHomes(
     public void StartDraining()
     {
         _draining = true;
-        Interlocked.Increment(ref _version);
         Changed?.Invoke();
     }
 
@@ -95,7 +90,6 @@ public sealed partial class SiloHomes(
                 if (!homes.Select(h => h.Silo).SequenceEqual(_homes.Select(h => h.Silo)))
                 {
                     _homes = homes;
-                    Interlocked.Increment(ref _version);
                     LogHomes(homes.Length, string.Join(", ", homes.Select(h => h.Silo)));
                     Changed?.Invoke();
                 }
