@@ -41,6 +41,7 @@ public static class FrontEndHost
                     services.GetRequiredService<SessionFeeds>().ResubscribeAll();
                 });
             });
+            builder.Services.AddSingleton<ClientGatewayView>();
             builder.Services.AddSingleton<SessionRouting>();
             builder.Services.AddHostedService(services => services.GetRequiredService<SessionRouting>());
         }

@@ -45,7 +45,7 @@ Environment: LOCAL_CLUSTER_STATE (state dir), LOCAL_CLUSTER_READY_TIMEOUT (s, de
 EOF
 }
 
-say() { echo "local-cluster: $*" >&2; }
+say() { echo "local-cluster: $(date -u +%T.%3N) $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 # --- state file ----------------------------------------------------------------------------------

@@ -10,10 +10,12 @@ namespace SessionGrains.Client.Sessions;
 /// front end ranks the live gateways the same way (<see cref="SessionHomes"/>, which the silos use too),
 /// so all of them send a session's calls to the same silo, where the session is activated; a silo that joins or
 /// leaves moves only its share of sessions. A gateway whose call just failed is skipped for a while, and the next in
-/// rank is used, so a failover does not wait for the gateway list to be refreshed.
+/// rank is used, so a failover does not wait for the gateway list to be refreshed. A gateway the Orleans client does not
+/// count as live yet (<see cref="ClientGatewayView"/>: just joined, or restarted on the same port) is skipped too.
 /// </summary>
 public sealed partial class SessionRouting(
-    IGatewayListProvider gateways, IGrainFactory grains, IOptions<GatewayOptions> gatewayOptions, ILogger<SessionRouting> logger) : BackgroundService
+    IGatewayListProvider gateways, IGrainFactory grains, ClientGatewayView client, IOptions<GatewayOptions> gatewayOptions, ILogger<SessionRouting> logger)
+    : BackgroundService
 {
     /// <summary>How often the gateway list is read from the membership table (also at once when the connection count changes).</summary>
     public static readonly TimeSpan RefreshPeriod = TimeSpan.FromSeconds(5);
@@ -38,7 +40,7 @@ public sealed partial class SessionRouting(
         foreach (var route in routes)
         {
             var score = SessionHomes.Score(sessionId, route.Seed);
-            if (route.SuspectUntil > now)
+            if (route.SuspectUntil > now || !client.Admits(route.Address.Endpoint))
             {
                 if (bestSuspect is null || score > bestSuspectScore) (bestSuspect, bestSuspectScore) = (route, score);
             }
@@ -105,23 +107,27 @@ public sealed partial class SessionRouting(
         {
             // The client knows gateways by endpoint only (generation 0); a call to that address goes straight to that gateway.
             if (uri.ToGatewayAddress() is not { } address) continue;
-            var known = Array.Find(previous, r => r.Address.Equals(address));
+            // The URI's path is the silo's generation: a silo restarted on the same port is a new route, not a suspect one.
+            var generation = int.TryParse(uri.AbsolutePath.AsSpan().Trim('/'), out var g) ? g : 0;
+            var known = Array.Find(previous, r => r.Address.Equals(address) && r.Generation == generation);
             if (known is null)
             {
-                known = new Route(address, SessionHomes.Seed(address.Endpoint), grains.GetGrain<ISessionRouter>(SessionRouterAddress.For(address)));
-                // A silo that joined is used once the Orleans client has read the gateway list too (it does so on its own
-                // period): a call addressed to a gateway the client does not know yet goes through another gateway,
-                // which cannot deliver it, and waits for the response timeout. Until then its sessions stay where they were.
-                if (previous.Length > 0) known.SuspectUntil = Environment.TickCount64 + (long)(gatewayOptions.Value.GatewayListRefreshPeriod + ClientCatchUpMargin).TotalMilliseconds;
+                known = new Route(address, generation, SessionHomes.Seed(address.Endpoint), grains.GetGrain<ISessionRouter>(SessionRouterAddress.For(address)));
+                // A call addressed to a gateway the client does not count as live goes through another gateway, which cannot
+                // deliver it, and waits for the response timeout. RouterFor asks the client's own view; without one, a
+                // silo that joined is used once the client has surely read the gateway list too (it does so on its own period).
+                if (previous.Length > 0 && !client.Reporting)
+                    known.SuspectUntil = Environment.TickCount64 + (long)(gatewayOptions.Value.GatewayListRefreshPeriod + ClientCatchUpMargin).TotalMilliseconds;
             }
             next.Add(known);
         }
         if (next.Count > 0) _routes = [.. next];
     }
 
-    private sealed class Route(SiloAddress address, long seed, ISessionRouter router)
+    private sealed class Route(SiloAddress address, int generation, long seed, ISessionRouter router)
     {
         public SiloAddress Address { get; } = address;
+        public int Generation { get; } = generation;
         public long Seed { get; } = seed;
         public ISessionRouter Router { get; } = router;
         public long SuspectUntil { get; set; }

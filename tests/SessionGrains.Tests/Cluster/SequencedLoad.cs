@@ -19,7 +19,7 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
     private readonly ConcurrentQueue<string> _failures = new();
     private long[] _acknowledged = [];
     private double[] _longestUnavailableMs = [];
-    private readonly ConcurrentQueue<(DateTime Started, double WaitMs)> _steps = new();
+    private readonly ConcurrentQueue<(DateTime Started, double WaitMs, int Session, int Attempts, string? LastFailure)> _steps = new();
     private readonly List<(DateTime At, string Fault)> _faults = [];
     private int _serverErrors;
     private int _unavailable;
@@ -57,13 +57,17 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
         {
             var started = Stopwatch.GetTimestamp();
             var startedAt = DateTime.UtcNow;
-            for (var attempt = 0; ; attempt++)
+            string? lastFailure = null;
+            var attempt = 0;
+            for (; ; attempt++)
             {
-                if (await TryStep(index, step, attempt)) break;
+                var failure = await TryStep(index, step, attempt);
+                if (failure is null) break;
+                lastFailure = failure;
                 await Task.Delay(200);
             }
             var unavailable = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            _steps.Enqueue((startedAt, unavailable));
+            _steps.Enqueue((startedAt, unavailable, index, attempt + 1, lastFailure));
             if (unavailable > _longestUnavailableMs[index]) _longestUnavailableMs[index] = unavailable;
             _acknowledged[index]++;
             try
@@ -76,15 +80,19 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
         }
     }
 
-    private async Task<bool> TryStep(int index, int step, int attempt)
+    /// <summary>One attempt at a step: null once acknowledged, otherwise what went wrong.</summary>
+    private async Task<string?> TryStep(int index, int step, int attempt)
     {
         var client = _clients[(step + attempt) % _clients.Count];
+        var started = Stopwatch.GetTimestamp();
+        string failure;
         try
         {
             using var response = await new SessionApi(client).Send(HttpMethod.Post, "/sessions/current/counters/steps/increment", _tokens[index],
                 configure: r => r.Headers.Add("Idempotency-Key", $"step-{step}"));
-            if (response.StatusCode == HttpStatusCode.OK) return true;
+            if (response.StatusCode == HttpStatusCode.OK) return null;
             var body = await response.Content.ReadAsStringAsync();
+            failure = $"{(int)response.StatusCode} via {client.BaseAddress}: {body}";
             if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
             {
                 Interlocked.Increment(ref _unavailable);
@@ -93,15 +101,16 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
             else
             {
                 Interlocked.Increment(ref _serverErrors);
-                _failures.Enqueue($"{(int)response.StatusCode} via {client.BaseAddress}: {body}");
+                _failures.Enqueue(failure);
             }
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             Interlocked.Increment(ref _transportErrors);
-            _failures.Enqueue($"{ex.GetType().Name} via {client.BaseAddress}: {ex.Message}");
+            failure = $"{ex.GetType().Name} via {client.BaseAddress}: {ex.Message}";
+            _failures.Enqueue(failure);
         }
-        return false;
+        return $"{failure} (after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms)";
     }
 
     /// <summary>Asserts that every session's counter equals the steps acknowledged for it.</summary>
@@ -148,10 +157,19 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
         })];
     }
 
-    /// <summary>Writes one line per fault: the worst wait for a write started while it was under way or being recovered from.</summary>
-    public void Report(Xunit.Abstractions.ITestOutputHelper output)
+    /// <summary>
+    /// Writes one line per fault: the worst wait for a write started while it was under way or being recovered from;
+    /// then the slowest writes of the run, with when they started (UTC), so that a slow one can be set against the
+    /// cluster's logs.
+    /// </summary>
+    public void Report(Xunit.Abstractions.ITestOutputHelper output, int slowest = 5)
     {
         foreach (var (fault, worst, writes) in WorstWaitPerFault()) output.WriteLine($"{fault}: worst wait for a write {worst:F0} ms ({writes} writes)");
+        foreach (var s in _steps.ToArray().OrderByDescending(s => s.WaitMs).Take(slowest))
+        {
+            output.WriteLine($"slow write: session {s.Session} started {s.Started:HH:mm:ss.fff}, waited {s.WaitMs:F0} ms over {s.Attempts} attempt(s)" +
+                (s.LastFailure is null ? "" : $"; last failure: {s.LastFailure}"));
+        }
     }
 
     public void Dispose() => _clients.ForEach(c => c.Dispose());

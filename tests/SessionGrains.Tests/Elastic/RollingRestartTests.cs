@@ -38,6 +38,7 @@ public sealed class RollingRestartTests(LocalCluster cluster, ITestOutputHelper 
         // A stopped front end refuses connections until its successor listens: the client retries on the other one.
         output.WriteLine($"5xx: {load.ServerErrors + load.Unavailable}, connections refused or cut (retried on the other front end): {load.TransportErrors}");
         foreach (var failure in load.Failures.Take(5)) output.WriteLine(failure);
+        output.WriteLine(cluster.LastLog);
 
         await load.AssertEveryAcknowledgedWriteIsPresent();
         Assert.Equal(0, load.ServerErrors + load.Unavailable);

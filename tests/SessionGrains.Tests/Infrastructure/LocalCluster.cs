@@ -34,10 +34,20 @@ public partial class LocalCluster : IAsyncLifetime
 
     public int SiloCount => Silos;
 
+    /// <summary>The gateway endpoint of silo <paramref name="n"/> (kept across its restarts).</summary>
+    public System.Net.IPEndPoint SiloGateway(int n) => new(System.Net.IPAddress.Loopback, int.Parse(_state[$"SILO_{n}_GATEWAY"]));
+
+    public string ClusterId => _state["CLUSTER_ID"];
+
+    public string ServiceId => _state["SERVICE_ID"];
+
     /// <summary>Silo numbers the cluster has used so far (silos added with <c>start-silo count+1</c> included).</summary>
     public int RunningSiloSlots => int.TryParse(_state.GetValueOrDefault("SILOS"), out var n) ? n : Silos;
 
     public int RedisPort => int.Parse(_state["REDIS_PORT"]);
+
+    /// <summary>What the last successful command of <c>local-cluster.sh</c> said, each line stamped with the time (UTC).</summary>
+    public string LastLog { get; private set; } = "";
 
     /// <summary>
     /// An Orleans client of this cluster, for tests that need to ask the cluster itself (e.g. where a grain lives).
@@ -45,20 +55,27 @@ public partial class LocalCluster : IAsyncLifetime
     /// </summary>
     public async Task<IHost> ConnectClient()
     {
+        var host = BuildClient();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>An Orleans client of this cluster, not started yet; <paramref name="configure"/> may change it first.</summary>
+    public IHost BuildClient(Action<IClientBuilder>? configure = null)
+    {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(options =>
             {
-                options.ClusterId = _state["CLUSTER_ID"];
-                options.ServiceId = _state["SERVICE_ID"];
+                options.ClusterId = ClusterId;
+                options.ServiceId = ServiceId;
             });
             client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options($"127.0.0.1:{RedisPort}"));
+            configure?.Invoke(client);
         });
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
+        return builder.Build();
     }
 
     public async Task InitializeAsync()
@@ -165,6 +182,7 @@ public partial class LocalCluster : IAsyncLifetime
         }
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"local-cluster.sh {string.Join(' ', args)} failed ({process.ExitCode}):\n{await output}\n{await errors}");
+        LastLog = await errors;
         LoadState();
     }
 
