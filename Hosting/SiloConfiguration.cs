@@ -56,10 +56,11 @@ public static class SiloConfiguration
             silo.AddGrainService<SessionRouterService>();
             // Live sessions move to a silo that joins, and away from a silo that stops (SessionRehoming).
             silo.Services.AddSessionPlacement(configuration);
-            // Opt-in: Orleans' distributed grain directory (experimental, ORLEANSEXP003) hands a leaving silo's directory
-            // partitions over, so a drain reads nothing from storage; the default directory deactivates every activation
-            // whose registration the leaving silo held, and those sessions are read back on their next call. Off by
-            // default: with it, writes waited up to 26 s after a SIGKILL here (ARCHITECTURE.md, "Elastic placement").
+            // Session grains are registered in Redis, so a silo leaving deactivates none but its own (Hosting/SessionDirectory.cs).
+            if (SessionDirectory.UsesRedis(configuration)) silo.AddRedisSessionDirectory(redis);
+            // Opt-in: Orleans' distributed grain directory (experimental, ORLEANSEXP003) as the default directory, which
+            // hands a leaving silo's partitions over. Off by default: with it, writes waited up to 26 s after a SIGKILL
+            // here (ARCHITECTURE.md, "Elastic placement").
 #pragma warning disable ORLEANSEXP003
             if (configuration.GetValue(DistributedDirectoryKey, false)) silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003

@@ -44,4 +44,22 @@ public sealed class OptionsValidationTests
         Assert.Contains(result.Failures!, f => f.Contains("RequestsPerSecond", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("MaxSocketsPerSession", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("redis", true)]
+    [InlineData(" Redis ", true)]
+    [InlineData("default", false)]
+    public void The_session_directory_setting_chooses_redis_unless_told_default(string? value, bool redis)
+    {
+        var configuration = value is null ? Configuration() : Configuration((SessionDirectory.Key, value));
+        Assert.Equal(redis, SessionDirectory.UsesRedis(configuration));
+    }
+
+    [Fact]
+    public void An_unknown_session_directory_is_named_at_start()
+    {
+        var failure = Assert.Throws<OptionsValidationException>(() => SessionDirectory.UsesRedis(Configuration((SessionDirectory.Key, "dht"))));
+        Assert.Contains(SessionDirectory.Key, failure.Message);
+    }
 }
