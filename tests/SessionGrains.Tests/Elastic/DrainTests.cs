@@ -77,10 +77,10 @@ public sealed class DrainTests(LocalCluster cluster, ITestOutputHelper output)
             Assert.Empty(failures);
             Assert.Empty(gaps);
             Assert.True(arrived >= sessions.Count, $"only {arrived} of {sessions.Count} sessions arrived live");
-            // Every session moved live. Orleans' default grain directory then deactivates the activations whose
-            // directory registration the leaving silo held (170-430 of the 1,000 moved ones in runs here), and those are
-            // read back on their next call; sessions that could not move at all would all be read back, which this catches.
-            Assert.True(reads < sessions.Count * 2 / 3, $"{reads} storage reads during the drain");
+            // Every session moved live and stays live: session grains are registered in the Redis session directory, so
+            // the leaving silo takes no registration with it (with Orleans' default directory, 170-430 of the 1,000 moved
+            // sessions were deactivated and read back). About zero: 1% allows a session caught mid-move by the stop.
+            Assert.True(reads <= sessions.Count / 100, $"{reads} storage reads during the drain");
         }
         finally
         {
