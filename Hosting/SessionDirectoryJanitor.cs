@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.GrainDirectory;
+using SessionGrains.Grains.Placement;
 using StackExchange.Redis;
 
 namespace SessionGrains.Hosting;
@@ -45,43 +46,28 @@ public sealed partial class SessionDirectoryJanitor(
     /// <summary>How long after a death notice the sweep starts, so that calls in flight re-register their sessions first.</summary>
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
 
-    private readonly CancellationTokenSource _stopping = new();
-    private Task _watching = Task.CompletedTask;
+    private readonly SiloLoop _loop = new();
 
     void ILifecycleParticipant<ISiloLifecycle>.Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(SessionDirectoryJanitor), ServiceLifecycleStage.Active, _ =>
-        {
-            _watching = Task.Run(Watch);
-            return Task.CompletedTask;
-        }, async _ =>
-        {
-            await _stopping.CancelAsync();
-            await _watching.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        });
+        _loop.RunDuring(lifecycle, nameof(SessionDirectoryJanitor), ServiceLifecycleStage.Active, Watch);
 
-    private async Task Watch()
+    private async Task Watch(CancellationToken stopping)
     {
         var knownDead = new HashSet<SiloAddress>();
-        try
+        await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stopping))
         {
-            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(_stopping.Token))
+            var dead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress).ToList();
+            if (dead.Count(knownDead.Add) == 0) continue; // Count, not Any: every dead silo is recorded
+            if (!IsOldestActive(snapshot)) continue;
+            await Task.Delay(Settle, stopping);
+            try
             {
-                var dead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress).ToList();
-                if (!dead.Any(knownDead.Add)) continue;
-                if (!IsOldestActive(snapshot)) continue;
-                await Task.Delay(Settle, _stopping.Token);
-                try
-                {
-                    await Sweep();
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogSweepFailed(ex);
-                }
+                await Sweep(stopping);
             }
-        }
-        catch (OperationCanceledException)
-        {
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSweepFailed(ex);
+            }
         }
     }
 
@@ -94,7 +80,7 @@ public sealed partial class SessionDirectoryJanitor(
             .FirstOrDefault() is { } oldest && oldest.Equals(local.SiloAddress);
 
     /// <summary>One pass over the directory's keys; returns how many entries it removed.</summary>
-    public async Task<int> Sweep()
+    public async Task<int> Sweep(CancellationToken cancellationToken = default)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var redis = await connection.Get();
@@ -105,7 +91,7 @@ public sealed partial class SessionDirectoryJanitor(
         foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
         {
             var keys = new List<RedisKey>(Batch);
-            await foreach (var key in server.KeysAsync(database.Database, pattern, Batch).WithCancellation(_stopping.Token))
+            await foreach (var key in server.KeysAsync(database.Database, pattern, Batch).WithCancellation(cancellationToken))
             {
                 keys.Add(key);
                 if (keys.Count < Batch) continue;

@@ -12,10 +12,9 @@ public sealed partial class SiloHomes(
     IClusterMembershipService membership, IMembershipTable table, ILocalSiloDetails local, ILogger<SiloHomes> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly SiloLoop _loop = new();
     private volatile Home[] _homes = [];
     private volatile bool _draining;
-    private Task _watching = Task.CompletedTask;
 
     /// <summary>This silo.</summary>
     public SiloAddress Self => local.SiloAddress;
@@ -52,31 +51,15 @@ public sealed partial class SiloHomes(
     }
 
     void ILifecycleParticipant<ISiloLifecycle>.Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(SiloHomes), ServiceLifecycleStage.BecomeActive, _ =>
+        _loop.RunDuring(lifecycle, nameof(SiloHomes), ServiceLifecycleStage.BecomeActive, async stopping =>
         {
-            _watching = Task.Run(Watch);
-            return Task.CompletedTask;
-        }, async _ =>
-        {
-            await _stopping.CancelAsync();
-            await _watching.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await foreach (var _ in membership.MembershipUpdates.WithCancellation(stopping)) await Refresh();
         });
-
-    private async Task Watch()
-    {
-        try
-        {
-            await foreach (var _ in membership.MembershipUpdates.WithCancellation(_stopping.Token)) await Refresh();
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
 
     /// <summary>Reads the gateway endpoints of the active members (the snapshot has silo addresses only).</summary>
     private async Task Refresh()
     {
-        for (var attempt = 0; !_stopping.IsCancellationRequested; attempt++)
+        for (var attempt = 0; !_loop.Stopping.IsCancellationRequested; attempt++)
         {
             try
             {
@@ -98,7 +81,7 @@ public sealed partial class SiloHomes(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogReadFailed(ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 250 << Math.Min(attempt, 4))), _stopping.Token);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 250 << Math.Min(attempt, 4))), _loop.Stopping);
             }
         }
     }
