@@ -48,8 +48,7 @@ public sealed partial class ClientGatewayView : IObserver<DiagnosticListener>, I
     /// <summary>Whether the client would send a call addressed to this gateway straight to it (true when it has not reported yet).</summary>
     public bool Admits(IPEndPoint gateway) => _live?.Contains(gateway) ?? true;
 
-    /// <summary>Called with the gateways the client counts as live (for tests; the listener calls it too).</summary>
-    public void Update(IEnumerable<SiloAddress> live)
+    private void Update(IEnumerable<SiloAddress> live)
     {
         HashSet<IPEndPoint> next = [.. live.Select(a => a.Endpoint)];
         var previous = _live;
