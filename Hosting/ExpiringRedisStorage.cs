@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -13,7 +14,7 @@ using StackExchange.Redis;
 namespace SessionGrains.Hosting;
 
 /// <summary>
-/// Orleans' Redis grain storage with a time to live per record: after each write of a state that knows when it may be
+/// Orleans' Redis grain storage (jobs, user indexes; sessions of the earlier layout, see <see cref="RedisSessionStore"/>) with a time to live per record: after each write of a state that knows when it may be
 /// purged (<see cref="IExpiringState"/>), the key expires at that time (PEXPIREAT), so an abandoned 30-minute session
 /// leaves Redis about 46 minutes after its last access instead of after the absolute lifetime plus a day.
 /// <para>
@@ -51,6 +52,15 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
             Connect(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<ExpiringRedisStorage>>()));
+        // Session grains store field by field on the same connection; records of the earlier layout are read through the above.
+        services.TryAddSingleton<SessionRecord>();
+        services.AddSingleton<ISessionStore>(provider => new RedisSessionStore(
+            Connect(),
+            provider.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            provider.GetRequiredService<SessionRecord>(),
+            provider.GetRequiredKeyedService<IGrainStorage>(name),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IOptions<SessionRules>>().Value.AbsoluteLifetime + TimeSpan.FromDays(1)));
     }
 
     /// <summary>Orleans' default key layout: <c>{serviceId}/state/{grain type}/{grain key}/{state name}</c>, as UTF-8.</summary>

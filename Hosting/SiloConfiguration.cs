@@ -113,12 +113,21 @@ public static class SiloConfiguration
         return services;
     }
 
-    /// <summary>The embedded durable storage of standalone mode: one SQLite file, Orleans' binary serializer.</summary>
-    public static IServiceCollection AddSqliteSessionStorage(this IServiceCollection services, string filePath, int? maxQueuedWrites = null) =>
+    /// <summary>
+    /// The embedded durable storage of standalone mode: one SQLite file, Orleans' binary serializer. Session grains store
+    /// their fields in the same file through the same writer (<see cref="ISessionStore"/>).
+    /// </summary>
+    public static IServiceCollection AddSqliteSessionStorage(this IServiceCollection services, string filePath, int? maxQueuedWrites = null)
+    {
+        services.TryAddSingleton<SessionRecord>();
         services.AddGrainStorage(SessionStorage.Name, (provider, name) => new SqliteGrainStorage(
             name,
             new SqliteStorageOptions { FilePath = filePath, MaxQueuedWrites = maxQueuedWrites ?? new SqliteStorageOptions().MaxQueuedWrites },
             ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(provider),
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<SqliteGrainStorage>>()));
+            provider.GetRequiredService<ILogger<SqliteGrainStorage>>(),
+            provider.GetRequiredService<SessionRecord>()));
+        services.AddSingleton<ISessionStore>(provider => (SqliteGrainStorage)provider.GetRequiredKeyedService<IGrainStorage>(SessionStorage.Name));
+        return services;
+    }
 }

@@ -9,9 +9,10 @@ public sealed partial class SessionGrain
 {
     public async Task<Reply<SessionInfo>> OwnJobs()
     {
+        await Gate();
         if (await Enter() is { } refused) return refused;
         if (!S.OwnsJobs) await Persist(S with { OwnsJobs = true });
-        return Info(S, _lastAccess);
+        return Info(D, _lastAccess);
     }
 
     public async Task<Reply<Published>> PublishJobEvent(SessionEventKind kind, string json)
@@ -19,12 +20,10 @@ public sealed partial class SessionGrain
         if (kind is < SessionEventKind.JobProgress or > SessionEventKind.JobCancelled)
             return new SessionFailure(SessionStatus.InvalidArgument, "Not a job event.");
         // A session past its expiry ends now (and discards its jobs); the job learns its session is gone.
+        await Gate();
         if (await EnsureLive(_clock.GetUtcNow()) is { } gone) return gone;
         var seq = S.NextSeq;
-        var next = EventLog.Append(S, kind, S.Version, [], json, _rules);
-        var firstNewSeq = S.NextSeq;
-        await Persist(next);
-        if (_subscribers is not null) await _subscribers.Notify(Id, EventLog.Since(next, firstNewSeq));
+        await Persist(EventLog.Append(S, kind, S.Version, [], json, _rules));
         return new Published(seq);
     }
 

@@ -14,7 +14,6 @@ public sealed partial class SessionGrain
     private static readonly TimeSpan LeaseRecheck = TimeSpan.FromMilliseconds(20);
 
     private LeaseQueue? _lease;
-    private bool _writing;
 
     public async Task<Reply<LeaseGranted>> AcquireLease(string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -67,8 +66,9 @@ public sealed partial class SessionGrain
         }
         // Released before admission: a rate-limited release must not leave the session locked until the lease expires.
         ReleaseHeldLease(leaseId);
+        await Gate();
         if (await Enter() is { } refused) return refused;
-        return new Written(S.Version);
+        return new Written(D.Version);
     }
 
     /// <summary>Refuses a write made under a lease the session does not hold (none is the lease of a fresh activation).</summary>
@@ -83,33 +83,20 @@ public sealed partial class SessionGrain
     }
 
     /// <summary>
-    /// Grants the lease to the next waiter if it is free, with the session as last stored. Never while a write is in
-    /// flight: the state in memory then is not yet acknowledged, and a grant must not read it.
+    /// Grants the lease to the next waiter if it is free, with the session as stored. Never while changes are being
+    /// written or an operation runs alone: the holder must read every change made before its grant (the write loop
+    /// hands the lease over once it has stored them).
     /// </summary>
     private void HandOverLease()
     {
-        if (_lease is null || _writing) return;
+        if (_lease is null || _flushing || _exclusive is not null) return;
         var now = _clock.GetUtcNow();
         if (!S.Exists || now >= S.ExpiresAt(_lastAccess))
         {
             _lease.Fail(Admission.NotFound);
             return;
         }
-        _lease.HandOver(now, (leaseId, expiresAt) => new LeaseGranted(leaseId, expiresAt, new SessionView(Info(S, _lastAccess), S.Data)));
+        _lease.HandOver(now, (leaseId, expiresAt) => new LeaseGranted(leaseId, expiresAt, new SessionView(Info(D, _lastAccess), D.Data)));
     }
 
-    /// <summary>Writes the state to storage; a lease waiting for the write to settle is handed over once it is stored.</summary>
-    private async Task WriteStateThrough()
-    {
-        _writing = true;
-        try
-        {
-            await WriteState();
-        }
-        finally
-        {
-            _writing = false;
-        }
-        HandOverLease();
-    }
 }

@@ -7,6 +7,8 @@ namespace SessionGrains.Grains;
 // (delete, rotate, eviction by a trusted caller, expiry).
 public sealed partial class SessionGrain
 {
+    private Task? _ending;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (!_rehydrated)
@@ -49,17 +51,21 @@ public sealed partial class SessionGrain
     {
         const string operation = "delete";
         var fingerprint = IdempotencyLedger.Fingerprint(operation);
+        await Gate();
         if (await EnterWrite<Written>(write, operation, fingerprint) is { } refused) return refused;
         return await End(rotatedTo: null, write.IdempotencyKey, operation, fingerprint, "deleted", next => new Written(next.Version));
     }
 
     public async Task<Reply<Written>> Evict()
     {
+        await Gate();
         if (await EnsureLive(_clock.GetUtcNow()) is { } gone) return gone;
         return await End(rotatedTo: null, idempotencyKey: null, "evict", 0, "evicted", next => new Written(next.Version));
     }
 
-    public async Task<Reply<SessionInfo>> Rotate(string newId, SessionWrite write)
+    public Task<Reply<SessionInfo>> Rotate(string newId, SessionWrite write) => Exclusively(() => RotateAlone(newId, write));
+
+    private async Task<Reply<SessionInfo>> RotateAlone(string newId, SessionWrite write)
     {
         // A dead id never hands out a token, not even by replaying the rotation that killed it.
         if (S.Tombstone is not null) return Admission.NotFound;
@@ -76,7 +82,9 @@ public sealed partial class SessionGrain
         return await End(newId, write.IdempotencyKey, operation, fingerprint, "rotated", _ => rotated);
     }
 
-    public async Task<Reply<SessionInfo>> Adopt(SessionTransfer transfer)
+    public Task<Reply<SessionInfo>> Adopt(SessionTransfer transfer) => Exclusively(() => AdoptAlone(transfer));
+
+    private async Task<Reply<SessionInfo>> AdoptAlone(SessionTransfer transfer)
     {
         if (S.Version > 0 && S.AdoptedFrom != transfer.FromId)
             return new SessionFailure(SessionStatus.AlreadyExists, "A session with this id exists.");
@@ -134,9 +142,15 @@ public sealed partial class SessionGrain
         if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
         if (Admission.CheckKey(write) is { } badKey) return badKey;
         var now = _clock.GetUtcNow();
-        if (IdempotencyLedger.TryReplay<T>(S.Ledger, write.IdempotencyKey, operation, fingerprint, now, out var replay)) return replay;
+        while (IdempotencyLedger.TryReplay<T>(S.Ledger, write.IdempotencyKey, operation, fingerprint, now, out var replay))
+        {
+            // A replay answers only what is stored. An answer still being written (a retry that overtook its first
+            // attempt) waits for that write: stored, it is replayed; failed, it is gone and this call is the write.
+            if (ReferenceEquals(S.Ledger, D.Ledger) || IdempotencyLedger.TryReplay<T>(D.Ledger, write.IdempotencyKey, operation, fingerprint, now, out _)) return replay;
+            await Settled();
+        }
         if (await EnsureLive(now) is { } gone) return gone;
-        _lastAccess = now;
+        if (now > _lastAccess) _lastAccess = now;
         if (CheckLease(write) is { } lost) return lost;
         if (Admission.CheckVersion(write, S.Version) is { } mismatch) return mismatch;
         return null;
@@ -151,34 +165,62 @@ public sealed partial class SessionGrain
         return Admission.NotFound;
     }
 
-    private async Task Expire()
+    private Task Expire() => _ending ?? End(expire: true);
+
+    private Task Forget() => _ending ?? End(expire: false);
+
+    /// <summary>Expiry or forgetting runs once at a time: calls that find the session ending meanwhile wait for the same end.</summary>
+    private Task End(bool expire)
     {
-        LogSessionEnded(Id, "expired");
-        _metrics.Expired();
-        CountActive(false);
-        if (_subscribers is not null) await _subscribers.Notify(Id, [new SessionEvent(S.NextSeq, SessionEventKind.Expired, S.Version, [], null)]);
-        if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
-        await EndJobs(S);
-        await Forget();
+        var ending = expire ? ExpireNow() : ForgetNow();
+        if (!ending.IsCompleted) _ending = ending;
+        return ending;
+    }
+
+    private async Task ExpireNow()
+    {
+        try
+        {
+            // No change is admitted once the session has expired; the ones admitted before settle first.
+            await Settled();
+            LogSessionEnded(Id, "expired");
+            _metrics.Expired();
+            CountActive(false);
+            if (_subscribers is not null) await _subscribers.Notify(Id, [new SessionEvent(S.NextSeq, SessionEventKind.Expired, S.Version, [], null)]);
+            if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
+            await EndJobs(S);
+            await ForgetNow();
+        }
+        finally
+        {
+            _ending = null;
+        }
     }
 
     /// <summary>Deletes the stored state and lets the activation go.</summary>
-    private async Task Forget()
+    private async Task ForgetNow()
     {
-        _expiryTimer?.Dispose();
-        _expiryTimer = null;
         try
         {
-            await ClearStoredState();
+            _expiryTimer?.Dispose();
+            _expiryTimer = null;
+            try
+            {
+                await ClearStoredState();
+            }
+            catch (Exception ex)
+            {
+                // Storage purges the record by itself after PurgeAfter; the session is gone either way.
+                LogClearFailed(ex, Id);
+            }
+            _state = _stored = SessionState.None;
+            _subscribers?.Clear();
+            DeactivateOnIdle();
         }
-        catch (Exception ex)
+        finally
         {
-            // Storage purges the record by itself after PurgeAfter; the session is gone either way.
-            LogClearFailed(ex, Id);
+            _ending = null;
         }
-        _state = SessionState.None;
-        _subscribers?.Clear();
-        DeactivateOnIdle();
     }
 
     /// <summary>

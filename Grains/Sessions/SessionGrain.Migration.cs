@@ -10,8 +10,8 @@ namespace SessionGrains.Grains;
 public sealed partial class SessionGrain : ISessionMover, IGrainMigrationParticipant
 {
     private const string StateKey = "sg.state";
-    private const string ETagKey = "sg.etag";
-    private const string StoredKey = "sg.stored";
+    // A revision, not the earlier "sg.etag": a session dehydrated by a silo of the earlier layout is read from storage instead.
+    private const string RevisionKey = "sg.rev";
     private const string LastAccessKey = "sg.last";
     private const string TokensKey = "sg.tokens";
     private const string ObserversKey = "sg.observers";
@@ -31,9 +31,9 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
 
     void IGrainMigrationParticipant.OnDehydrate(IDehydrationContext context)
     {
-        context.TryAddValue(StateKey, _state);
-        context.TryAddValue(ETagKey, _etag);
-        context.TryAddValue(StoredKey, _recordExists);
+        // Dehydration runs once no call is running, so every change is stored: the stored state is the whole session.
+        context.TryAddValue(StateKey, _stored);
+        context.TryAddValue(RevisionKey, _revision);
         context.TryAddValue(LastAccessKey, _lastAccess);
         context.TryAddValue(TokensKey, _bucket.Available);
         if (_subscribers is { Count: > 0 } subscribers)
@@ -52,10 +52,9 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
 
     void IGrainMigrationParticipant.OnRehydrate(IRehydrationContext context)
     {
-        if (!context.TryGetValue(StateKey, out SessionState? state) || state is null) return;
-        _state = state;
-        _etag = context.TryGetValue(ETagKey, out string? etag) ? etag : null;
-        _recordExists = context.TryGetValue(StoredKey, out bool stored) && stored;
+        if (!context.TryGetValue(StateKey, out SessionState? state) || state is null || !context.TryGetValue(RevisionKey, out long revision)) return;
+        _state = _stored = state;
+        _revision = revision;
         if (context.TryGetValue(LastAccessKey, out DateTimeOffset lastAccess)) _lastAccess = lastAccess;
         if (context.TryGetValue(TokensKey, out double tokens)) _bucket = TokenBucket.Holding(_rules.RequestsPerSecond, tokens);
         if (context.TryGetValue(ObserversKey, out ISessionObserver[]? observers) && context.TryGetValue(SocketsKey, out int[]? sockets)

@@ -1,22 +1,28 @@
 using System.Diagnostics;
-using Orleans.Storage;
 using SessionGrains.Grains.Storage;
 
 namespace SessionGrains.Grains;
 
-// Persistence without a state facet: the grain is its own IGrainState and calls the "sessions" storage itself. An idle
-// session then costs no facet, state wrapper, lifecycle registration or migration list (about 400 bytes each).
+// Persistence with group commit (issue 18). The grain keeps two states:
+// - the head (_state, S): every change applied so far, in arrival order; writes are admitted and computed against it;
+// - the stored state (_stored, D): what storage holds at _revision; reads, leases and event replays are served from it,
+//   so nobody is shown a change before it is durable.
+// A change is applied to the head and joins the open batch. One storage write is in flight at a time: the first change
+// starts it at once, and the changes that arrive meanwhile are written together by the next one (one round trip,
+// one delta from the stored state to the head). Each caller is answered when the write that holds its change is stored.
+// A failed write fails its batch and every change applied after it (they were computed on top), and the head falls
+// back to the stored state: nothing is acknowledged that storage does not have.
 public sealed partial class SessionGrain
 {
     private SessionState _state = SessionState.None;
-    private string? _etag;
-    private bool _recordExists;
+    private SessionState _stored = SessionState.None;
+    private long _revision;
+    private CommitBatch? _open;
+    private CommitBatch? _inFlight;
+    private bool _flushing;
 
-    SessionState? IGrainState<SessionState>.State { get => _state; set => _state = value ?? SessionState.None; }
-
-    string? IGrainState<SessionState>.ETag { get => _etag; set => _etag = value; }
-
-    bool IGrainState<SessionState>.RecordExists { get => _recordExists; set => _recordExists = value; }
+    /// <summary>The stored (durable) state: what reads answer.</summary>
+    private SessionState D => _stored;
 
     private static readonly ActivitySource Storage = new(SessionGrains.Interfaces.TelemetryNames.StorageSource);
 
@@ -24,51 +30,113 @@ public sealed partial class SessionGrain
     {
         using var span = Storage.StartActivity("ReadState");
         _metrics.StateRead();
-        await _storage.ReadStateAsync(StateName, this.GetGrainId(), this);
+        var stored = await _store.Read(this.GetGrainId());
+        _state = _stored = stored.State;
+        _revision = stored.Revision;
     }
 
-    private async Task WriteState()
-    {
-        using var span = Storage.StartActivity("WriteState");
-        await _storage.WriteStateAsync(StateName, this.GetGrainId(), this);
-    }
-
+    /// <summary>Deletes the stored record; only once every change before has settled.</summary>
     private async Task ClearStoredState()
     {
-        if (!_recordExists) return;
+        await Settled();
+        if (_revision == 0) return;
         using var span = Storage.StartActivity("ClearState");
-        await _storage.ClearStateAsync(StateName, this.GetGrainId(), this);
+        await _store.Clear(this.GetGrainId(), _revision);
+        _revision = 0;
     }
 
-    /// <summary>Stores <paramref name="next"/> as the state; on failure the previous state stays in force.</summary>
-    private async Task Persist(SessionState next)
+    /// <summary>
+    /// Applies <paramref name="next"/> as the head and completes once storage has it. On failure the call throws and the
+    /// head is the stored state again (see above).
+    /// </summary>
+    private Task Persist(SessionState next)
     {
         var lastAccess = next.LastAccessAt < _lastAccess ? _lastAccess : next.LastAccessAt;
-        next = next with
+        _state = next with
         {
             LastAccessAt = lastAccess,
             PurgeAfter = (next.Tombstone is { } tombstone
                 ? tombstone.KeepUntil
                 : Min(next.ExpiresAt(lastAccess) + next.IdleTimeout / 2, next.AbsoluteExpiry)) + _rules.PurgeGrace,
         };
+        var batch = _open ??= new CommitBatch();
+        batch.Changes++;
+        if (!_flushing) _ = Flush();
+        return batch.Done.Task;
+    }
 
-        var previous = _state;
-        _state = next;
+    /// <summary>Completes when every change applied so far is stored or has failed (never throws).</summary>
+    private Task Settled()
+    {
+        var last = _open ?? _inFlight;
+        return last is null ? Task.CompletedTask : last.Done.Task.ContinueWith(static _ => { }, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Current);
+    }
+
+    /// <summary>Writes batches while changes wait; one write in flight at a time. Runs on the grain's scheduler.</summary>
+    private async Task Flush()
+    {
+        _flushing = true;
         try
         {
-            await WriteStateThrough();
+            while (_open is { } batch)
+            {
+                _open = null;
+                _inFlight = batch;
+                var target = _state;
+                try
+                {
+                    using var span = Storage.StartActivity("WriteState");
+                    _revision = await _store.Write(this.GetGrainId(), _revision, _stored, target);
+                }
+                catch (Exception ex)
+                {
+                    _state = _stored;
+                    var later = _open;
+                    _open = null;
+                    _inFlight = null;
+                    if (ex is Orleans.Storage.InconsistentStateException)
+                    {
+                        // Someone else wrote this session (a stale activation after a failover): reload on the next call.
+                        DeactivateOnIdle();
+                    }
+                    batch.Done.TrySetException(ex);
+                    later?.Done.TrySetException(ex);
+                    return;
+                }
+                var firstNewSeq = _stored.NextSeq;
+                _stored = target;
+                _inFlight = null;
+                _metrics.Committed(batch.Changes);
+                if (_subscribers is not null)
+                {
+                    try
+                    {
+                        await _subscribers.Notify(Id, EventLog.Since(target, firstNewSeq));
+                    }
+                    catch (Exception ex)
+                    {
+                        LogNotifyFailed(ex, Id);
+                    }
+                }
+                batch.Done.TrySetResult();
+            }
         }
-        catch (Orleans.Storage.InconsistentStateException)
+        finally
         {
-            // Someone else wrote this session (a stale activation after a failover): reload on the next call.
-            _state = previous;
-            DeactivateOnIdle();
-            throw;
-        }
-        catch
-        {
-            _state = previous;
-            throw;
+            _flushing = false;
+            HandOverLease();
         }
     }
+
+    /// <summary>The changes that one storage write carries, and its outcome, which every caller of the batch awaits.</summary>
+    private sealed class CommitBatch
+    {
+        public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Changes;
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1005, Level = Microsoft.Extensions.Logging.LogLevel.Warning,
+        Message = "Could not push the events of session {SessionId} to its subscribers")]
+    private partial void LogNotifyFailed(Exception ex, string sessionId);
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Storage;
 using SessionGrains.Grains.Storage;
 using SessionGrains.Interfaces;
 
@@ -11,16 +10,24 @@ namespace SessionGrains.Grains;
 /// One web session, as a coordinator: admission (<see cref="Admission"/>), the rules of its data
 /// (<see cref="SessionDataRules"/>), its event log (<see cref="EventLog"/>) and idempotency ledger
 /// (<see cref="IdempotencyLedger"/>) are separate types; this class orders them and writes every change through to
-/// storage before it answers. Reads are served from memory. Lifetime (expiry, delete, rotate) is in SessionGrain.Lifetime.cs.
+/// storage before it answers, many concurrent changes in one storage write (group commit, SessionGrain.Storage.cs).
+/// Reads are served from memory, as stored. Lifetime (expiry, delete, rotate) is in SessionGrain.Lifetime.cs.
+/// <para>
+/// The grain is reentrant so that changes can join a write in flight. Every call applies its change to the head state
+/// without awaiting in between, so the order of changes is the order of arrival, as in a non-reentrant grain. The few
+/// operations that await something else between reading and changing the state (create, adopt, rotate) run alone
+/// (<see cref="Exclusively{T}"/>).
+/// </para>
 /// A session is activated on the silo that first calls it: in cluster mode that is the silo a front end's
 /// <see cref="SessionRouterService"/> was chosen for, so later calls through it stay on one silo.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
-public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<SessionState>
+[Orleans.Concurrency.Reentrant]
+public sealed partial class SessionGrain : Grain, ISessionGrain
 {
     public const string StateName = "session";
 
-    private readonly IGrainStorage _storage;
+    private readonly ISessionStore _store;
     private readonly SessionRules _rules;
     private readonly TimeProvider _clock;
     private readonly ILogger<SessionGrain> _logger;
@@ -31,15 +38,16 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<Ses
     private DateTimeOffset _activatedAt;
     private IGrainTimer? _expiryTimer;
     private bool _countedActive;
+    private Task? _exclusive;
 
     public SessionGrain(
-        [FromKeyedServices(SessionStorage.Name)] IGrainStorage storage,
+        ISessionStore store,
         IOptions<SessionRules> options,
         TimeProvider clock,
         SessionMetrics metrics,
         ILogger<SessionGrain> logger)
     {
-        _storage = storage;
+        _store = store;
         _metrics = metrics;
         _rules = options.Value;
         _clock = clock;
@@ -54,7 +62,9 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<Ses
     private SessionInfo Info(SessionState state, DateTimeOffset lastAccess) =>
         new(Id, state.Version, state.CreatedAt, lastAccess, state.ExpiresAt(lastAccess), state.UserId);
 
-    public async Task<Reply<SessionInfo>> Create(SessionCreation creation)
+    public Task<Reply<SessionInfo>> Create(SessionCreation creation) => Exclusively(() => CreateAlone(creation));
+
+    private async Task<Reply<SessionInfo>> CreateAlone(SessionCreation creation)
     {
         if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
         var fingerprint = IdempotencyLedger.Fingerprint([.. creation.Data.OrderBy(e => e.Key, StringComparer.Ordinal).SelectMany(e => new[] { e.Key, e.Value }),
@@ -87,14 +97,16 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<Ses
 
     public async Task<Reply<SessionView>> Get()
     {
+        await Gate();
         if (await Enter() is { } refused) return refused;
-        return new SessionView(Info(S, _lastAccess), S.Data);
+        return new SessionView(Info(D, _lastAccess), D.Data);
     }
 
     public async Task<Reply<SessionValue>> GetValue(string key)
     {
+        await Gate();
         if (await Enter() is { } refused) return refused;
-        return SessionDataRules.Read(S.Data, S.Version, key, _rules);
+        return SessionDataRules.Read(D.Data, D.Version, key, _rules);
     }
 
     public Task<Reply<Written>> Put(string key, string json, SessionWrite write) =>
@@ -109,6 +121,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<Ses
     public async Task<Reply<Counted>> Increment(string key, long by, SessionWrite write)
     {
         var fingerprint = IdempotencyLedger.Fingerprint(key, by.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Gate();
         if (await EnterWrite<Counted>(write, "increment", fingerprint) is { } refused) return refused;
         var change = SessionDataRules.Increment(S.Data, key, by, _rules);
         if (!change.Succeeded) return change.Failure;
@@ -118,25 +131,29 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<Ses
 
     public async Task<Reply<SessionPlacement>> GetPlacement()
     {
+        await Gate();
         if (await Enter() is { } refused) return refused;
         return Placement;
     }
 
     public async Task<Reply<SessionInspection>> Inspect()
     {
+        await Gate();
         if (await EnsureLive(_clock.GetUtcNow()) is { } gone) return gone;
-        return new SessionInspection(new SessionView(Info(S, _lastAccess), S.Data), Placement);
+        return new SessionInspection(new SessionView(Info(D, _lastAccess), D.Data), Placement);
     }
 
     public async Task<Reply<SessionInfo>> Touch()
     {
+        await Gate();
         if (await Enter() is { } refused) return refused;
-        return Info(S, _lastAccess);
+        return Info(D, _lastAccess);
     }
 
     public async Task<Reply<Published>> Publish(string json, SessionWrite write)
     {
         var fingerprint = IdempotencyLedger.Fingerprint(json);
+        await Gate();
         if (await EnterWrite<Published>(write, "publish", fingerprint) is { } refused) return refused;
         if (SessionDataRules.CheckMessage(json, _rules) is { } tooLarge) return tooLarge;
         var seq = S.NextSeq;
@@ -146,13 +163,15 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<Ses
 
     public async Task<Reply<Subscribed>> Subscribe(ISessionObserver observer, int sockets)
     {
+        await Gate();
         if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
         if (await EnsureLive(_clock.GetUtcNow()) is { } gone) return gone;
         _subscribers ??= new SessionSubscribers(_rules.SubscriptionLifetime, _logger);
         if (_subscribers.Subscribe(observer, sockets, _rules.MaxSocketsPerSession) is { } full) return full;
         // Subscribers are told of expiry when it happens, not at their next request.
         ScheduleExpiryCheck();
-        return new Subscribed(S.NextSeq - 1);
+        // The last stored event: events still being written reach the subscriber once stored (SessionGrain.Storage.cs).
+        return new Subscribed(D.NextSeq - 1);
     }
 
     public Task Unsubscribe(ISessionObserver observer)
@@ -163,10 +182,11 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<Ses
 
     public async Task<Reply<EventPage>> GetEvents(long afterSeq)
     {
+        await Gate();
         if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
         // A deleted or rotated session still answers from its tombstone's log, so sockets learn it ended.
         if (S.Tombstone is null && await EnsureLive(_clock.GetUtcNow()) is { } gone) return gone;
-        return EventLog.After(S, afterSeq);
+        return EventLog.After(D, afterSeq);
     }
 
     private SessionPlacement Placement => new(GrainContext.Address.SiloAddress!.ToParsableString(), _activatedAt);
@@ -174,6 +194,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<Ses
     /// <summary>A data change: admission, the rule, then the commit of a new version.</summary>
     private async Task<Reply<Written>> Change(SessionWrite write, string operation, ulong fingerprint, Func<Reply<DataChange>> rule)
     {
+        await Gate();
         if (await EnterWrite<Written>(write, operation, fingerprint) is { } refused) return refused;
         var change = rule();
         if (!change.Succeeded) return change.Failure;
@@ -190,8 +211,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<Ses
     }
 
     /// <summary>
-    /// Writes <paramref name="next"/> through to storage with <paramref name="reply"/> in the idempotency ledger, then
-    /// pushes the new events to subscribers. On a storage failure the previous state stays in force and the call fails.
+    /// Writes <paramref name="next"/> through to storage with <paramref name="reply"/> in the idempotency ledger; the
+    /// write pushes the new events to subscribers once stored. On a storage failure the call fails and nothing of it stays.
     /// </summary>
     private async Task<T> Commit<T>(SessionState next, DateTimeOffset now, string? idempotencyKey, string operation, ulong fingerprint, T reply)
         where T : class
@@ -201,11 +222,40 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IGrainState<Ses
             LastAccessAt = now,
             Ledger = IdempotencyLedger.Record(next.Ledger, idempotencyKey, operation, fingerprint, (Reply<T>)reply, now, _rules),
         };
-        var firstNewSeq = S.NextSeq;
         await Persist(next);
-        _lastAccess = now;
-        if (_subscribers is not null) await _subscribers.Notify(Id, EventLog.Since(next, firstNewSeq));
+        if (now > _lastAccess) _lastAccess = now;
         return reply;
+    }
+
+    /// <summary>Completes when no operation that runs alone (<see cref="Exclusively{T}"/>) is running or waiting.</summary>
+    private Task Gate() => _exclusive is null ? Task.CompletedTask : WaitForExclusive();
+
+    private async Task WaitForExclusive()
+    {
+        while (_exclusive is { } running) await running;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> alone: after the operations of this kind before it, once every change applied
+    /// before it is stored (or failed), and with the calls that arrive meanwhile held at <see cref="Gate"/>. For operations
+    /// that await another grain between reading the state and changing it, where an interleaved change would be lost.
+    /// </summary>
+    private async Task<T> Exclusively<T>(Func<Task<T>> operation)
+    {
+        var before = _exclusive;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _exclusive = done.Task;
+        try
+        {
+            if (before is not null) await before;
+            await Settled();
+            return await operation();
+        }
+        finally
+        {
+            if (_exclusive == done.Task) _exclusive = null;
+            done.SetResult();
+        }
     }
 
     private IUserSessionsGrain UserIndex(string userId) => GrainFactory.GetGrain<IUserSessionsGrain>(userId);

@@ -14,11 +14,21 @@ public sealed partial class SqliteGrainStorage
             {
                 try
                 {
-                    await using var connection = await OpenConnection(_stopping.Token);
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = "DELETE FROM grain_state WHERE purge_after IS NOT NULL AND purge_after < $now";
-                    command.Parameters.AddWithValue("$now", _clock.GetUtcNow().ToUnixTimeMilliseconds());
-                    var purged = await command.ExecuteNonQueryAsync(_stopping.Token);
+                    var purged = 0;
+                    var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+                    // Through the writer, in its transaction: a session's record and its fields go together, never one
+                    // without the other while a write of the same session runs.
+                    await Enqueue(async (connection, transaction) =>
+                    {
+                        await using var command = Command(connection, transaction, """
+                            DELETE FROM grain_state WHERE purge_after IS NOT NULL AND purge_after < $now;
+                            DELETE FROM session_field WHERE id IN (SELECT id FROM session_record WHERE purge_after IS NOT NULL AND purge_after < $now);
+                            DELETE FROM session_record WHERE purge_after IS NOT NULL AND purge_after < $now;
+                            """);
+                        command.Parameters.AddWithValue("$now", now);
+                        purged = await command.ExecuteNonQueryAsync();
+                        return null;
+                    });
                     if (purged > 0) LogPurged(purged);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -32,7 +42,7 @@ public sealed partial class SqliteGrainStorage
         }
     }
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Purged {Count} expired grain states")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Purged {Count} rows of expired grain states and sessions")]
     private partial void LogPurged(int count);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Purging expired grain states failed")]

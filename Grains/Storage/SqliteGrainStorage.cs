@@ -6,17 +6,19 @@ using Orleans.Storage;
 namespace SessionGrains.Grains.Storage;
 
 /// <summary>
-/// Durable grain storage in one SQLite file, with ETag checks like Orleans' own providers.
+/// Durable grain storage in one SQLite file, with ETag checks like Orleans' own providers; session grains keep their
+/// state here field by field (<see cref="ISessionStore"/>, SqliteGrainStorage.Sessions.cs).
 /// All writes go through one writer that commits whatever is queued in one transaction (group commit):
 /// a write completes only after its transaction is on disk (WAL, synchronous=FULL).
 /// </summary>
-public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+public sealed partial class SqliteGrainStorage : IGrainStorage, ISessionStore, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
     private readonly string _name;
     private readonly SqliteStorageOptions _options;
     private readonly IGrainStorageSerializer _serializer;
     private readonly TimeProvider _clock;
     private readonly ILogger<SqliteGrainStorage> _logger;
+    private readonly SessionRecord? _record;
     private readonly Channel<PendingWrite> _writes;
     private readonly CancellationTokenSource _stopping = new();
     private string _connectionString = "";
@@ -24,8 +26,10 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     private Task _purger = Task.CompletedTask;
     private int _closed;
 
-    public SqliteGrainStorage(string name, SqliteStorageOptions options, IGrainStorageSerializer serializer, TimeProvider clock, ILogger<SqliteGrainStorage> logger)
+    public SqliteGrainStorage(string name, SqliteStorageOptions options, IGrainStorageSerializer serializer, TimeProvider clock, ILogger<SqliteGrainStorage> logger,
+        SessionRecord? record = null)
     {
+        _record = record;
         _name = name;
         _options = options;
         _serializer = serializer;
@@ -57,7 +61,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
                 PRIMARY KEY (grain_id, state_name)
             );
             CREATE INDEX IF NOT EXISTS grain_state_purge ON grain_state (purge_after) WHERE purge_after IS NOT NULL;
-            """, cancellationToken);
+            """ + SessionTables, cancellationToken);
         LogOpened(path);
         _writer = Task.Run(WriteLoop, CancellationToken.None);
         _purger = Task.Run(PurgeLoop, CancellationToken.None);
@@ -99,18 +103,41 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         // 64 random bits: a writer holding an older tag is refused; a short tag keeps every session activation small.
         var newETag = Random.Shared.NextInt64().ToString("x", System.Globalization.CultureInfo.InvariantCulture);
         var purgeAfter = grainState.State is IExpiringState { PurgeAfter: { } at } ? at.ToUnixTimeMilliseconds() : (long?)null;
-        var write = new PendingWrite(PendingWrite.Kind.Write, grainId.ToString(), stateName, grainState.ETag, newETag,
-            _serializer.Serialize(grainState.State).ToArray(), purgeAfter);
-        await Enqueue(write);
+        var id = grainId.ToString();
+        var expected = grainState.ETag;
+        var payload = _serializer.Serialize(grainState.State).ToArray();
+        await Enqueue(async (connection, transaction) =>
+        {
+            await using var command = Command(connection, transaction, expected is null
+                ? """
+                  INSERT INTO grain_state (grain_id, state_name, etag, payload, purge_after)
+                  VALUES ($id, $name, $new, $payload, $purge) ON CONFLICT DO NOTHING
+                  """
+                : """
+                  UPDATE grain_state SET etag = $new, payload = $payload, purge_after = $purge
+                  WHERE grain_id = $id AND state_name = $name AND etag = $old
+                  """);
+            Bind(command, id, stateName, expected);
+            command.Parameters.AddWithValue("$new", newETag);
+            command.Parameters.AddWithValue("$payload", payload);
+            command.Parameters.AddWithValue("$purge", (object?)purgeAfter ?? DBNull.Value);
+            return await command.ExecuteNonQueryAsync() == 0 ? Conflict(id, expected) : null;
+        });
         grainState.ETag = newETag;
         grainState.RecordExists = true;
     }
 
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (grainState.ETag is not null)
+        if (grainState.ETag is { } expected)
         {
-            await Enqueue(new PendingWrite(PendingWrite.Kind.Clear, grainId.ToString(), stateName, grainState.ETag, null, null, null));
+            var id = grainId.ToString();
+            await Enqueue(async (connection, transaction) =>
+            {
+                await using var command = Command(connection, transaction, "DELETE FROM grain_state WHERE grain_id = $id AND state_name = $name AND etag = $old");
+                Bind(command, id, stateName, expected);
+                return await command.ExecuteNonQueryAsync() == 0 ? Conflict(id, expected) : null;
+            });
         }
         grainState.ETag = null;
         grainState.RecordExists = false;
@@ -118,8 +145,14 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
 
     public async ValueTask DisposeAsync() => await Close(CancellationToken.None);
 
-    private Task Enqueue(PendingWrite write)
+    /// <summary>
+    /// Queues <paramref name="apply"/> for the writer, which runs it inside the next batch's transaction; completes once
+    /// that transaction is on disk, or fails with the exception <paramref name="apply"/> answered (its statements then
+    /// changed nothing that matters: a refused conditional write) or with the batch's failure.
+    /// </summary>
+    private Task Enqueue(Func<SqliteConnection, SqliteTransaction, Task<Exception?>> apply)
     {
+        var write = new PendingWrite(apply);
         if (_writes.Writer.TryWrite(write)) return write.Done.Task;
         if (Volatile.Read(ref _closed) != 0) throw new InvalidOperationException($"Grain storage '{_name}' is closed.");
         // Full: the disk is behind. Refusing now keeps memory bounded and tells the client to come back (503, Retry-After);
@@ -151,54 +184,35 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         }
     }
 
-    /// <summary>Applies the batch in one transaction; returns, per write, the ETag conflict that refused it or null.</summary>
+    /// <summary>Applies the batch in one transaction; returns, per write, the conflict that refused it or null.</summary>
     private async Task<Exception?[]> CommitBatch(List<PendingWrite> batch)
     {
         await using var connection = await OpenConnection(CancellationToken.None);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
         var outcomes = new Exception?[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var write = batch[i];
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.Parameters.AddWithValue("$id", write.GrainId);
-            command.Parameters.AddWithValue("$name", write.StateName);
-            command.Parameters.AddWithValue("$old", (object?)write.ExpectedETag ?? DBNull.Value);
-            switch (write.Operation)
-            {
-                case PendingWrite.Kind.Write when write.ExpectedETag is null:
-                    command.CommandText = """
-                        INSERT INTO grain_state (grain_id, state_name, etag, payload, purge_after)
-                        VALUES ($id, $name, $new, $payload, $purge) ON CONFLICT DO NOTHING
-                        """;
-                    break;
-                case PendingWrite.Kind.Write:
-                    command.CommandText = """
-                        UPDATE grain_state SET etag = $new, payload = $payload, purge_after = $purge
-                        WHERE grain_id = $id AND state_name = $name AND etag = $old
-                        """;
-                    break;
-                default:
-                    command.CommandText = "DELETE FROM grain_state WHERE grain_id = $id AND state_name = $name AND etag = $old";
-                    break;
-            }
-            if (write.Operation == PendingWrite.Kind.Write)
-            {
-                command.Parameters.AddWithValue("$new", write.NewETag);
-                command.Parameters.AddWithValue("$payload", write.Payload);
-                command.Parameters.AddWithValue("$purge", (object?)write.PurgeAfter ?? DBNull.Value);
-            }
-            if (await command.ExecuteNonQueryAsync() == 0)
-            {
-                outcomes[i] = new InconsistentStateException(
-                    $"Grain storage '{_name}': the stored ETag of {write.GrainId} is not {write.ExpectedETag ?? "(none)"}.",
-                    "unknown", write.ExpectedETag ?? "(none)");
-            }
-        }
+        // Each write checks its condition first and changes nothing when refused, so one refusal spoils no other write.
+        for (var i = 0; i < batch.Count; i++) outcomes[i] = await batch[i].Apply(connection, transaction);
         await transaction.CommitAsync();
         return outcomes;
     }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static void Bind(SqliteCommand command, string id, string stateName, string? expectedETag)
+    {
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$name", stateName);
+        command.Parameters.AddWithValue("$old", (object?)expectedETag ?? DBNull.Value);
+    }
+
+    private Exception Conflict(string id, string? expected) =>
+        new InconsistentStateException($"Grain storage '{_name}': the stored ETag of {id} is not {expected ?? "(none)"}.", "unknown", expected ?? "(none)");
 
     private async Task<SqliteConnection> OpenConnection(CancellationToken cancellationToken)
     {
@@ -215,9 +229,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private sealed record PendingWrite(PendingWrite.Kind Operation, string GrainId, string StateName, string? ExpectedETag, string? NewETag, byte[]? Payload, long? PurgeAfter)
+    private sealed class PendingWrite(Func<SqliteConnection, SqliteTransaction, Task<Exception?>> apply)
     {
-        public enum Kind { Write, Clear }
+        public Func<SqliteConnection, SqliteTransaction, Task<Exception?>> Apply { get; } = apply;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -1,4 +1,6 @@
 using Orleans.Storage;
+using SessionGrains.Grains;
+using SessionGrains.Grains.Storage;
 
 namespace SessionGrains.Bench.Memory;
 
@@ -6,7 +8,7 @@ namespace SessionGrains.Bench.Memory;
 /// Grain storage that accepts every write and keeps nothing (<c>--storage null</c>): what remains in memory is the
 /// activation itself, without the cost of SQLite. Never for a real silo.
 /// </summary>
-public sealed class NullGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+public sealed class NullGrainStorage : IGrainStorage, ISessionStore, ILifecycleParticipant<ISiloLifecycle>
 {
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -32,4 +34,10 @@ public sealed class NullGrainStorage : IGrainStorage, ILifecycleParticipant<ISil
     public void Participate(ISiloLifecycle lifecycle)
     {
     }
+
+    public Task<StoredSession> Read(GrainId session) => Task.FromResult(StoredSession.None);
+
+    public Task<long> Write(GrainId session, long revision, SessionState stored, SessionState next) => Task.FromResult(revision + 1);
+
+    public Task Clear(GrainId session, long revision) => Task.CompletedTask;
 }

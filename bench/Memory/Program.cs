@@ -49,7 +49,12 @@ try
     builder.UseOrleans(silo =>
     {
         silo.AddSessionSilo(builder.Configuration, contentRoot);
-        if (settings.Storage == "null") silo.Services.AddGrainStorage(SessionStorage.Name, (_, _) => new NullGrainStorage());
+        if (settings.Storage == "null")
+        {
+            var nothing = new NullGrainStorage();
+            silo.Services.AddGrainStorage(SessionStorage.Name, (_, _) => nothing);
+            silo.Services.AddSingleton<ISessionStore>(nothing);
+        }
     });
     using var host = builder.Build();
     await host.StartAsync();

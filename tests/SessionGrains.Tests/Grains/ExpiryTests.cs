@@ -28,11 +28,11 @@ public sealed class ExpiryTests(GrainClusterFixture cluster)
         // Timed from before the creation: the session's idle time starts when it is created, not when the call returns.
         var deadline = Stopwatch.StartNew();
         var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" }, IdleTimeout);
-        Assert.NotNull(await cluster.StoredETag(session));
+        Assert.NotNull(await cluster.StoredRevision(session));
 
-        while (await cluster.StoredETag(session) is not null && deadline.Elapsed < TimeSpan.FromSeconds(5)) await Task.Delay(50);
+        while (await cluster.StoredRevision(session) is not null && deadline.Elapsed < TimeSpan.FromSeconds(5)) await Task.Delay(50);
 
-        Assert.Null(await cluster.StoredETag(session));
+        Assert.Null(await cluster.StoredRevision(session));
         Assert.InRange(deadline.Elapsed, IdleTimeout * 0.9, TimeSpan.FromSeconds(5));
     }
 
@@ -45,7 +45,7 @@ public sealed class ExpiryTests(GrainClusterFixture cluster)
         var reply = await session.Get();
 
         Assert.Equal(SessionStatus.SessionNotFound, reply.Status);
-        Assert.Null(await cluster.StoredETag(session));
+        Assert.Null(await cluster.StoredRevision(session));
     }
 
     [Fact]
@@ -97,14 +97,14 @@ public sealed class ExpiryTests(GrainClusterFixture cluster)
     {
         var idle = TimeSpan.FromSeconds(2);
         var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" }, idle);
-        var etags = new HashSet<string?> { await cluster.StoredETag(session) };
+        var etags = new HashSet<long?> { await cluster.StoredRevision(session) };
 
         var reading = Stopwatch.StartNew();
         while (reading.Elapsed < 1.5 * idle)
         {
             await Task.Delay(100);
             Assert.Equal(SessionStatus.Ok, (await session.Get()).Status);
-            etags.Add(await cluster.StoredETag(session));
+            etags.Add(await cluster.StoredRevision(session));
         }
 
         var refreshes = etags.Count - 1;

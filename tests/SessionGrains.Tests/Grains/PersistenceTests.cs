@@ -13,19 +13,19 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
     {
         var session = await cluster.CreateSession();
 
-        Assert.NotNull(await cluster.StoredETag(session));
+        Assert.NotNull(await cluster.StoredRevision(session));
     }
 
     [Fact]
     public async Task Every_acknowledged_write_is_in_storage_when_it_returns()
     {
         var session = await cluster.CreateSession();
-        var etags = new List<string?> { await cluster.StoredETag(session) };
+        var etags = new List<long?> { await cluster.StoredRevision(session) };
 
         await session.Put("a", "1", SessionWrite.Unconditional);
-        etags.Add(await cluster.StoredETag(session));
+        etags.Add(await cluster.StoredRevision(session));
         await session.Increment("n", 1, SessionWrite.Unconditional);
-        etags.Add(await cluster.StoredETag(session));
+        etags.Add(await cluster.StoredRevision(session));
 
         Assert.DoesNotContain(null, etags);
         Assert.Equal(etags.Count, etags.Distinct().Count());
@@ -35,7 +35,7 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
     public async Task Reads_are_served_from_memory_without_writing_storage()
     {
         var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
-        var stored = await cluster.StoredETag(session);
+        var stored = await cluster.StoredRevision(session);
 
         for (var i = 0; i < 50; i++)
         {
@@ -43,14 +43,14 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
             Assert.Equal(SessionStatus.Ok, (await session.GetValue("a")).Status);
         }
 
-        Assert.Equal(stored, await cluster.StoredETag(session));
+        Assert.Equal(stored, await cluster.StoredRevision(session));
     }
 
     [Fact]
     public async Task A_refused_write_does_not_write_storage()
     {
         var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
-        var stored = await cluster.StoredETag(session);
+        var stored = await cluster.StoredRevision(session);
 
         var refusals = new[]
         {
@@ -61,7 +61,7 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
         };
 
         Assert.All(refusals, status => Assert.NotEqual(SessionStatus.Ok, status));
-        Assert.Equal(stored, await cluster.StoredETag(session));
+        Assert.Equal(stored, await cluster.StoredRevision(session));
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
     public async Task A_write_that_lost_a_race_with_another_writer_fails_and_the_session_continues_from_the_stored_state()
     {
         var session = await cluster.CreateSession(new Dictionary<string, string> { ["a"] = "1" });
-        await cluster.ReplaceStoredETag(session, "written-by-another-activation");
+        await cluster.ReplaceStoredRevision(session);
 
         await Assert.ThrowsAsync<InconsistentStateException>(() => session.Put("a", "2", SessionWrite.Unconditional));
         var after = await session.Get();

@@ -63,7 +63,7 @@ public sealed class SessionCreationTests(GrainClusterFixture cluster)
 
         Assert.Equal(SessionStatus.InvalidArgument, reply.Status);
         Assert.Equal(SessionStatus.SessionNotFound, (await session.Get()).Status);
-        Assert.Null(await cluster.StoredETag(session));
+        Assert.Null(await cluster.StoredRevision(session));
     }
 
     [Fact]

@@ -88,22 +88,20 @@ public class GrainClusterFixture : IAsyncLifetime
         return session;
     }
 
-    /// <summary>The ETag of the session's row in the SQLite file, read past the grain; null when there is no row.</summary>
-    public async Task<string?> StoredETag(ISessionGrain session) =>
-        await OnRow(session, "SELECT etag FROM grain_state WHERE grain_id = $id AND state_name = $name") as string;
+    /// <summary>The revision of the session's record in the SQLite file, read past the grain; null when there is no record.</summary>
+    public async Task<long?> StoredRevision(ISessionGrain session) =>
+        await OnRow(session, "SELECT revision FROM session_record WHERE id = $id") as long?;
 
-    /// <summary>The session's state as stored in the SQLite file, read past the grain; null when there is no row.</summary>
+    /// <summary>The session's state as stored in the SQLite file, read past the grain; null when there is no record.</summary>
     public async Task<SessionState?> StoredState(ISessionGrain session)
     {
-        var payload = await OnRow(session, "SELECT payload FROM grain_state WHERE grain_id = $id AND state_name = $name");
-        if (payload is not byte[] bytes) return null;
-        var serializer = ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(Cluster.Silos[0].ServiceProvider);
-        return serializer.Deserialize<SessionState>(new BinaryData(bytes));
+        var stored = await Cluster.Silos[0].ServiceProvider.GetRequiredService<ISessionStore>().Read(session.GetGrainId());
+        return stored.Revision == 0 ? null : stored.State;
     }
 
-    /// <summary>Changes the row's ETag past the grain, as a write by another activation of the session would.</summary>
-    public Task ReplaceStoredETag(ISessionGrain session, string etag) =>
-        OnRow(session, "UPDATE grain_state SET etag = $etag WHERE grain_id = $id AND state_name = $name", ("$etag", etag));
+    /// <summary>Moves the record to another revision past the grain, as a write by another activation of the session would.</summary>
+    public Task ReplaceStoredRevision(ISessionGrain session) =>
+        OnRow(session, "UPDATE session_record SET revision = revision + 1000 WHERE id = $id");
 
     private async Task<object?> OnRow(ISessionGrain session, string sql, params (string Name, object Value)[] parameters)
     {
@@ -111,8 +109,7 @@ public class GrainClusterFixture : IAsyncLifetime
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Parameters.AddWithValue("$id", session.GetGrainId().ToString());
-        command.Parameters.AddWithValue("$name", SessionGrain.StateName);
+        command.Parameters.AddWithValue("$id", session.GetPrimaryKeyString());
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
         return await command.ExecuteScalarAsync();
     }

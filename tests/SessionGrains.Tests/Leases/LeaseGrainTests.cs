@@ -122,9 +122,8 @@ public sealed class LeaseGrainTests(GrainClusterFixture cluster)
         var session = await cluster.CreateSession();
         Assert.True((await session.AcquireLease("before", Ttl, TimeSpan.Zero)).Succeeded);
         // Another activation wrote the session: this one fails its next write and is deactivated.
-        await cluster.ReplaceStoredETag(session, "elsewhere");
+        await cluster.ReplaceStoredRevision(session);
         await Assert.ThrowsAnyAsync<Exception>(() => session.Put("x", "1", SessionWrite.Unconditional));
-        await cluster.ReplaceStoredETag(session, (await cluster.StoredETag(session))!);
 
         Reply<Written> refused = default;
         for (var attempt = 0; attempt < 50; attempt++)

@@ -59,7 +59,7 @@ public sealed class RedisExpiryTests : IAsyncLifetime
     {
         var server = _connection!.GetServers().Single();
         var keys = new List<RedisKey>();
-        await foreach (var key in server.KeysAsync(pattern: $"*/{sessionId}/*")) keys.Add(key);
+        await foreach (var key in server.KeysAsync(pattern: $"*{{{sessionId}}}*")) keys.Add(key);
         var single = Assert.Single(keys);
         var ttl = await _connection.GetDatabase().KeyTimeToLiveAsync(single);
         Assert.NotNull(ttl);

@@ -1,0 +1,54 @@
+using Orleans.Storage;
+
+namespace SessionGrains.Grains.Storage;
+
+/// <summary>
+/// Where session grains keep their state, field by field (<see cref="SessionRecord"/>): a write sends only what changed,
+/// in one round trip, and succeeds only while the stored revision is the one the writer read (optimistic concurrency,
+/// as an ETag). Other grains (jobs, user indexes) keep using Orleans' grain storage.
+/// </summary>
+public interface ISessionStore
+{
+    /// <summary>The stored session, or <see cref="StoredSession.None"/>. A record of the earlier whole-state layout is rewritten in this one first.</summary>
+    Task<StoredSession> Read(GrainId session);
+
+    /// <summary>
+    /// Stores the change from <paramref name="stored"/> (what revision <paramref name="revision"/> holds) to
+    /// <paramref name="next"/>, and answers the new revision. Throws <see cref="InconsistentStateException"/> when the
+    /// stored revision is another: someone else wrote the session, and nothing was changed.
+    /// </summary>
+    Task<long> Write(GrainId session, long revision, SessionState stored, SessionState next);
+
+    /// <summary>Deletes the record if it is still at <paramref name="revision"/>; a record already gone is no error.</summary>
+    Task Clear(GrainId session, long revision);
+}
+
+/// <summary>A session as read from storage: its state and the revision a conditional write must name (0: nothing stored).</summary>
+public readonly record struct StoredSession(SessionState State, long Revision)
+{
+    public static StoredSession None => new(SessionState.None, 0);
+}
+
+/// <summary>
+/// Sessions stored before issue 18 are one serialized <see cref="SessionState"/> under Orleans' grain storage. Such a
+/// record is read once through that storage, written in the field layout, and then deleted.
+/// </summary>
+public static class EarlierLayout
+{
+    public static async Task<StoredSession> Convert(ISessionStore store, IGrainStorage earlier, GrainId session)
+    {
+        var old = new GrainState<SessionState>();
+        await earlier.ReadStateAsync(SessionGrain.StateName, session, old);
+        if (!old.RecordExists || old.State is not { Version: > 0 } state) return StoredSession.None;
+        var revision = await store.Write(session, 0, SessionState.None, state);
+        try
+        {
+            await earlier.ClearStateAsync(SessionGrain.StateName, session, old);
+        }
+        catch (Exception)
+        {
+            // The new record is read first from now on; the old one is left to its own expiry.
+        }
+        return new StoredSession(state, revision);
+    }
+}

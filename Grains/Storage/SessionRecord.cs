@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using Orleans.Serialization;
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.Grains.Storage;
+
+/// <summary>
+/// The stored layout of one session (issue 18): a record of named fields, so that a write sends storage only the fields
+/// it changed instead of the whole session. Both backends keep the same fields (Redis: one hash per session; SQLite: one
+/// row per field):
+/// <list type="bullet">
+/// <item><c>m</c>: the metadata (<see cref="SessionMeta"/>: version, times, user, next seq, tombstone, purge time);</item>
+/// <item><c>d{key}</c>: one data value, its JSON text as UTF-8;</item>
+/// <item><c>e{seq}</c>: one event of the log;</item>
+/// <item><c>l{idempotency key}</c>: one entry of the idempotency ledger.</item>
+/// </list>
+/// The revision that makes writes conditional is kept by each backend beside the fields. Metadata, events and ledger
+/// entries are encoded with Orleans' serializer, which carries versioned field ids, so they stay readable as types grow.
+/// </summary>
+public sealed class SessionRecord(Serializer serializer)
+{
+    public const string MetaField = "m";
+    public const char DataPrefix = 'd';
+    public const char EventPrefix = 'e';
+    public const char LedgerPrefix = 'l';
+
+    /// <summary>
+    /// The fields that turn the stored state <paramref name="stored"/> into <paramref name="next"/>: the metadata always,
+    /// then each data value, event and ledger entry that is new or changed, and the names of those that are gone.
+    /// States are immutable, so an unchanged value is usually the same object and is skipped without comparing bytes.
+    /// </summary>
+    public SessionDelta Diff(SessionState stored, SessionState next)
+    {
+        var delta = new SessionDelta(next.PurgeAfter);
+        delta.Put(MetaField, serializer.SerializeToArray(SessionMeta.Of(next)));
+
+        foreach (var (key, json) in next.Data)
+        {
+            if (stored.Data.TryGetValue(key, out var before) && (ReferenceEquals(before, json) || before == json)) continue;
+            delta.Put(DataPrefix + key, Encoding.UTF8.GetBytes(json));
+        }
+        foreach (var (key, _) in stored.Data)
+        {
+            if (!next.Data.ContainsKey(key)) delta.Delete(DataPrefix + key);
+        }
+
+        // Both logs are ordered by seq: a merge finds what was appended and what was trimmed.
+        int i = 0, j = 0;
+        var kept = stored.Events;
+        var now = next.Events;
+        while (i < kept.Count || j < now.Count)
+        {
+            if (j >= now.Count || (i < kept.Count && kept[i].Seq < now[j].Seq)) delta.Delete(EventField(kept[i++].Seq));
+            else if (i >= kept.Count || now[j].Seq < kept[i].Seq) AddEvent(delta, now[j++]);
+            else
+            {
+                if (!ReferenceEquals(kept[i], now[j])) AddEvent(delta, now[j]);
+                i++;
+                j++;
+            }
+        }
+
+        foreach (var entry in next.Ledger)
+        {
+            if (Array.Find(stored.Ledger, e => e.Key == entry.Key) is { } old && ReferenceEquals(old, entry)) continue;
+            delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(entry));
+        }
+        foreach (var entry in stored.Ledger)
+        {
+            if (Array.Find(next.Ledger, e => e.Key == entry.Key) is null) delta.Delete(LedgerPrefix + entry.Key);
+        }
+        return delta;
+    }
+
+    /// <summary>Every field of <paramref name="state"/>: what a record is written with when it has no stored fields yet.</summary>
+    public SessionDelta Full(SessionState state) => Diff(SessionState.None, state);
+
+    /// <summary>The state a record's fields describe; null when the record has no metadata (nothing stored).</summary>
+    public SessionState? Read(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> fields)
+    {
+        SessionMeta? meta = null;
+        var data = new Dictionary<string, string>(StringComparer.Ordinal);
+        var events = new List<SessionEvent>();
+        var ledger = new List<LedgerEntry>();
+        foreach (var (name, value) in fields)
+        {
+            if (name == MetaField) meta = serializer.Deserialize<SessionMeta>(value.Span);
+            else if (name.Length == 0) continue;
+            else if (name[0] == DataPrefix) data[name[1..]] = Encoding.UTF8.GetString(value.Span);
+            else if (name[0] == EventPrefix) events.Add(serializer.Deserialize<SessionEvent>(value.Span)!);
+            else if (name[0] == LedgerPrefix) ledger.Add(serializer.Deserialize<LedgerEntry>(value.Span)!);
+        }
+        if (meta is null) return null;
+        events.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+        // The ledger is trimmed from its oldest entry; stored entries come back in the order they lapse.
+        ledger.Sort(static (a, b) => a.KeepUntil.CompareTo(b.KeepUntil));
+        return meta.ToState(data, events, [.. ledger]);
+    }
+
+    private void AddEvent(SessionDelta delta, SessionEvent e) => delta.Put(EventField(e.Seq), serializer.SerializeToArray(e));
+
+    private static string EventField(long seq) => EventPrefix + seq.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>What one write sends to storage: the fields to set, the fields to delete, and when the record may be purged.</summary>
+public sealed class SessionDelta(DateTimeOffset? purgeAfter)
+{
+    private readonly List<KeyValuePair<string, byte[]>> _set = [];
+    private readonly List<string> _deleted = [];
+
+    public DateTimeOffset? PurgeAfter { get; } = purgeAfter;
+
+    public IReadOnlyList<KeyValuePair<string, byte[]>> Fields => _set;
+
+    public IReadOnlyList<string> Deleted => _deleted;
+
+    /// <summary>Bytes of field names and values this write sends (what the benchmark reports per write).</summary>
+    public int Bytes { get; private set; }
+
+    public void Put(string name, byte[] value)
+    {
+        _set.Add(new(name, value));
+        Bytes += name.Length + value.Length;
+    }
+
+    public void Delete(string name)
+    {
+        _deleted.Add(name);
+        Bytes += name.Length;
+    }
+}
+
+/// <summary>The fields of <see cref="SessionState"/> other than data, events and ledger: the <c>m</c> field of a stored session.</summary>
+[GenerateSerializer]
+public sealed record SessionMeta
+{
+    [Id(0)] public long Version { get; init; }
+    [Id(1)] public DateTimeOffset CreatedAt { get; init; }
+    [Id(2)] public DateTimeOffset LastAccessAt { get; init; }
+    [Id(3)] public TimeSpan IdleTimeout { get; init; }
+    [Id(4)] public DateTimeOffset AbsoluteExpiry { get; init; }
+    [Id(5)] public string? UserId { get; init; }
+    [Id(6)] public long NextSeq { get; init; }
+    [Id(7)] public SessionTombstone? Tombstone { get; init; }
+    [Id(8)] public DateTimeOffset? PurgeAfter { get; init; }
+    [Id(9)] public string? AdoptedFrom { get; init; }
+    [Id(10)] public bool OwnsJobs { get; init; }
+
+    public static SessionMeta Of(SessionState s) => new()
+    {
+        Version = s.Version,
+        CreatedAt = s.CreatedAt,
+        LastAccessAt = s.LastAccessAt,
+        IdleTimeout = s.IdleTimeout,
+        AbsoluteExpiry = s.AbsoluteExpiry,
+        UserId = s.UserId,
+        NextSeq = s.NextSeq,
+        Tombstone = s.Tombstone,
+        PurgeAfter = s.PurgeAfter,
+        AdoptedFrom = s.AdoptedFrom,
+        OwnsJobs = s.OwnsJobs,
+    };
+
+    public SessionState ToState(Dictionary<string, string> data, List<SessionEvent> events, LedgerEntry[] ledger) => new()
+    {
+        Data = data,
+        Version = Version,
+        CreatedAt = CreatedAt,
+        LastAccessAt = LastAccessAt,
+        IdleTimeout = IdleTimeout,
+        AbsoluteExpiry = AbsoluteExpiry,
+        UserId = UserId,
+        NextSeq = NextSeq,
+        Events = events,
+        Tombstone = Tombstone,
+        PurgeAfter = PurgeAfter,
+        AdoptedFrom = AdoptedFrom,
+        Ledger = ledger,
+        OwnsJobs = OwnsJobs,
+    };
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using Orleans.Storage;
+using SessionGrains.Grains;
+using SessionGrains.Grains.Storage;
+using StackExchange.Redis;
+
+namespace SessionGrains.Hosting;
+
+/// <summary>
+/// Sessions in Redis, one hash per session (<c>{ServiceId}/session/{{id}}</c>; the braces make the id the hash tag, so in
+/// a Redis Cluster every command and script of a session touches one slot). The hash holds the fields of
+/// <see cref="SessionRecord"/> and the revision <c>r</c>. A write is one script call: it checks the revision, sets the
+/// changed fields, deletes the dropped ones (trimmed events, lapsed ledger entries, removed keys) and sets the key's
+/// expiry to the session's purge time, so a counter increment sends Redis a few hundred bytes whatever the session holds.
+/// </summary>
+public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, string serviceId, SessionRecord record, IGrainStorage earlier,
+    TimeProvider clock, TimeSpan fallbackLifetime) : ISessionStore
+{
+    private const string RevisionField = "r";
+
+    /// <summary>Most arguments one HSET or HDEL of the script unpacks (Lua's stack allows about 8,000).</summary>
+    private const int Chunk = 2000;
+
+    // ARGV: expected revision, new revision, expiry (unix ms), n fields to set, n name/value pairs, then names to delete.
+    private static readonly string WriteScript = $$"""
+        if (redis.call('HGET', KEYS[1], 'r') or '0') ~= ARGV[1] then return 0 end
+        redis.call('HSET', KEYS[1], 'r', ARGV[2])
+        local last = 4 + 2 * tonumber(ARGV[4])
+        local i = 5
+        while i <= last do
+          local j = math.min(i + {{Chunk - 1}}, last)
+          redis.call('HSET', KEYS[1], unpack(ARGV, i, j))
+          i = j + 1
+        end
+        while i <= #ARGV do
+          local j = math.min(i + {{Chunk - 1}}, #ARGV)
+          redis.call('HDEL', KEYS[1], unpack(ARGV, i, j))
+          i = j + 1
+        end
+        redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+        return 1
+        """;
+
+    private const string ClearScript = """
+        if (redis.call('HGET', KEYS[1], 'r') or '0') ~= ARGV[1] then return 0 end
+        return redis.call('DEL', KEYS[1])
+        """;
+
+    /// <summary>The key of a session's hash.</summary>
+    public static RedisKey KeyOf(string serviceId, string sessionId) => $"{serviceId}/session/{{{sessionId}}}";
+
+    public async Task<StoredSession> Read(GrainId session)
+    {
+        var entries = await (await connection).GetDatabase().HashGetAllAsync(Key(session));
+        if (entries.Length == 0) return await EarlierLayout.Convert(this, earlier, session);
+        long revision = 0;
+        var fields = new List<KeyValuePair<string, ReadOnlyMemory<byte>>>(entries.Length);
+        foreach (var entry in entries)
+        {
+            var name = (string)entry.Name!;
+            if (name == RevisionField) revision = (long)entry.Value;
+            else fields.Add(new(name, (byte[])entry.Value!));
+        }
+        return record.Read(fields) is { } state && revision > 0 ? new StoredSession(state, revision) : StoredSession.None;
+    }
+
+    public async Task<long> Write(GrainId session, long revision, SessionState stored, SessionState next)
+    {
+        var delta = record.Diff(stored, next);
+        var written = revision + 1;
+        var args = new RedisValue[4 + 2 * delta.Fields.Count + delta.Deleted.Count];
+        args[0] = revision;
+        args[1] = written;
+        args[2] = ExpiresAt(delta.PurgeAfter).ToUnixTimeMilliseconds();
+        args[3] = delta.Fields.Count;
+        var at = 4;
+        foreach (var (name, value) in delta.Fields)
+        {
+            args[at++] = name;
+            args[at++] = value;
+        }
+        foreach (var name in delta.Deleted) args[at++] = name;
+        var result = await (await connection).GetDatabase().ScriptEvaluateAsync(WriteScript, [Key(session)], args);
+        if ((int)result == 0)
+            throw new InconsistentStateException($"Session {session.Key} is no longer at revision {revision}.", "unknown", revision.ToString(CultureInfo.InvariantCulture));
+        return written;
+    }
+
+    public async Task Clear(GrainId session, long revision) =>
+        await (await connection).GetDatabase().ScriptEvaluateAsync(ClearScript, [Key(session)], [revision]);
+
+    private RedisKey Key(GrainId session) => KeyOf(serviceId, Encoding.UTF8.GetString(session.Key.AsSpan()));
+
+    /// <summary>The key expires at the record's purge time, never sooner than a minute from now (clock differences).</summary>
+    private DateTimeOffset ExpiresAt(DateTimeOffset? purgeAfter)
+    {
+        var earliest = clock.GetUtcNow() + ExpiringRedisStorage.MinimumTimeToLive;
+        var at = purgeAfter ?? clock.GetUtcNow() + fallbackLifetime;
+        return at > earliest ? at : earliest;
+    }
+}
