@@ -32,7 +32,10 @@ public static class IdempotencyLedger
         return false;
     }
 
-    /// <summary>The ledger without expired entries, plus the answer under <paramref name="key"/> (if any), at most the configured length.</summary>
+    /// <summary>
+    /// The ledger without expired entries, plus the answer under <paramref name="key"/> (if any), at most the configured
+    /// length: past it, the entries that lapse first go first.
+    /// </summary>
     public static LedgerEntry[] Record(LedgerEntry[] ledger, string? key, string operation, ulong fingerprint, object reply, DateTimeOffset now, SessionRules rules)
     {
         var kept = 0;
@@ -46,12 +49,17 @@ public static class IdempotencyLedger
         var next = new List<LedgerEntry>(kept + 1);
         foreach (var entry in ledger)
         {
-            if (entry.KeepUntil > now) next.Add(entry);
+            // One entry per key (storage keeps the ledger by key): a new answer under a key replaces the old one.
+            if (entry.KeepUntil > now && entry.Key != key) next.Add(entry);
         }
         if (key is not null)
         {
             var window = key.StartsWith(SessionKeys.FrontEndKeyPrefix, StringComparison.Ordinal) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow;
-            next.Add(new LedgerEntry(key, operation, fingerprint, reply, now + window));
+            // Kept in the order entries lapse, which is also the order storage gives them back (SessionRecord).
+            var keepUntil = now + window;
+            var at = next.Count;
+            while (at > 0 && next[at - 1].KeepUntil > keepUntil) at--;
+            next.Insert(at, new LedgerEntry(key, operation, fingerprint, reply, keepUntil));
             if (next.Count > rules.IdempotencyKeysKept) next.RemoveRange(0, next.Count - rules.IdempotencyKeysKept);
         }
         return [.. next];

@@ -31,7 +31,7 @@ public sealed record SessionState : IExpiringState
     [Id(11)] public DateTimeOffset? PurgeAfter { get; init; }
     /// <summary>Id of the session this one was rotated from, so that a repeated hand-over applies once.</summary>
     [Id(12)] public string? AdoptedFrom { get; init; }
-    /// <summary>Recent write outcomes by idempotency key, oldest first (see <see cref="IdempotencyLedger"/>).</summary>
+    /// <summary>Recent write outcomes by idempotency key, in the order they lapse (see <see cref="IdempotencyLedger"/>).</summary>
     [Id(13)] public LedgerEntry[] Ledger { get; init; } = [];
     /// <summary>The session started a job (issue 12): its end discards its jobs. Numbered apart from other additions.</summary>
     [Id(40)] public bool OwnsJobs { get; init; }

@@ -50,6 +50,7 @@ public class GrainClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Options.Create(Sessions));
             silo.Services.AddSessionGrainServices();
             silo.Services.AddSqliteSessionStorage(DatabasePath);
+            ConfigureSilo(silo);
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
@@ -67,6 +68,11 @@ public class GrainClusterFixture : IAsyncLifetime
         {
             // A file still held open only leaves litter in the temp folder.
         }
+    }
+
+    /// <summary>Adds to the silo's configuration, after the fixture's own.</summary>
+    protected virtual void ConfigureSilo(ISiloBuilder silo)
+    {
     }
 
     /// <summary>Adjusts the session rules before the silo starts.</summary>

@@ -59,7 +59,11 @@ public sealed class RedisExpiryTests : IAsyncLifetime
     {
         var server = _connection!.GetServers().Single();
         var keys = new List<RedisKey>();
-        await foreach (var key in server.KeysAsync(pattern: $"*{{{sessionId}}}*")) keys.Add(key);
+        // The session's hash (its id is the key's hash tag), not its grain directory entry.
+        await foreach (var key in server.KeysAsync(pattern: "*/session/*"))
+        {
+            if (key.ToString().EndsWith($"{{{sessionId}}}", StringComparison.Ordinal)) keys.Add(key);
+        }
         var single = Assert.Single(keys);
         var ttl = await _connection.GetDatabase().KeyTimeToLiveAsync(single);
         Assert.NotNull(ttl);

@@ -1,0 +1,235 @@
+using System.Text.Json;
+using CsCheck;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Serialization;
+using Orleans.Storage;
+using SessionGrains.Grains;
+using SessionGrains.Grains.Storage;
+using SessionGrains.Interfaces;
+using SessionGrains.Tests.Infrastructure;
+using StackExchange.Redis;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SessionGrains.Tests.Storage;
+
+/// <summary>
+/// The field layout of sessions (issue 18) on both backends, each real: a SQLite file and a redis-server. Property:
+/// after any sequence of delta writes (puts, removes, messages that trim the event log, ledger entries that lapse or are
+/// trimmed, tombstones) and re-reads, the session read back equals the session kept in memory; a write at a stale
+/// revision is refused and changes nothing.
+/// </summary>
+public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly SessionRules Rules = new()
+    {
+        MaxKeys = 8,
+        EventLogLength = 6,
+        EventLogMessageBytes = 600,
+        IdempotencyKeysKept = 4,
+        IdempotencyWindow = TimeSpan.FromSeconds(4),
+        FrontEndIdempotencyWindow = TimeSpan.FromSeconds(1),
+    };
+
+    private readonly string _folder = RepositoryPaths.NewTempFolder("session-store");
+    private RedisServer? _redis;
+    private IHost? _silo;
+    private SqliteGrainStorage? _sqlite;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.Start("always", CancellationToken.None);
+        _silo = await RedisSilo.Start(_redis, "store");
+        var services = new ServiceCollection()
+            .AddSerializer(serializer => serializer.AddAssembly(typeof(SessionState).Assembly).AddAssembly(typeof(SessionInfo).Assembly))
+            .BuildServiceProvider();
+        _sqlite = new SqliteGrainStorage("test", new SqliteStorageOptions { FilePath = Path.Combine(_folder, "sessions.db") },
+            ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services), TimeProvider.System, NullLogger<SqliteGrainStorage>.Instance,
+            new SessionRecord(services.GetRequiredService<Serializer>()));
+        await _sqlite.Open(CancellationToken.None);
+    }
+
+    private ISessionStore Redis => _silo!.Services.GetRequiredService<ISessionStore>();
+
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("sqlite")]
+    public async Task A_session_read_back_after_any_sequence_of_delta_writes_and_rereads_equals_the_session_in_memory(string backend)
+    {
+        var store = backend == "redis" ? Redis : _sqlite!;
+        var writes = 0;
+        await Steps.SampleAsync(async steps =>
+        {
+            writes += await Replay(store, steps);
+        }, iter: 60, threads: 1, print: Print);
+        output.WriteLine($"{backend}: 60 sequences, {writes} delta writes, each session read back equal to the model");
+    }
+
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("sqlite")]
+    public async Task A_write_at_a_stale_revision_is_refused_and_changes_nothing(string backend)
+    {
+        var store = backend == "redis" ? Redis : _sqlite!;
+        var id = NewSession();
+        var first = Model.Created(DateTimeOffset.UtcNow);
+        var revision = await store.Write(id, 0, SessionState.None, first);
+        var second = Model.Put(first, "a", "2");
+        var current = await store.Write(id, revision, first, second);
+
+        var stale = Model.Put(first, "b", "3");
+        await Assert.ThrowsAsync<InconsistentStateException>(() => store.Write(id, revision, first, stale));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => store.Write(NewSession(), 5, SessionState.None, first));
+
+        var read = await store.Read(id);
+        Assert.Equal(current, read.Revision);
+        Assert.Equal(Canonical(second), Canonical(read.State));
+    }
+
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("sqlite")]
+    public async Task A_cleared_session_is_gone_and_a_clear_at_a_stale_revision_keeps_it(string backend)
+    {
+        var store = backend == "redis" ? Redis : _sqlite!;
+        var id = NewSession();
+        var state = Model.Put(Model.Created(DateTimeOffset.UtcNow), "a", "1");
+        var revision = await store.Write(id, 0, SessionState.None, state);
+
+        await store.Clear(id, revision + 1);
+        Assert.Equal(revision, (await store.Read(id)).Revision);
+        await store.Clear(id, revision);
+        Assert.Equal(0, (await store.Read(id)).Revision);
+        await store.Clear(id, revision);
+    }
+
+    [Fact]
+    public async Task A_session_stored_in_the_earlier_whole_state_layout_is_read_once_and_rewritten_in_fields()
+    {
+        var id = NewSession();
+        var state = Model.Publish(Model.Put(Model.Created(DateTimeOffset.UtcNow), "cart", """["book"]"""), """{"hello":1}""");
+        var earlier = _silo!.Services.GetRequiredKeyedService<IGrainStorage>(SessionStorage.Name);
+        await earlier.WriteStateAsync(SessionGrain.StateName, id, new GrainState<SessionState>(state));
+
+        var read = await Redis.Read(id);
+        Assert.Equal(1, read.Revision);
+        Assert.Equal(Canonical(state), Canonical(read.State));
+        var old = new GrainState<SessionState>();
+        await earlier.ReadStateAsync(SessionGrain.StateName, id, old);
+        Assert.False(old.RecordExists, "the record in the earlier layout is still there");
+        Assert.Equal(Canonical(state), Canonical((await Redis.Read(id)).State));
+    }
+
+    /// <summary>Runs one sequence of steps against the store and the model; answers the number of writes.</summary>
+    private static async Task<int> Replay(ISessionStore store, Step[] steps)
+    {
+        var id = NewSession();
+        var now = DateTimeOffset.UnixEpoch.AddYears(56);
+        var model = Model.Created(now);
+        var revision = await store.Write(id, 0, SessionState.None, model);
+        var stored = model;
+        var writes = 1;
+        foreach (var step in steps)
+        {
+            now += TimeSpan.FromMilliseconds(step.N % 1500);
+            var next = step.Kind switch
+            {
+                0 => Model.Put(model, "k" + step.Key, JsonSerializer.Serialize(new { n = step.N, s = new string('x', step.N % 40) })),
+                1 => Model.Remove(model, "k" + step.Key),
+                2 => Model.Publish(model, JsonSerializer.Serialize(new string('m', step.N % 300))),
+                3 => Model.Ledger(model, (step.Key % 2 == 0 ? SessionKeys.FrontEndKeyPrefix : "") + "key-" + step.Key, step.N, now),
+                4 => model.Tombstone is null && step.N % 5 == 0 ? Model.Publish(model.Tombstoned(null, now), null) : model with { LastAccessAt = now },
+                _ => model,
+            };
+            if (step.Kind == 5)
+            {
+                // A new activation: what it reads is the model, and later diffs start from objects read back.
+                var read = await store.Read(id);
+                Assert.Equal(revision, read.Revision);
+                Assert.Equal(Canonical(model), Canonical(read.State));
+                stored = model = read.State;
+                continue;
+            }
+            revision = await store.Write(id, revision, stored, next);
+            writes++;
+            stored = model = next;
+        }
+        var last = await store.Read(id);
+        Assert.Equal(revision, last.Revision);
+        Assert.Equal(Canonical(model), Canonical(last.State));
+        return writes;
+    }
+
+    private sealed record Step(int Kind, int Key, int N);
+
+    private static readonly Gen<Step[]> Steps =
+        Gen.Select(Gen.Int[0, 5], Gen.Int[0, 9], Gen.Int[0, 5000], (kind, key, n) => new Step(kind, key, n)).Array[1, 40];
+
+    private static string Print(Step[] steps) => string.Join(" ", steps.Select(s => $"{s.Kind}/{s.Key}/{s.N}"));
+
+    private static GrainId NewSession() => GrainId.Create("sessiongrain", GrainClusterFixture.NewSessionId());
+
+    /// <summary>A session as text, field by field (the ledger as a set: entries that lapse together have no order).</summary>
+    private static string Canonical(SessionState s) => JsonSerializer.Serialize(new
+    {
+        Data = s.Data.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray(),
+        s.Version, s.CreatedAt, s.LastAccessAt, s.IdleTimeout, s.AbsoluteExpiry, s.UserId, s.NextSeq, s.Tombstone, s.PurgeAfter, s.AdoptedFrom, s.OwnsJobs,
+        Events = s.Events.Select(e => new { e.Seq, e.Kind, e.Version, e.Keys, e.MessageJson }).ToArray(),
+        Ledger = s.Ledger.OrderBy(e => e.KeepUntil).ThenBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => new { e.Key, e.Operation, e.Fingerprint, e.KeepUntil, Reply = JsonSerializer.Serialize(e.Reply, e.Reply.GetType()) }).ToArray(),
+    });
+
+    /// <summary>The session's pure rules, as the grain applies them.</summary>
+    private static class Model
+    {
+        public static SessionState Created(DateTimeOffset now) => new()
+        {
+            Version = 1,
+            CreatedAt = now,
+            LastAccessAt = now,
+            IdleTimeout = TimeSpan.FromMinutes(30),
+            AbsoluteExpiry = now + TimeSpan.FromDays(7),
+            UserId = "user-1",
+            PurgeAfter = now + TimeSpan.FromMinutes(46),
+        };
+
+        public static SessionState Put(SessionState s, string key, string json) =>
+            s.Tombstone is not null || SessionDataRules.Put(s.Data, key, json, Rules) is not { Succeeded: true } change ? s : Changed(s, change.Value);
+
+        public static SessionState Remove(SessionState s, string key) =>
+            s.Tombstone is not null || SessionDataRules.Remove(s.Data, key, Rules) is not { Succeeded: true } change ? s : Changed(s, change.Value);
+
+        public static SessionState Publish(SessionState s, string? json) =>
+            EventLog.Append(s, json is null ? SessionEventKind.Deleted : SessionEventKind.Message, s.Version, [], json, Rules);
+
+        public static SessionState Ledger(SessionState s, string key, int n, DateTimeOffset now) => s with
+        {
+            Ledger = IdempotencyLedger.Record(s.Ledger, key, "increment", (ulong)n, (Reply<Counted>)new Counted(n, s.Version), now, Rules),
+        };
+
+        private static SessionState Changed(SessionState s, DataChange change) =>
+            EventLog.Append(s with { Data = change.Data, Version = s.Version + 1 }, SessionEventKind.Changed, s.Version + 1, change.Keys, null, Rules);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_sqlite is not null) await _sqlite.DisposeAsync();
+        if (_silo is not null)
+        {
+            await _silo.StopAsync();
+            _silo.Dispose();
+        }
+        if (_redis is not null) await _redis.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
