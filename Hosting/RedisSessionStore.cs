@@ -52,8 +52,13 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, s
 
     public async Task<StoredSession> Read(GrainId session)
     {
-        var entries = await (await connection).GetDatabase().HashGetAllAsync(Key(session));
-        if (entries.Length == 0) return await EarlierLayout.Convert(this, earlier, session);
+        // The record in the earlier layout is asked for in the same round trip; it is there only for sessions last
+        // written before the upgrade, and costs Redis a lookup of a missing key otherwise.
+        var fresh = (await connection).GetDatabase().HashGetAllAsync(Key(session));
+        var old = EarlierLayout.Read(earlier, session);
+        var entries = await fresh;
+        if (entries.Length == 0) return await EarlierLayout.Convert(this, earlier, session, await old);
+        _ = old.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
         long revision = 0;
         var fields = new List<KeyValuePair<string, ReadOnlyMemory<byte>>>(entries.Length);
         foreach (var entry in entries)

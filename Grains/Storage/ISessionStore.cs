@@ -35,12 +35,19 @@ public readonly record struct StoredSession(SessionState State, long Revision)
 /// </summary>
 public static class EarlierLayout
 {
-    public static async Task<StoredSession> Convert(ISessionStore store, IGrainStorage earlier, GrainId session)
+    /// <summary>Reads the session's record in the earlier layout, if any (start it beside a read of the new one: one round trip).</summary>
+    public static async Task<GrainState<SessionState>?> Read(IGrainStorage earlier, GrainId session)
     {
         var old = new GrainState<SessionState>();
         await earlier.ReadStateAsync(SessionGrain.StateName, session, old);
-        if (!old.RecordExists || old.State is not { Version: > 0 } state) return StoredSession.None;
-        var revision = await store.Write(session, 0, SessionState.None, state);
+        return old.RecordExists && old.State is { Version: > 0 } ? old : null;
+    }
+
+    /// <summary>Writes <paramref name="old"/> in the field layout, then deletes it; answers the session as stored now.</summary>
+    public static async Task<StoredSession> Convert(ISessionStore store, IGrainStorage earlier, GrainId session, GrainState<SessionState>? old)
+    {
+        if (old is null) return StoredSession.None;
+        var revision = await store.Write(session, 0, SessionState.None, old.State!);
         try
         {
             await earlier.ClearStateAsync(SessionGrain.StateName, session, old);
@@ -49,6 +56,6 @@ public static class EarlierLayout
         {
             // The new record is read first from now on; the old one is left to its own expiry.
         }
-        return new StoredSession(state, revision);
+        return new StoredSession(old.State!, revision);
     }
 }

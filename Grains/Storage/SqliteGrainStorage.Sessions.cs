@@ -45,7 +45,7 @@ public sealed partial class SqliteGrainStorage
                 if (!reader.IsDBNull(1)) fields.Add(new(reader.GetString(1), (byte[])reader.GetValue(2)));
             }
         }
-        if (revision == 0) return await EarlierLayout.Convert(this, this, session);
+        if (revision == 0) return await EarlierLayout.Convert(this, this, session, await EarlierLayout.Read(this, session));
         return Record.Read(fields) is { } state ? new StoredSession(state, revision) : StoredSession.None;
     }
 
