@@ -46,8 +46,8 @@ public static class EarlierLayout
     /// <summary>Writes <paramref name="old"/> in the field layout, then deletes it; answers the session as stored now.</summary>
     public static async Task<StoredSession> Convert(ISessionStore store, IGrainStorage earlier, GrainId session, GrainState<SessionState>? old)
     {
-        if (old is null) return StoredSession.None;
-        var revision = await store.Write(session, 0, SessionState.None, old.State!);
+        if (old?.State is not { } state) return StoredSession.None;
+        var revision = await store.Write(session, 0, SessionState.None, state);
         try
         {
             await earlier.ClearStateAsync(SessionGrain.StateName, session, old);
@@ -56,6 +56,7 @@ public static class EarlierLayout
         {
             // The new record is read first from now on; the old one is left to its own expiry.
         }
-        return new StoredSession(old.State!, revision);
+        // Not old.State: clearing resets it.
+        return new StoredSession(state, revision);
     }
 }
