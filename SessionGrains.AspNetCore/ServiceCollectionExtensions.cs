@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,6 +23,8 @@ public static class ServiceCollectionExtensions
             .Configure(configure)
             .Validate(o => o.BaseAddress is { IsAbsoluteUri: true }, "SessionGrainsOptions.BaseAddress must be an absolute URI of the SessionGrains front end.")
             .Validate(o => o.LeaseTtl >= TimeSpan.FromSeconds(1) && o.LeaseTtl <= TimeSpan.FromMinutes(5), "SessionGrainsOptions.LeaseTtl must lie between 1 second and 5 minutes.")
+            .Validate(o => o.ThrottleWait >= TimeSpan.Zero && o.ThrottleWait <= TimeSpan.FromSeconds(30), "SessionGrainsOptions.ThrottleWait must lie between 0 and 30 seconds.")
+            .Validate(o => o.ApiKey is null || o.ApiKey.Length > 0, "SessionGrainsOptions.ApiKey must not be empty (leave it null for an anonymous store).")
             .ValidateOnStart();
         services.AddHttpContextAccessor();
         services.AddDataProtection();
@@ -30,10 +33,17 @@ public static class ServiceCollectionExtensions
         // Replaces DistributedSessionStore whether AddSession() ran before or runs after (it only TryAdds its store).
         services.RemoveAll<ISessionStore>();
         services.AddTransient<ISessionStore, SessionGrainsStore>();
+        // A store failure the app did not handle becomes 503, never a page whose session changes were lost.
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, SessionFailures.StartupFilter>());
         var client = services.AddSessionGrainsClient(_ => { });
-        // The client talks to the front end the session options name.
+        // The client talks to the front end the session options name, as the app they name, and waits briefly if at all when throttled.
         services.AddOptions<SessionGrainsClientOptions>()
-            .Configure<IOptions<SessionGrainsOptions>>((clientOptions, sessionOptions) => clientOptions.BaseAddress = sessionOptions.Value.BaseAddress);
+            .Configure<IOptions<SessionGrainsOptions>>((clientOptions, sessionOptions) =>
+            {
+                clientOptions.BaseAddress = sessionOptions.Value.BaseAddress;
+                clientOptions.ApiKey = sessionOptions.Value.ApiKey;
+                clientOptions.MaxRetryAfter = sessionOptions.Value.ThrottleWait;
+            });
         return client;
     }
 }

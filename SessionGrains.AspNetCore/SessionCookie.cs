@@ -28,14 +28,34 @@ public sealed class SessionCookie
         _options = options.Value;
     }
 
-    /// <summary>The cookie's content (a SessionGrains token, or an old provider's session key), or null when absent or not genuine.</summary>
+    /// <summary>
+    /// The content of the session cookie (a SessionGrains token, or an old provider's session key), or null when absent or
+    /// not genuine. The cookie is looked for under <c>SessionOptions.Cookie.Name</c> first; an app that gave its options
+    /// to <c>UseSession(options)</c> instead may name it otherwise, so any other cookie holding a token also counts.
+    /// </summary>
     public string? Read(HttpContext http)
     {
-        var value = http.Request.Cookies[_options.Cookie.Name!];
-        if (string.IsNullOrEmpty(value)) return null;
+        var cookies = http.Request.Cookies;
+        if (FromCookie(cookies[_options.Cookie.Name!]) is { } content) return content;
+        foreach (var (name, value) in cookies)
+        {
+            if (name != _options.Cookie.Name && FromCookie(value) is { } other && IsToken(other)) return other;
+        }
+        return null;
+    }
+
+    /// <summary>Whether a cookie value (as the session middleware writes it) holds <paramref name="sessionKey"/>.</summary>
+    public bool HoldsSessionKey(string cookieValue, string sessionKey) => FromCookie(cookieValue) == sessionKey;
+
+    /// <summary>A cookie value holding <paramref name="content"/>, in the session middleware's format.</summary>
+    public string ProtectForCookie(string content) => Convert.ToBase64String(_protector.Protect(Encoding.UTF8.GetBytes(content))).TrimEnd('=');
+
+    private string? FromCookie(string? cookieValue)
+    {
+        if (string.IsNullOrEmpty(cookieValue)) return null;
         try
         {
-            var padded = value.PadRight(value.Length + (4 - value.Length % 4) % 4, '=');
+            var padded = cookieValue.PadRight(cookieValue.Length + (4 - cookieValue.Length % 4) % 4, '=');
             return Encoding.UTF8.GetString(_protector.Unprotect(Convert.FromBase64String(padded)));
         }
         catch (Exception ex) when (ex is FormatException or System.Security.Cryptography.CryptographicException)
@@ -51,11 +71,13 @@ public sealed class SessionCookie
     public bool MaySet(HttpContext http) =>
         _options.Cookie.IsEssential || http.Features.Get<ITrackingConsentFeature>()?.CanTrack != false;
 
-    /// <summary>Sets the cookie to <paramref name="content"/>, with the cache headers the session middleware sends with its cookie.</summary>
+    /// <summary>
+    /// Sets the cookie (as named in <c>AddSession</c>'s options) to <paramref name="content"/>, with the cache headers the session middleware sends with its
+    /// cookie. Only the migration writes the cookie itself; a new session's cookie is the middleware's own, rewritten.
+    /// </summary>
     public void Write(HttpContext http, string content)
     {
-        var value = Convert.ToBase64String(_protector.Protect(Encoding.UTF8.GetBytes(content))).TrimEnd('=');
-        http.Response.Cookies.Append(_options.Cookie.Name!, value, _options.Cookie.Build(http));
+        http.Response.Cookies.Append(_options.Cookie.Name!, ProtectForCookie(content), _options.Cookie.Build(http));
         http.Response.Headers.CacheControl = "no-cache,no-store";
         http.Response.Headers.Pragma = "no-cache";
         http.Response.Headers.Expires = "-1";
@@ -65,15 +87,5 @@ public sealed class SessionCookie
     public string Protect(string content) => Convert.ToBase64String(_protector.Protect(Encoding.UTF8.GetBytes(content)));
 
     /// <summary>The content of <see cref="Protect"/>, or null when it is not genuine.</summary>
-    public string? Unprotect(string protectedContent)
-    {
-        try
-        {
-            return Encoding.UTF8.GetString(_protector.Unprotect(Convert.FromBase64String(protectedContent)));
-        }
-        catch (Exception ex) when (ex is FormatException or System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
-    }
+    public string? Unprotect(string protectedContent) => FromCookie(protectedContent);
 }

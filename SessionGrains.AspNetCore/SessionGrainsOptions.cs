@@ -6,6 +6,19 @@ public sealed class SessionGrainsOptions
     /// <summary>Where the SessionGrains front end (or its load balancer) listens, e.g. <c>http://localhost:5000/</c>.</summary>
     public Uri? BaseAddress { get; set; }
 
+    /// <summary>
+    /// The front end's API key (<c>Admin__ApiKey</c>). With it the store is a trusted app: creating its visitors' sessions
+    /// is not limited per address (all of them come from the app's address) and may use the API-key limits (idle timeout,
+    /// initial data). Without it the store creates sessions as an anonymous client, under the per-address create limit.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// Longest <c>Retry-After</c> a call waits for before its retry (1 s by default): a throttled creation that asks for
+    /// longer fails at once with <see cref="SessionStoreException"/> (503), well before the page's own timeout.
+    /// </summary>
+    public TimeSpan ThrottleWait { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a request's lease is guaranteed (1 s to 5 min); a request running longer may lose it to the next one.</summary>
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
 

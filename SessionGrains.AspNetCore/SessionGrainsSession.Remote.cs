@@ -10,11 +10,13 @@ public sealed partial class SessionGrainsSession
 {
     /// <summary>
     /// Loads the session and takes its lease, waiting up to <see cref="SessionGrainsOptions.LeaseWait"/> (or the IO timeout)
-    /// while another request of the session holds it. Throws when that time runs out, as the built-in provider does.
+    /// while another request of the session holds it. Throws when that fails, times out or is cancelled, as the built-in
+    /// provider does; the session is then unavailable for the rest of the request.
     /// </summary>
     public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
         if (_loaded) return;
+        cancellationToken.ThrowIfCancellationRequested();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var wait = _options.LeaseWait ?? _ioTimeout;
         timeout.CancelAfter(wait);
@@ -23,17 +25,23 @@ public sealed partial class SessionGrainsSession
             if (_token is null && _legacy is not null) await ImportAsync(timeout.Token).ConfigureAwait(false);
             if (_token is not null) await AcquireAsync(DateTimeOffset.UtcNow + wait, timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        catch (Exception ex)
         {
-            throw new OperationCanceledException("Timed out loading the session (waiting for its lease).", ex, timeout.Token);
+            _data.Clear();
+            _loaded = true;
+            if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+                throw new OperationCanceledException("Timed out loading the session (waiting for its lease).", ex, timeout.Token);
+            throw;
         }
         _available = true;
         _loaded = true;
     }
 
     /// <summary>
-    /// Commits the keys this request changed as one merge patch under the lease and releases the lease, in one round trip;
-    /// only releases when nothing changed; creates the session when it is new. The lease is released even when the commit fails.
+    /// Stores what the request changed and releases the lease: the changed keys as one merge patch under the lease, in
+    /// one round trip with the release; only the release when nothing changed; the creation of a new session. When the
+    /// response has not started, a failure is also answered 503 (<see cref="SessionStoreException"/>); afterwards the
+    /// exception is for the session middleware to log. The lease is released even when the commit fails.
     /// </summary>
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
@@ -41,38 +49,101 @@ public sealed partial class SessionGrainsSession
         timeout.CancelAfter(_ioTimeout);
         try
         {
+            // Failed before the response started: the request is answered as failed, there is nothing more to store.
+            if (_failed) return;
             if (!_loaded)
             {
-                // Untouched this request: keep the session alive, as the built-in provider refreshes its entry.
-                if (_token is not null) await _client.GetPlacementAsync(_token, timeout.Token).ConfigureAwait(false);
+                await RefreshAsync(timeout.Token).ConfigureAwait(false);
                 return;
             }
-            if (_token is null)
-            {
-                if (_changes.Values.Any(value => value is not null)) await CreateAsync(timeout.Token).ConfigureAwait(false);
-            }
-            else if (_leaseId is { } leaseId)
-            {
-                await _client.ReleaseLeaseAsync(_token, leaseId, _changes.Count > 0 ? Patch() : null, cancellationToken: timeout.Token).ConfigureAwait(false);
-                _leaseId = null;
-            }
-            else if (_changes.Count > 0)
-            {
-                // A session this request created: no other request knows its token yet.
-                await _client.PatchAsync(_token, Patch(), cancellationToken: timeout.Token).ConfigureAwait(false);
-            }
-            Applied();
+            await StoreAsync(timeout.Token).ConfigureAwait(false);
             WriteCookieIfPending();
         }
-        catch (SessionNotFoundException) when (_token is not null)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // The session ended while this request ran; like an expired entry of the built-in provider, the changes go.
+            var failure = Failure(ex, timeout.IsCancellationRequested);
+            if (!_http.Response.HasStarted)
+            {
+                _failed = true;
+                SessionFailures.Record(_http, failure);
+            }
+            throw failure;
         }
         finally
         {
             await ReleaseQuietlyAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>Untouched this request: keeps the session alive, as the built-in provider refreshes its entry. Nothing is lost when that fails.</summary>
+    private async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        if (_token is null) return;
+        try
+        {
+            await _client.GetPlacementAsync(_token, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (ex is not SessionNotFoundException) LogRefreshFailed(ex, Name);
+        }
+    }
+
+    /// <summary>The gate's work at the response's first write: the changes so far are stored, or the app gets the failure.</summary>
+    private async Task StoreBeforeResponseAsync()
+    {
+        if (_failed) return;
+        using var timeout = new CancellationTokenSource(_ioTimeout);
+        try
+        {
+            await StoreAsync(timeout.Token).ConfigureAwait(false);
+            WriteCookieIfPending();
+        }
+        catch (Exception ex)
+        {
+            _failed = true;
+            await ReleaseQuietlyAsync().ConfigureAwait(false);
+            throw Failure(ex, timeout.IsCancellationRequested);
+        }
+    }
+
+    /// <summary>Creates the session, or commits its changes under the lease and releases it, or (lease gone) patches them.</summary>
+    private async Task StoreAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_token is null)
+            {
+                if (_changes.Values.Any(value => value is not null)) await CreateAsync(cancellationToken).ConfigureAwait(false);
+                else _changes.Clear();
+            }
+            else if (_leaseId is { } leaseId)
+            {
+                await _client.ReleaseLeaseAsync(_token, leaseId, _changes.Count > 0 ? Patch() : null, cancellationToken: cancellationToken).ConfigureAwait(false);
+                _leaseId = null;
+            }
+            else if (_changes.Count > 0)
+            {
+                // A session this request created, or whose lease went back when the response started.
+                await _client.PatchAsync(_token, Patch(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            Applied();
+        }
+        catch (SessionNotFoundException) when (_token is not null)
+        {
+            // The session ended while this request ran; like an expired entry of the built-in provider, the changes go.
+            _leaseId = null;
+            _changes.Clear();
+        }
+    }
+
+    /// <summary>What the app and the logs are told about a failed store of session changes.</summary>
+    private SessionStoreException Failure(Exception ex, bool timedOut) => new(
+        timedOut ? $"Timed out storing session {Name} after {_ioTimeout.TotalSeconds:0.#} s; this request's changes were not kept."
+            : $"Could not store session {Name}; this request's changes were not kept: {ex.Message}", ex)
+    {
+        RetryAfter = (ex as SessionGrainsException)?.RetryAfter,
+    };
 
     /// <summary>Releases a lease still held (a failed commit, a commit that never ran).</summary>
     public ValueTask DisposeAsync() => new(ReleaseQuietlyAsync());
@@ -135,23 +206,19 @@ public sealed partial class SessionGrainsSession
         var data = _changes.Where(change => change.Value is not null).ToDictionary(change => change.Key, change => change.Value!, StringComparer.Ordinal);
         var created = await _client.CreateAsync(new CreateSessionRequest { Data = Encoded(data), IdleTimeout = _idleTimeout }, cancellationToken).ConfigureAwait(false);
         _token = created.Token;
-        _cookiePending = true;
-        Applied();
+        // A new session key: the middleware sets its cookie, filled with the token (SessionCookieRewriter). Otherwise
+        // (the cookie held an old provider's key) the store sets the cookie itself.
+        if (!_isNewSessionKey)
+        {
+            _cookiePending = true;
+            EstablishOnResponse();
+        }
     }
 
-    private async Task OnResponseStartingAsync()
+    private Task OnResponseStartingAsync()
     {
-        try
-        {
-            using var timeout = new CancellationTokenSource(_ioTimeout);
-            if (_token is null && _changes.Values.Any(value => value is not null)) await CreateAsync(timeout.Token).ConfigureAwait(false);
-            WriteCookieIfPending();
-        }
-        catch (Exception ex)
-        {
-            // The response goes out either way; the commit tries to create the session again.
-            LogCreateFailed(ex);
-        }
+        WriteCookieIfPending();
+        return Task.CompletedTask;
     }
 
     private void WriteCookieIfPending()

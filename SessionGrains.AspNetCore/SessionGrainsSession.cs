@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using SessionGrains.Http;
 
@@ -11,6 +12,10 @@ namespace SessionGrains.AspNetCore;
 /// at the end of the request sends only the changed keys, as one merge patch under the lease, and releases the lease in
 /// the same round trip. A request that never touches the session costs no lease. A new session is created at its
 /// first write, and its token goes to the browser in the app's session cookie.
+/// A request that changed its session stores the changes before its response starts (at the response's first write, or
+/// at the commit when it wrote none): when that fails, the app gets a <see cref="SessionStoreException"/> instead of
+/// sending a page whose session changes were lost. Changes made after the response started are stored by the commit,
+/// whose failure is logged, as with the built-in provider.
 /// </summary>
 public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
 {
@@ -23,21 +28,30 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
     private readonly TimeSpan _idleTimeout;
     private readonly TimeSpan _ioTimeout;
     private readonly LegacySessions? _legacy;
+    private readonly Func<bool> _tryEstablishSession;
+    private readonly bool _isNewSessionKey;
     private readonly Dictionary<string, byte[]> _data = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]?> _changes = new(StringComparer.Ordinal);
     private string? _token;
     private string? _leaseId;
-    private string? _provisionalId;
     private bool _loaded;
     private bool _available;
     private bool _onStartingRegistered;
     private bool _disposeRegistered;
     private bool _cookiePending;
+    private bool _guarded;
+    private bool _failed;
 
-    /// <summary>A session of one request. <paramref name="token"/> comes from the cookie; <paramref name="legacy"/> is the old store to import from.</summary>
+    /// <summary>
+    /// A session of one request. <paramref name="token"/> comes from the cookie; <paramref name="legacy"/> is the old store
+    /// to import from; <paramref name="tryEstablishSession"/> and <paramref name="isNewSessionKey"/> are the session
+    /// middleware's (it sets the cookie of a new session key itself, which this session fills with its token).
+    /// </summary>
     public SessionGrainsSession(SessionGrainsClient client, SessionCookie cookie, SessionGrainsOptions options, ILogger logger, HttpContext http,
-        string sessionKey, TimeSpan idleTimeout, TimeSpan ioTimeout, string? token, LegacySessions? legacy)
+        string sessionKey, TimeSpan idleTimeout, TimeSpan ioTimeout, string? token, LegacySessions? legacy, Func<bool> tryEstablishSession, bool isNewSessionKey)
     {
+        _tryEstablishSession = tryEstablishSession;
+        _isNewSessionKey = isNewSessionKey;
         _client = client;
         _cookie = cookie;
         _options = options;
@@ -61,17 +75,21 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
     }
 
     /// <summary>
-    /// The SessionGrains session id once the session exists; before its first write a random id, kept for this request
-    /// (the built-in provider's id also changes from request to request until something is stored).
+    /// The SessionGrains session id once the session exists; before its first write the middleware's session key of this
+    /// request (the built-in provider's id also changes from request to request until something is stored); empty when
+    /// the session could not be loaded.
     /// </summary>
     public string Id
     {
         get
         {
             Load();
-            return _token is { } token ? token[..token.IndexOf('.', StringComparison.Ordinal)] : _provisionalId ??= Guid.NewGuid().ToString();
+            return _available ? Name : string.Empty;
         }
     }
+
+    /// <summary>The session's id, or the middleware's session key while it has none: what logs name it by.</summary>
+    private string Name => _token is { } token ? token[..token.IndexOf('.', StringComparison.Ordinal)] : _sessionKey;
 
     /// <inheritdoc />
     public IEnumerable<string> Keys
@@ -101,23 +119,51 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(value);
         if (!IsAvailable) return;
         SessionKeyCodec.Encode(key); // refuses a key too long for SessionGrains now, not at the commit
-        if (_token is null) EstablishOnResponse();
+        Changing();
         _changes[key] = value.ToArray();
     }
 
     /// <inheritdoc />
     public void Remove(string key)
     {
-        if (TryGetValue(key, out _)) _changes[key] = null;
+        if (!TryGetValue(key, out _)) return;
+        Changing();
+        _changes[key] = null;
     }
 
     /// <inheritdoc />
     public void Clear()
     {
-        foreach (var key in Keys) _changes[key] = null;
+        foreach (var key in Keys)
+        {
+            Changing();
+            _changes[key] = null;
+        }
     }
 
-    /// <summary>Loads synchronously on first access when the app did not call <see cref="LoadAsync"/>; a failure makes the session unavailable.</summary>
+    /// <summary>
+    /// Before a change: a new session must still be able to set its cookie (as the built-in provider requires), and the
+    /// changes are stored before the response starts when it has not started yet.
+    /// </summary>
+    private void Changing()
+    {
+        if (_token is null && (!_tryEstablishSession() || (!_isNewSessionKey && _http.Response.HasStarted))) throw new InvalidOperationException("The session cannot be established after the response has started.");
+        if (_guarded || _http.Response.HasStarted) return;
+        _guarded = true;
+        var features = _http.Features;
+        if (_token is null && _isNewSessionKey)
+        {
+            _ = _http.Response.Cookies; // makes sure the cookies feature exists before it is wrapped
+            var cookies = features.Get<IResponseCookiesFeature>() ?? new ResponseCookiesFeature(features);
+            features.Set<IResponseCookiesFeature>(new SessionCookieRewriter(cookies, _cookie, _sessionKey, () => _token));
+        }
+        features.Set<IHttpResponseBodyFeature>(new ResponseGate(features.Get<IHttpResponseBodyFeature>()!, StoreBeforeResponseAsync));
+    }
+
+    /// <summary>
+    /// Loads synchronously on first access when the app did not call <see cref="LoadAsync"/>; a failure makes the session
+    /// unavailable for the rest of the request (it is not tried again).
+    /// </summary>
     private void Load()
     {
         if (_loaded) return;
@@ -127,14 +173,11 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
         }
         catch (Exception ex)
         {
-            LogLoadFailed(ex, _sessionKey);
-            _data.Clear();
-            _available = false;
-            _loaded = true;
+            LogLoadFailed(ex, Name);
         }
     }
 
-    /// <summary>Registers, once, the callback that creates the session and sets its cookie before the response starts.</summary>
+    /// <summary>Registers, once, the callback that sets the cookie the store writes itself (the migration's) before the response starts.</summary>
     private void EstablishOnResponse()
     {
         if (_onStartingRegistered) return;
@@ -151,14 +194,14 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
         _disposeRegistered = true;
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Could not load session {SessionKey}; it is unavailable for this request")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Could not load session {SessionKey}; it is unavailable for this request")]
     private partial void LogLoadFailed(Exception ex, string sessionKey);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Could not release the lease of a session; it lapses after its time to live")]
     private partial void LogReleaseFailed(Exception ex);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Error, Message = "Could not create the session before the response started")]
-    private partial void LogCreateFailed(Exception ex);
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Could not refresh the idle time of session {SessionKey}")]
+    private partial void LogRefreshFailed(Exception ex, string sessionKey);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Session {SessionKey} of the old store copied into SessionGrains ({Keys} keys)")]
     private partial void LogImported(string sessionKey, int keys);

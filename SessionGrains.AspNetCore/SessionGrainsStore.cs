@@ -34,6 +34,6 @@ public sealed class SessionGrainsStore(
         var legacy = settings.Migration is not null && token is null && !isNewSessionKey ? services.GetRequiredService<LegacySessions>() : null;
         if (settings.Migration == SessionMigrationPhase.Prepare && token is null)
             return services.GetRequiredService<LegacySessions>().Create(sessionKey, idleTimeout, ioTimeout, tryEstablishSession, isNewSessionKey);
-        return new SessionGrainsSession(client, cookie, settings, _logger, http, sessionKey, idleTimeout, ioTimeout, token, legacy);
+        return new SessionGrainsSession(client, cookie, settings, _logger, http, sessionKey, idleTimeout, ioTimeout, token, legacy, tryEstablishSession, isNewSessionKey);
     }
 }

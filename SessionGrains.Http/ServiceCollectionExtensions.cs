@@ -13,6 +13,9 @@ public static class ServiceCollectionExtensions
     /// <summary>The name of the client's resilience pipeline.</summary>
     public const string PipelineName = "session-grains";
 
+    /// <summary>The header that carries <see cref="SessionGrainsClientOptions.ApiKey"/>.</summary>
+    public const string ApiKeyHeader = "X-Api-Key";
+
     /// <summary>
     /// Adds <see cref="SessionGrainsClient"/> through <c>IHttpClientFactory</c>: its base address from the options, an
     /// <see cref="IdempotencyKeyHandler"/>, and a resilience handler that retries transport errors and 408, 429, 502, 503
@@ -25,11 +28,14 @@ public static class ServiceCollectionExtensions
         services.AddOptions<SessionGrainsClientOptions>()
             .Configure(configure)
             .Validate(o => o.BaseAddress is { IsAbsoluteUri: true }, "SessionGrainsClientOptions.BaseAddress must be an absolute URI.")
-            .Validate(o => o.MaxRetries >= 0 && o.RetryDelay > TimeSpan.Zero && o.AttemptTimeout > TimeSpan.Zero, "Retry settings must be positive.");
+            .Validate(o => o.MaxRetries >= 0 && o.RetryDelay > TimeSpan.Zero && o.AttemptTimeout > TimeSpan.Zero && !(o.MaxRetryAfter < TimeSpan.Zero), "Retry settings must be positive.")
+            .Validate(o => o.ApiKey is null || (o.ApiKey.Length > 0 && !o.ApiKey.Any(char.IsControl)), "SessionGrainsClientOptions.ApiKey must be non-empty and printable.");
         services.AddTransient<IdempotencyKeyHandler>();
         var builder = services.AddHttpClient<SessionGrainsClient>((provider, http) =>
         {
-            http.BaseAddress = provider.GetRequiredService<IOptions<SessionGrainsClientOptions>>().Value.BaseAddress;
+            var options = provider.GetRequiredService<IOptions<SessionGrainsClientOptions>>().Value;
+            http.BaseAddress = options.BaseAddress;
+            if (options.ApiKey is { } apiKey) http.DefaultRequestHeaders.Add(ApiKeyHeader, apiKey);
             // Attempts have their own time limit in the pipeline.
             http.Timeout = Timeout.InfiniteTimeSpan;
         });
@@ -49,12 +55,20 @@ public static class ServiceCollectionExtensions
                     UseJitter = true,
                     Delay = options.RetryDelay,
                     ShouldRetryAfterHeader = true,
-                    ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                    ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome) && !WaitsTooLong(args.Outcome, options.MaxRetryAfter)),
                 });
             }
             pipeline.AddTimeout(options.AttemptTimeout);
         });
         return builder;
+    }
+
+    /// <summary>Whether the answer asks for a longer pause than <paramref name="maxRetryAfter"/> before a retry.</summary>
+    public static bool WaitsTooLong(Outcome<HttpResponseMessage> outcome, TimeSpan? maxRetryAfter)
+    {
+        if (maxRetryAfter is not { } max || outcome.Result?.Headers.RetryAfter is not { } retryAfter) return false;
+        var wait = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.Zero);
+        return wait > max;
     }
 
     /// <summary>Whether an attempt failed in a way a retry may cure, without risk of applying a write twice.</summary>

@@ -6,6 +6,18 @@ public sealed class SessionGrainsClientOptions
     /// <summary>Where the SessionGrains front end (or its load balancer) listens, e.g. <c>http://localhost:5000</c>.</summary>
     public Uri? BaseAddress { get; set; }
 
+    /// <summary>
+    /// The front end's API key, sent as <c>X-Api-Key</c> with every request: the caller is then a trusted app, whose session
+    /// creation is not limited per address and may ask for the API-key limits (docs/API.md). Null: an anonymous caller.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// Longest <c>Retry-After</c> the client waits for before a retry; an answer asking for longer is not retried but
+    /// thrown at once (e.g. <see cref="RateLimitedException"/> with its <c>RetryAfter</c>). Null: any wait is honoured.
+    /// </summary>
+    public TimeSpan? MaxRetryAfter { get; set; }
+
     /// <summary>Retries of one call after a transport error, 408, 429, 502, 503 or 504 (each honours <c>Retry-After</c>).</summary>
     public int MaxRetries { get; set; } = 3;
 

@@ -9,7 +9,13 @@ var session = builder.Configuration.GetSection("Session");
 if (session["Provider"] == "Redis")
     builder.Services.AddStackExchangeRedisCache(redis => redis.Configuration = session["Redis"]);
 else
-    builder.Services.AddSessionGrains(sessionGrains => sessionGrains.BaseAddress = new Uri(session["SessionGrains"]!));
+    builder.Services.AddSessionGrains(sessionGrains =>
+    {
+        sessionGrains.BaseAddress = new Uri(session["SessionGrains"]!);
+        // The front end's API key (Admin:ApiKey): the shop creates its visitors' sessions as a trusted app, not as one
+        // anonymous address limited to a few new sessions a minute.
+        sessionGrains.ApiKey = session["ApiKey"];
+    });
 
 builder.Services.AddSession(options =>
 {
