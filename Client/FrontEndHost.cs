@@ -22,7 +22,7 @@ public static class FrontEndHost
     /// <param name="configure">Last changes to the builder before it is built (tests add in-memory exporters here).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(args).UseShippedSettings();
         var cluster = builder.Configuration.ReadClusterOptions();
 
         if (cluster.IsStandalone)
