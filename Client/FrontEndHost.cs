@@ -54,6 +54,7 @@ public static class FrontEndHost
         app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseFrontEndDrain();
         app.UseAbuseDefences();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = app.Services.GetRequiredService<IOptions<SessionSocketOptions>>().Value.KeepAliveInterval });
         app.UseDefaultFiles();
@@ -79,6 +80,7 @@ public static class FrontEndHost
         services.AddValidatedOptions<TokenOptions, TokenOptionsValidator>(configuration, TokenOptions.Section);
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
         services.AddSingleton<FrontEndMetrics>();
+        services.AddSingleton<FrontEndDrain>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<ApiKeyCheck>();
         services.AddSingleton<SessionGateway>();

@@ -49,6 +49,12 @@ public partial class LocalCluster : IAsyncLifetime
 
     public int RedisPort => int.Parse(_state["REDIS_PORT"]);
 
+    /// <summary>The process id of silo <paramref name="n"/> as the launcher recorded it.</summary>
+    public int SiloPid(int n) => int.Parse(_state[$"SILO_{n}_PID"]);
+
+    /// <summary>The process id of front end <paramref name="n"/> as the launcher recorded it.</summary>
+    public int FrontEndPid(int n) => int.Parse(_state[$"FRONTEND_{n}_PID"]);
+
     /// <summary>The log files of the silos and front ends the launcher started (<c>silo-1.log</c>, <c>frontend-2.log</c>, …).</summary>
     public IReadOnlyList<string> ProcessLogs() =>
         [.. Directory.GetFiles(Path.Combine(_stateDir, "logs"), "*.log").Where(f => Path.GetFileName(f).StartsWith("silo-", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("frontend-", StringComparison.Ordinal)).Order()];
