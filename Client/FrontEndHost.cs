@@ -22,7 +22,7 @@ public static class FrontEndHost
     /// <param name="configure">Last changes to the builder before it is built (tests add in-memory exporters here).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(args).UseShippedSettings();
         var cluster = builder.Configuration.ReadClusterOptions();
 
         if (cluster.IsStandalone)
@@ -54,6 +54,7 @@ public static class FrontEndHost
         app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseFrontEndDrain();
         app.UseAbuseDefences();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = app.Services.GetRequiredService<IOptions<SessionSocketOptions>>().Value.KeepAliveInterval });
         app.UseDefaultFiles();
@@ -79,6 +80,7 @@ public static class FrontEndHost
         services.AddValidatedOptions<TokenOptions, TokenOptionsValidator>(configuration, TokenOptions.Section);
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
         services.AddSingleton<FrontEndMetrics>();
+        services.AddSingleton<FrontEndDrain>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<ApiKeyCheck>();
         services.AddSingleton<SessionGateway>();

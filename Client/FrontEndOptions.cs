@@ -19,6 +19,12 @@ public sealed class FrontEndOptions
 
     /// <summary>Seconds a client is told to wait (Retry-After) when the service is unavailable.</summary>
     public int UnavailableRetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// How long a stopping front end lets the requests it already has run on; then it answers those still waiting
+    /// (on a slow or failing silo) 503 with Retry-After and Connection: close (<see cref="Operations.FrontEndDrain"/>).
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>Every bad <c>FrontEnd</c> setting, by name.</summary>
@@ -33,6 +39,8 @@ public sealed class FrontEndOptionsValidator : Microsoft.Extensions.Options.IVal
             failures.Add("FrontEnd:FirstRetryDelay must be positive and at most MaxRetryDelay.");
         if (o.MaxRequestBodyBytes <= 0) failures.Add("FrontEnd:MaxRequestBodyBytes must be positive.");
         if (o.UnavailableRetryAfterSeconds <= 0) failures.Add("FrontEnd:UnavailableRetryAfterSeconds must be positive.");
+        if (o.DrainTimeout <= TimeSpan.Zero || o.DrainTimeout >= TimeSpan.FromSeconds(30))
+            failures.Add("FrontEnd:DrainTimeout must lie between 0 and 30 seconds (the host's shutdown timeout).");
         return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
     }
 }

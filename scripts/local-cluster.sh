@@ -19,12 +19,14 @@ usage() {
     cat <<EOF
 Usage: scripts/local-cluster.sh COMMAND [ARGS] [--state DIR]
 
-  up [--silos N] [--frontends M] [--build] [--config Release|Debug] [--set KEY=VALUE]...
+  up [--silos N] [--frontends M] [--build] [--config Release|Debug] [--log-level LEVEL] [--set KEY=VALUE]...
                      start redis, N silos (default 3) and M front ends (default 2); wait until all are ready.
                      Uses the existing build output (Release preferred, then Debug) and builds Release
                      only when none exists; --build always runs 'dotnet build' first.
+                     Processes log as in production, from the appsettings.json shipped with them (Warning);
+                     --log-level Information (or Debug, Trace, Error, ...) logs more or less (Logging:LogLevel:Default).
                      --set passes a configuration value to every silo and front end (e.g.
-                     --set Cluster:Membership:ProbeTimeout=00:00:01); it is kept for later restarts.
+                     --set Cluster:Membership:ProbeTimeout=00:00:01); both are kept for later restarts.
   down               stop everything 'up' started (SIGTERM, then SIGKILL after ${STOP_TIMEOUT}s)
   status             show every process, its PID and whether /readyz answers
   kill-silo N        SIGKILL silo N                  stop-silo N     SIGTERM silo N and wait for it to exit
@@ -315,6 +317,8 @@ host_args() {
         # One timestamped line per log entry, so the logs of several processes can be lined up.
         --Logging:Console:FormatterName=simple --Logging:Console:FormatterOptions:SingleLine=true
         "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ")
+    # Without --log-level the level is the one of the appsettings.json shipped with the binary (Warning).
+    [[ -n ${LOG_LEVEL-} ]] && HOST_ARGS+=("--Logging:LogLevel:Default=$LOG_LEVEL")
     read -r -a settings <<<"${EXTRA_SETTINGS-}"
     for setting in "${settings[@]+"${settings[@]}"}"; do HOST_ARGS+=("--$setting"); done
 }
@@ -400,13 +404,17 @@ choose_build() {
 # --- commands ------------------------------------------------------------------------------------
 
 cmd_up() {
-    local silos=3 frontends=2 build=no config="" settings=()
+    local silos=3 frontends=2 build=no config="" log_level="" settings=()
     while (($#)); do
         case $1 in
         --silos) silos=${2:?}; shift 2 ;;
         --frontends) frontends=${2:?}; shift 2 ;;
         --build) build=yes; shift ;;
         --config) config=${2:?}; shift 2 ;;
+        --log-level)
+            log_level=${2:?}; shift 2
+            [[ ${log_level,,} =~ ^(trace|debug|information|warning|error|critical|none)$ ]] ||
+                die "--log-level takes Trace, Debug, Information, Warning, Error, Critical or None, not '$log_level'" ;;
         --set)
             [[ ${2:?} =~ ^[A-Za-z0-9_:.]+=[^[:space:]]*$ ]] || die "--set takes KEY=VALUE without spaces: $2"
             settings+=("$2"); shift 2 ;;
@@ -446,6 +454,7 @@ cmd_up() {
     set_state SIGNING_KEY "$(random_base64 32)"
     set_state API_KEY "$(random_base64 24 | tr '+/' '-_' | tr -d '=')"
     set_state EXTRA_SETTINGS "${settings[*]-}"
+    set_state LOG_LEVEL "$log_level"
     set_state REDIS_DATA_DIR "$STATE_DIR/redis"
     set_state REDIS_PORT "$(new_ports 1)"
     set_state SILOS "$silos"
@@ -475,7 +484,7 @@ up_failed() {
 
 print_summary() {
     local i var pid
-    echo "SessionGrains local cluster $CLUSTER_ID is up ($BUILD_CONFIG build)"
+    echo "SessionGrains local cluster $CLUSTER_ID is up ($BUILD_CONFIG build, log level ${LOG_LEVEL:-Warning from appsettings.json})"
     for ((i = 1; i <= FRONTENDS; i++)); do
         var=FRONTEND_${i}_URL pid=FRONTEND_${i}_PID
         echo "  front end $i: ${!var}  (pid ${!pid})"

@@ -6,8 +6,9 @@ using SessionGrains.Client.Sessions;
 namespace SessionGrains.Client.Operations;
 
 /// <summary>
-/// Maps failures that escape a handler to problem details: the cluster or storage being unreachable is 503
-/// with Retry-After (nothing was acknowledged), a malformed request is its 4xx, anything else 500.
+/// Maps failures that escape a handler to problem details: the cluster or storage being unreachable, or a stopping
+/// front end's drain timeout, is 503 with Retry-After (nothing was acknowledged), a malformed request is its 4xx,
+/// anything else 500.
 /// </summary>
 public sealed partial class GrainFailureHandler(IProblemDetailsService problems, IOptions<FrontEndOptions> options, ILogger<GrainFailureHandler> logger) : IExceptionHandler
 {
@@ -19,7 +20,7 @@ public sealed partial class GrainFailureHandler(IProblemDetailsService problems,
         {
             (status, name, title) = (bad.StatusCode, "bad-request", "Bad request");
         }
-        else if (GrainFailures.IsUnavailable(exception))
+        else if (exception is FrontEndStoppingException || GrainFailures.IsUnavailable(exception))
         {
             (status, name, title) = (StatusCodes.Status503ServiceUnavailable, "unavailable", "Service unavailable");
             context.Response.Headers.RetryAfter = options.Value.UnavailableRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);

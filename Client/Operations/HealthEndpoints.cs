@@ -3,7 +3,7 @@ using Orleans.Runtime;
 
 namespace SessionGrains.Client.Operations;
 
-/// <summary><c>/healthz</c>: the process is alive. <c>/readyz</c>: it reaches the cluster.</summary>
+/// <summary><c>/healthz</c>: the process is alive. <c>/readyz</c>: it reaches the cluster and is not stopping.</summary>
 public static class HealthEndpoints
 {
     private static readonly TimeSpan ReadinessTimeout = TimeSpan.FromSeconds(2);
@@ -16,8 +16,10 @@ public static class HealthEndpoints
         return routes;
     }
 
-    private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Ready(IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Ready(IGrainFactory grains, FrontEndDrain drain, CancellationToken cancellationToken)
     {
+        // A stopping front end is taken out of rotation at once, however well it still reaches the cluster.
+        if (drain.IsDraining) return TypedResults.Json(new HealthResponse("stopping", 0), statusCode: StatusCodes.Status503ServiceUnavailable);
         try
         {
             var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(ReadinessTimeout, cancellationToken);

@@ -1,7 +1,9 @@
+using System.Net.WebSockets;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SessionGrains.Interfaces;
+using SessionGrains.Client.Operations;
 using SessionGrains.Client.Sessions;
 
 namespace SessionGrains.Client.Sockets;
@@ -57,6 +59,8 @@ public static partial class SocketEndpoints
             feed.Join(socket, after);
             var logger = loggers.CreateLogger(typeof(SocketEndpoints));
             var touchDue = NextTouch(touched, options);
+            // A stopping front end says goodbye at once; the client resumes on another one with afterSeq.
+            using var stopping = http.RequestServices.GetRequiredService<FrontEndDrain>().Stopping.Register(() => socket.Close(WebSocketCloseStatus.EndpointUnavailable, "front end stopping: reconnect with afterSeq"));
             await socket.Run(async () =>
             {
                 // Client traffic is access: it keeps the session alive, with at most one grain call per TouchInterval

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace SessionGrains.Processes;
 
@@ -8,10 +7,9 @@ namespace SessionGrains.Processes;
 /// A process this program started: its last lines of output are kept for error messages, and disposing kills
 /// it with its whole process tree, whatever state the run ended in.
 /// </summary>
-public sealed partial class ChildProcess : IAsyncDisposable
+public sealed class ChildProcess : IAsyncDisposable
 {
     private const int KeptLines = 200;
-    private const int SigTerm = 15;
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
@@ -115,7 +113,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
     public async Task Stop(TimeSpan timeout)
     {
         if (HasExited) return;
-        _ = SendSignal(_process.Id, SigTerm);
+        Signals.Send(_process.Id, Signals.Term);
         using var cts = new CancellationTokenSource(timeout);
         try
         {
@@ -162,7 +160,4 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
         _process.Dispose();
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int SendSignal(int pid, int signal);
 }

@@ -187,6 +187,17 @@ public sealed partial class ComposeFileTests
             : [];
 
     /// <summary>The host addresses ports are published on (<c>host_ip:published:target</c>); empty for every interface.</summary>
+    [Fact]
+    public async Task Silos_and_front_ends_log_at_the_level_shipped_in_their_images()
+    {
+        // The level comes from the appsettings.json published into the image (ShippedSettings), as for every other
+        // way of starting the processes: neither this file nor the Dockerfiles set a second one.
+        foreach (var host in Services(await Config()).Where(s => Dockerfile(s.Value) is SiloDockerfile or FrontEndDockerfile))
+            Assert.DoesNotContain(Environment(host.Value).Keys, k => k.StartsWith("Logging__", StringComparison.OrdinalIgnoreCase));
+        foreach (var dockerfile in new[] { SiloDockerfile, FrontEndDockerfile })
+            Assert.DoesNotContain("Logging__", File.ReadAllText(Path.Combine(RepositoryPaths.Root, dockerfile)), StringComparison.OrdinalIgnoreCase);
+    }
+
     private static List<string> HostAddresses(YamlMappingNode service) =>
         ((YamlSequenceNode)service["ports"]).Select(p => p is YamlMappingNode port
             ? (Child(port, "host_ip") is { } ip ? Text(ip) : "")

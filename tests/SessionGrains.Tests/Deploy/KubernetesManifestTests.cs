@@ -252,6 +252,19 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
+    public void Silos_and_front_ends_log_at_the_level_shipped_in_their_images()
+    {
+        // One source: the appsettings.json published into the image, as for compose, the launcher and dotnet run.
+        foreach (var deployment in new[] { Manifests.Silos, Manifests.FrontEnds })
+        {
+            var container = KubernetesManifests.Container(deployment);
+            Assert.DoesNotContain(container.Env ?? [], e => e.Name.StartsWith("Logging__", StringComparison.OrdinalIgnoreCase));
+            foreach (var source in container.EnvFrom ?? [])
+                Assert.DoesNotContain(Manifests.Named<V1ConfigMap>(source.ConfigMapRef.Name).Data.Keys, k => k.StartsWith("Logging__", StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    [Fact]
     public void No_secret_is_committed_the_front_ends_read_theirs_from_a_secret_the_user_creates()
     {
         Assert.Empty(Manifests.OfKind<V1Secret>());

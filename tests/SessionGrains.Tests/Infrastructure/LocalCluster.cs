@@ -22,6 +22,9 @@ public partial class LocalCluster : IAsyncLifetime
 
     protected virtual int FrontEnds => 2;
 
+    /// <summary><c>--log-level</c> of the launcher; null leaves the level of the shipped appsettings.json (Warning).</summary>
+    protected virtual string? LogLevel => null;
+
     /// <summary>Configuration passed to every silo and front end (<c>--set KEY=VALUE</c>).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
@@ -46,6 +49,16 @@ public partial class LocalCluster : IAsyncLifetime
 
     public int RedisPort => int.Parse(_state["REDIS_PORT"]);
 
+    /// <summary>The process id of silo <paramref name="n"/> as the launcher recorded it.</summary>
+    public int SiloPid(int n) => int.Parse(_state[$"SILO_{n}_PID"]);
+
+    /// <summary>The process id of front end <paramref name="n"/> as the launcher recorded it.</summary>
+    public int FrontEndPid(int n) => int.Parse(_state[$"FRONTEND_{n}_PID"]);
+
+    /// <summary>The log files of the silos and front ends the launcher started (<c>silo-1.log</c>, <c>frontend-2.log</c>, …).</summary>
+    public IReadOnlyList<string> ProcessLogs() =>
+        [.. Directory.GetFiles(Path.Combine(_stateDir, "logs"), "*.log").Where(f => Path.GetFileName(f).StartsWith("silo-", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("frontend-", StringComparison.Ordinal)).Order()];
+
     /// <summary>What the last successful command of <c>local-cluster.sh</c> said, each line stamped with the time (UTC).</summary>
     public string LastLog { get; private set; } = "";
 
@@ -64,7 +77,7 @@ public partial class LocalCluster : IAsyncLifetime
     public IHost BuildClient(Action<IClientBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(options =>
@@ -85,6 +98,7 @@ public partial class LocalCluster : IAsyncLifetime
         args.AddRange(["--set", "Telemetry:OrleansMetrics=true"]);
         foreach (var (key, value) in StandaloneFrontEnd.WithoutAbuseLimits) args.AddRange(["--set", $"{key}={value}"]);
         foreach (var (key, value) in Settings) args.AddRange(["--set", $"{key}={value}"]);
+        if (LogLevel is not null) args.AddRange(["--log-level", LogLevel]);
         try
         {
             await Run([.. args], TimeSpan.FromSeconds(180));
@@ -107,6 +121,8 @@ public partial class LocalCluster : IAsyncLifetime
 
     /// <summary>Every silo, then every front end, restarted one at a time (<c>local-cluster.sh rolling-restart</c>).</summary>
     public Task RollingRestart() => Run(["rolling-restart"], TimeSpan.FromSeconds(400));
+
+    public Task StopFrontEnd(int n) => Run(["stop-frontend", n.ToString()], TimeSpan.FromSeconds(90));
 
     public Task KillFrontEnd(int n) => Run(["kill-frontend", n.ToString()], TimeSpan.FromSeconds(30));
 

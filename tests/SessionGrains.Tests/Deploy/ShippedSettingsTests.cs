@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Configuration;
+using SessionGrains.Client;
+using SessionGrains.Tests.Infrastructure;
+using Xunit;
+
+namespace SessionGrains.Tests.Deploy;
+
+/// <summary>
+/// One configuration source for every way of starting a silo or front end: the appsettings.json shipped next to the
+/// binary, whatever the working directory or content root (the launcher starts processes in its state directory;
+/// the images run in /app; <c>dotnet run</c> in the project folder).
+/// </summary>
+public sealed class ShippedSettingsTests
+{
+    [Theory]
+    [InlineData("Client")]
+    [InlineData("Silo")]
+    public void Each_host_ships_warning_as_its_log_level(string project)
+    {
+        var shipped = new ConfigurationBuilder().AddJsonFile(Path.Combine(RepositoryPaths.Root, project, "appsettings.json")).Build();
+        Assert.Equal("Warning", shipped["Logging:LogLevel:Default"]);
+    }
+
+    [Fact]
+    public async Task The_front_end_reads_the_settings_next_to_its_binary_and_not_those_of_its_content_root()
+    {
+        var contentRoot = RepositoryPaths.NewTempFolder("shipped-settings");
+        try
+        {
+            // A stray file where ASP.NET Core would look by default: it must not compete with the shipped one.
+            await File.WriteAllTextAsync(Path.Combine(contentRoot, "appsettings.json"), """{"Logging":{"LogLevel":{"Default":"Trace"}}}""");
+            var ports = FreePorts.Take(2);
+            await using var app = FrontEndHost.Build(["--urls", "http://127.0.0.1:0", "--contentRoot", contentRoot,
+                "--Cluster:SiloPort", ports[0].ToString(), "--Cluster:GatewayPort", ports[1].ToString()]);
+
+            Assert.Equal("Warning", app.Configuration["Logging:LogLevel:Default"]);
+            Assert.Equal(contentRoot, app.Environment.ContentRootPath.TrimEnd(Path.DirectorySeparatorChar));
+        }
+        finally
+        {
+            Directory.Delete(contentRoot, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_command_line_and_the_environment_still_override_the_shipped_settings()
+    {
+        var contentRoot = RepositoryPaths.NewTempFolder("shipped-settings");
+        try
+        {
+            var ports = FreePorts.Take(2);
+            await using var app = FrontEndHost.Build(["--urls", "http://127.0.0.1:0", "--contentRoot", contentRoot,
+                "--Cluster:SiloPort", ports[0].ToString(), "--Cluster:GatewayPort", ports[1].ToString(), "--Logging:LogLevel:Default=Information"]);
+
+            Assert.Equal("Information", app.Configuration["Logging:LogLevel:Default"]);
+        }
+        finally
+        {
+            Directory.Delete(contentRoot, recursive: true);
+        }
+    }
+}
