@@ -23,6 +23,7 @@ public sealed partial class SessionGrain
         if (!SessionLeases.IsValidId(leaseId)) return new SessionFailure(SessionStatus.InvalidArgument, SessionLeases.IdRule);
         if (ttl <= TimeSpan.Zero || ttl > SessionLeases.MaxTtl || wait < TimeSpan.Zero)
             return new SessionFailure(SessionStatus.InvalidArgument, $"A lease lives 0-{SessionLeases.MaxTtl.TotalSeconds:0} seconds; the wait must not be negative.");
+        await Loaded();
         var now = _clock.GetUtcNow();
         // Liveness without side effects: the next ordinary call ends an expired session.
         if (!S.Exists || now >= S.ExpiresAt(_lastAccess)) return Admission.NotFound;

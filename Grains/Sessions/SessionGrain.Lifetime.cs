@@ -8,17 +8,38 @@ namespace SessionGrains.Grains;
 public sealed partial class SessionGrain
 {
     private Task? _ending;
+    private Task? _loading;
+    private bool _loaded;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!_rehydrated)
-        {
-            // A session that moved here live (SessionGrain.Migration.cs) brought its state along.
-            await ReadState();
-            _lastAccess = S.LastAccessAt;
-        }
         _activatedAt = _clock.GetUtcNow();
-        if (S.Exists) Started();
+        // A session that moved here live (SessionGrain.Migration.cs) brought its state along; any other reads it at its
+        // first call (Loaded), except a creation, which needs no read at all (CreateAlone).
+        if (_loaded && S.Exists) Started();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Completes once the state is read from storage; the first call of an activation reads it, the others wait for that read.</summary>
+    private Task Loaded() => _loaded ? Task.CompletedTask : _loading ??= Load();
+
+    private async Task Load()
+    {
+        try
+        {
+            var stored = await ReadState();
+            if (_loaded) return;
+            _state = _stored = stored.State;
+            _revision = stored.Revision;
+            _lastAccess = S.LastAccessAt;
+            _loaded = true;
+            if (S.Exists) Started();
+        }
+        finally
+        {
+            // A failed read (storage down) fails the calls that waited for it; the next call tries again.
+            _loading = null;
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -67,6 +88,7 @@ public sealed partial class SessionGrain
 
     private async Task<Reply<SessionInfo>> RotateAlone(string newId, SessionWrite write)
     {
+        await Loaded();
         // A dead id never hands out a token, not even by replaying the rotation that killed it.
         if (S.Tombstone is not null) return Admission.NotFound;
         const string operation = "rotate";
@@ -86,6 +108,7 @@ public sealed partial class SessionGrain
 
     private async Task<Reply<SessionInfo>> AdoptAlone(SessionTransfer transfer)
     {
+        await Loaded();
         if (S.Version > 0 && S.AdoptedFrom != transfer.FromId)
             return new SessionFailure(SessionStatus.AlreadyExists, "A session with this id exists.");
         var now = _clock.GetUtcNow();

@@ -19,8 +19,6 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
     private const string LeaseHolderKey = "sg.lease";
     private const string LeaseUntilKey = "sg.lease.until";
 
-    private bool _rehydrated;
-
     public Task<bool> MoveTo(SiloAddress target)
     {
         if (target.Equals(GrainContext.Address.SiloAddress)) return Task.FromResult(false);
@@ -31,6 +29,8 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
 
     void IGrainMigrationParticipant.OnDehydrate(IDehydrationContext context)
     {
+        // An activation that never read its state has nothing to bring: the target reads it at its first call.
+        if (!_loaded) return;
         // Dehydration runs once no call is running, so every change is stored: the stored state is the whole session.
         context.TryAddValue(StateKey, _stored);
         context.TryAddValue(RevisionKey, _revision);
@@ -55,6 +55,7 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
         if (!context.TryGetValue(StateKey, out SessionState? state) || state is null || !context.TryGetValue(RevisionKey, out long revision)) return;
         _state = _stored = state;
         _revision = revision;
+        _loaded = true;
         if (context.TryGetValue(LastAccessKey, out DateTimeOffset lastAccess)) _lastAccess = lastAccess;
         if (context.TryGetValue(TokensKey, out double tokens)) _bucket = TokenBucket.Holding(_rules.RequestsPerSecond, tokens);
         if (context.TryGetValue(ObserversKey, out ISessionObserver[]? observers) && context.TryGetValue(SocketsKey, out int[]? sockets)
@@ -65,7 +66,6 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
         }
         if (context.TryGetValue(LeaseHolderKey, out string? holder) && holder is not null && context.TryGetValue(LeaseUntilKey, out DateTimeOffset until))
             _lease = LeaseQueue.Held(holder, until);
-        _rehydrated = true;
         _metrics.MovedIn();
     }
 }

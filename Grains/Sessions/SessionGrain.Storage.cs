@@ -26,13 +26,11 @@ public sealed partial class SessionGrain
 
     private static readonly ActivitySource Storage = new(SessionGrains.Interfaces.TelemetryNames.StorageSource);
 
-    private async Task ReadState()
+    private async Task<StoredSession> ReadState()
     {
         using var span = Storage.StartActivity("ReadState");
         _metrics.StateRead();
-        var stored = await _store.Read(this.GetGrainId());
-        _state = _stored = stored.State;
-        _revision = stored.Revision;
+        return await _store.Read(this.GetGrainId());
     }
 
     /// <summary>Deletes the stored record; only once every change before has settled.</summary>
@@ -95,9 +93,10 @@ public sealed partial class SessionGrain
                     var later = _open;
                     _open = null;
                     _inFlight = null;
-                    if (ex is Orleans.Storage.InconsistentStateException)
+                    if (ex is Orleans.Storage.InconsistentStateException && _loaded)
                     {
                         // Someone else wrote this session (a stale activation after a failover): reload on the next call.
+                        // (Unloaded, it was a creation written without a read, which reads and decides again.)
                         DeactivateOnIdle();
                     }
                     batch.Done.TrySetException(ex);

@@ -66,6 +66,11 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
 
     private async Task<Reply<SessionInfo>> CreateAlone(SessionCreation creation)
     {
+        // A new id has no record, so a creation is written without reading the state first: storage refuses the write
+        // if a record exists after all, and then the creation is decided again on the state read (a replay, or
+        // AlreadyExists). Not with a user: the user's index is updated before the write.
+        var unread = !_loaded && creation.UserId is null;
+        if (!unread) await Loaded();
         if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
         var fingerprint = IdempotencyLedger.Fingerprint([.. creation.Data.OrderBy(e => e.Key, StringComparer.Ordinal).SelectMany(e => new[] { e.Key, e.Value }),
             creation.IdleTimeout?.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture), creation.UserId]);
@@ -89,7 +94,17 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         };
         // Indexed before stored: a crash in between leaves an index entry the index drops later, never a lost one.
         if (creation.UserId is { } userId) await UserIndex(userId).Add(Id, now);
-        var reply = await Commit(next, now, creation.IdempotencyKey, "create", fingerprint, Info(next, now));
+        Reply<SessionInfo> reply;
+        try
+        {
+            reply = await Commit(next, now, creation.IdempotencyKey, "create", fingerprint, Info(next, now));
+        }
+        catch (Orleans.Storage.InconsistentStateException) when (unread)
+        {
+            await Loaded();
+            return await CreateAlone(creation);
+        }
+        _loaded = true;
         Started();
         _metrics.Created();
         return reply;
@@ -227,12 +242,21 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         return reply;
     }
 
-    /// <summary>Completes when no operation that runs alone (<see cref="Exclusively{T}"/>) is running or waiting.</summary>
-    private Task Gate() => _exclusive is null ? Task.CompletedTask : WaitForExclusive();
+    /// <summary>
+    /// Completes when the state is loaded and no operation that runs alone (<see cref="Exclusively{T}"/>) is running or
+    /// waiting: every call but those that run alone passes here first.
+    /// </summary>
+    private Task Gate() => _loaded && _exclusive is null ? Task.CompletedTask : WaitAtGate();
 
-    private async Task WaitForExclusive()
+    private async Task WaitAtGate()
     {
-        while (_exclusive is { } running) await running;
+        while (true)
+        {
+            // Never read the state while an operation runs alone: a creation may be writing it without a read.
+            if (_exclusive is { } running) await running;
+            else if (!_loaded) await Loaded();
+            else return;
+        }
     }
 
     /// <summary>
@@ -248,6 +272,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         try
         {
             if (before is not null) await before;
+            // A read of the state started by a call before this one lands first.
+            if (_loading is { } loading) await loading.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Current);
             await Settled();
             return await operation();
         }

@@ -67,6 +67,31 @@ public sealed class SessionCreationTests(GrainClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_creation_reaching_a_fresh_activation_of_a_stored_session_replays_or_answers_AlreadyExists_and_changes_nothing()
+    {
+        // A fresh activation writes a creation without reading first; storage refuses it, and the grain decides on what it reads.
+        var id = GrainClusterFixture.NewSessionId();
+        var session = cluster.Session(id);
+        var creation = new SessionCreation(new Dictionary<string, string> { ["a"] = "1" }, null, null, "create-once");
+        var first = await session.Create(creation);
+        Assert.True(first.Succeeded, first.Failure?.Detail);
+        Assert.Equal(SessionStatus.Ok, (await session.Put("a", "2", SessionWrite.Unconditional)).Status);
+        var stored = await cluster.StoredRevision(session);
+
+        await cluster.Cluster.DeactivateAsync(session);
+        var replay = await session.Create(creation);
+        await cluster.Cluster.DeactivateAsync(session);
+        var other = await session.Create(new SessionCreation(new Dictionary<string, string> { ["a"] = "9" }, null, null, null));
+
+        Assert.Equal(first.Value, replay.Value);
+        Assert.Equal(SessionStatus.AlreadyExists, other.Status);
+        Assert.Equal(stored, await cluster.StoredRevision(session));
+        var read = await session.Get();
+        Assert.Equal("2", read.Value!.Data["a"]);
+        Assert.Equal(2, read.Value.Info.Version);
+    }
+
+    [Fact]
     public async Task An_id_that_was_never_created_answers_SessionNotFound()
     {
         var session = cluster.Session(GrainClusterFixture.NewSessionId());
