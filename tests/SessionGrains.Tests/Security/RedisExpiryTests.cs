@@ -17,15 +17,11 @@ namespace SessionGrains.Tests.Security;
 /// </summary>
 public sealed class RedisExpiryTests : IAsyncLifetime
 {
-    private RedisServer? _redis;
-    private IHost? _silo;
-    private ConnectionMultiplexer? _connection;
+    private RedisSiloHost? _host;
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServer.Start("always", CancellationToken.None);
-        _silo = await RedisSilo.Start(_redis, "expiry");
-        _connection = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        _host = await RedisSiloHost.Start("expiry");
     }
 
     [Theory]
@@ -34,7 +30,7 @@ public sealed class RedisExpiryTests : IAsyncLifetime
     public async Task A_sessions_key_expires_near_its_purge_time_not_after_eight_days(int idleMinutes)
     {
         var id = Client.Tokens.SessionTokens.NewId();
-        var grain = _silo!.Services.GetRequiredService<IGrainFactory>().GetGrain<ISessionGrain>(id);
+        var grain = _host!.Grains.GetGrain<ISessionGrain>(id);
         var created = await grain.Create(new SessionCreation(new Dictionary<string, string> { ["a"] = "1" }, TimeSpan.FromMinutes(idleMinutes), null, null));
         Assert.Equal(SessionStatus.Ok, created.Status);
 
@@ -57,7 +53,7 @@ public sealed class RedisExpiryTests : IAsyncLifetime
 
     private async Task<TimeSpan> TimeToLiveOf(string sessionId)
     {
-        var server = _connection!.GetServers().Single();
+        var server = _host!.Server;
         var keys = new List<RedisKey>();
         // The session's hash (its id is the key's hash tag), not its grain directory entry.
         await foreach (var key in server.KeysAsync(pattern: "*/session/*"))
@@ -65,19 +61,13 @@ public sealed class RedisExpiryTests : IAsyncLifetime
             if (key.ToString().EndsWith($"{{{sessionId}}}", StringComparison.Ordinal)) keys.Add(key);
         }
         var single = Assert.Single(keys);
-        var ttl = await _connection.GetDatabase().KeyTimeToLiveAsync(single);
+        var ttl = await _host.Connection.GetDatabase().KeyTimeToLiveAsync(single);
         Assert.NotNull(ttl);
         return ttl.Value;
     }
 
     public async Task DisposeAsync()
     {
-        if (_connection is not null) await _connection.DisposeAsync();
-        if (_silo is not null)
-        {
-            await _silo.StopAsync();
-            _silo.Dispose();
-        }
-        if (_redis is not null) await _redis.DisposeAsync();
+        if (_host is not null) await _host.DisposeAsync();
     }
 }

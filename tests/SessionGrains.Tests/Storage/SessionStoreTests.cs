@@ -241,21 +241,17 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
 /// </summary>
 public sealed class RedisWriteCostTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private RedisServer? _redis;
-    private IHost? _silo;
-    private ConnectionMultiplexer? _connection;
+    private RedisSiloHost? _host;
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServer.Start("always", CancellationToken.None);
-        _silo = await RedisSilo.Start(_redis, "cost");
-        _connection = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString + ",allowAdmin=true");
+        _host = await RedisSiloHost.Start("cost");
     }
 
     [Fact]
     public async Task A_counter_increment_after_200_writes_sends_Redis_at_most_500_bytes_in_one_command()
     {
-        var grains = _silo!.Services.GetRequiredService<IGrainFactory>();
+        var grains = _host!.Grains;
         var session = grains.GetGrain<ISessionGrain>(GrainClusterFixture.NewSessionId());
         Assert.True((await session.Create(new SessionCreation(new Dictionary<string, string> { ["cart"] = """["book-17","pen-3"]""" }, null, null, null))).Succeeded);
         // As through the front end: every write carries an idempotency key of the front end's own.
@@ -263,14 +259,14 @@ public sealed class RedisWriteCostTests(ITestOutputHelper output) : IAsyncLifeti
         for (var i = 0; i < 200; i++) Assert.True((await session.Increment("visits", 1, Keyed())).Succeeded);
 
         const int Measured = 200;
-        var server = _connection!.GetServers().Single();
+        var server = _host.Server;
         var before = await Counters(server);
         for (var i = 0; i < Measured; i++) Assert.True((await session.Increment("visits", 1, Keyed())).Succeeded);
         var after = await Counters(server);
 
         var bytes = (after.Bytes - before.Bytes) / (double)Measured;
         var scripts = (after.Scripts - before.Scripts) / (double)Measured;
-        var stored = await _connection.GetDatabase().HashGetAllAsync((await FindKey(server)));
+        var stored = await _host.Connection.GetDatabase().HashGetAllAsync((await FindKey(server)));
         output.WriteLine($"per increment: {bytes:0} bytes to Redis, {scripts:0.00} script calls; the record holds {stored.Length} fields, "
             + $"{stored.Sum(e => ((byte[])e.Name!).Length + ((byte[])e.Value!).Length):N0} bytes");
         foreach (var group in stored.GroupBy(e => ((string)e.Name!)[0]))
@@ -295,12 +291,6 @@ public sealed class RedisWriteCostTests(ITestOutputHelper output) : IAsyncLifeti
 
     public async Task DisposeAsync()
     {
-        if (_connection is not null) await _connection.DisposeAsync();
-        if (_silo is not null)
-        {
-            await _silo.StopAsync();
-            _silo.Dispose();
-        }
-        if (_redis is not null) await _redis.DisposeAsync();
+        if (_host is not null) await _host.DisposeAsync();
     }
 }
