@@ -15,7 +15,7 @@ public sealed class BenchSettings
         SessionGrains load generator: every scenario against SessionGrains standalone, SessionGrains cluster (2 silos +
         1 front end, and 3 silos + 2 front ends), the Session-middleware-over-Redis baseline and a bare Kestrel app,
         with the same concurrency; throughput, latency and CPU time per request of every process of the system under
-        test; a table, a JSON file and two charts.
+        test, and its storage's work per request (Redis's own counters, /proc/PID/io); tables, a JSON file and two charts.
 
         dotnet SessionGrains.Bench.LoadGen.dll [--all | --quick] [options]
           --all                 every target and scenario at full length (the default)

@@ -1,5 +1,6 @@
 using HdrHistogram;
 using SessionGrains.Bench.LoadGen.Cpu;
+using SessionGrains.Bench.LoadGen.Storage;
 
 namespace SessionGrains.Bench.LoadGen.Load;
 
@@ -19,6 +20,12 @@ public sealed record LoadResult(long Operations, long Errors, double Seconds, Hi
 
     /// <summary>Whether other processes left the machine quiet when the window opened; null when that was not waited for.</summary>
     public bool? QuietMachine { get; init; }
+
+    /// <summary>Successful operations over the whole run, warm-up and the answers after the window included.</summary>
+    public long Acknowledged { get; init; }
+
+    /// <summary>The storage's work over the whole run per acknowledged operation, when it was measured.</summary>
+    public StorageCost? Storage { get; init; }
 
     public double P50Ms => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(50) / 1000.0;
 

@@ -10,18 +10,19 @@ public static class ResultOutputs
 
     public const string CpuChart = "benchmarks-cpu.png";
 
-    /// <summary>Both tables into results.md and both charts; returns the Markdown.</summary>
+    /// <summary>The three tables into results.md and both charts; returns the Markdown.</summary>
     public static string Write(IReadOnlyList<ScenarioResult> rows, string directory)
     {
         Directory.CreateDirectory(directory);
-        var markdown = $"{ResultTable.Markdown(rows)}\nCPU time by process:\n\n{ResultTable.CpuMarkdown(rows)}";
+        var markdown = $"{ResultTable.Markdown(rows)}\nCPU time by process:\n\n{ResultTable.CpuMarkdown(rows)}"
+            + $"\nStorage per request:\n\n{ResultTable.StorageMarkdown(rows)}";
         File.WriteAllText(Path.Combine(directory, "results.md"), markdown);
         BenchChart.Save(rows, Path.Combine(directory, Chart));
         BenchChart.SaveCpu(rows, Path.Combine(directory, CpuChart));
         return markdown;
     }
 
-    /// <summary>Rewrites the generated sections of docs/BENCHMARKS.md (machine, loadgen, cpu) and copies the charts to docs/images.</summary>
+    /// <summary>Rewrites the generated sections of docs/BENCHMARKS.md (machine, loadgen, cpu, storage) and copies the charts to docs/images.</summary>
     public static void WriteDocs(ResultsFile file, string directory, string root)
     {
         var docs = Path.Combine(root, "docs");
@@ -32,6 +33,7 @@ public static class ResultOutputs
         BenchmarksDocument.Replace(page, "machine", file.Machine.Markdown());
         BenchmarksDocument.Replace(page, "loadgen", $"{Header(file)}\n\n{ResultTable.Markdown(file.Results)}");
         BenchmarksDocument.Replace(page, "cpu", ResultTable.CpuMarkdown(file.Results));
+        BenchmarksDocument.Replace(page, "storage", ResultTable.StorageMarkdown(file.Results));
     }
 
     /// <summary>When, how long, how the load generator ran, and how busy the machine was besides.</summary>

@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text;
 using SessionGrains.Bench.LoadGen.Scenarios;
+using SessionGrains.Bench.LoadGen.Storage;
 
 namespace SessionGrains.Bench.LoadGen.Report;
 
 /// <summary>
 /// The results as Markdown tables: each row's figures with their ratio to the baseline's figure for the same
-/// scenario (and, for reads, to the bare Kestrel app's), and the CPU time of each process of the system under test.
+/// scenario (and, for reads, to the bare Kestrel app's), the CPU time of each process of the system under test, and
+/// the work of its storage per request.
 /// </summary>
 public static class ResultTable
 {
@@ -69,6 +71,46 @@ public static class ResultTable
         return text.ToString();
     }
 
+    /// <summary>Commands under this many calls per request (membership heartbeats and the like) are left out of the mix shown.</summary>
+    public const double LeastCommandsPerRequest = 0.005;
+
+    /// <summary>
+    /// What each row's storage did per request the target acknowledged, warm-up included: Redis's network bytes
+    /// and command mix, and the bytes the storage's process wrote (to disk, and through write()). Rows without
+    /// storage (kestrel) are left out.
+    /// </summary>
+    public static string StorageMarkdown(IReadOnlyList<ScenarioResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| scenario | target | storage | divided by | Redis bytes in/req | Redis bytes out/req | Redis commands/req | disk write_bytes/req | write() bytes/req |");
+        text.AppendLine("|---|---|---|--:|--:|--:|---|--:|--:|");
+        foreach (var row in results)
+        {
+            if (row.Storage is not { } storage) continue;
+            text.AppendLine(string.Join(" | ",
+                "| " + row.Scenario,
+                row.Target,
+                storage.Kind,
+                Counted(storage),
+                Number(storage.RedisInBytesPerRequest, "N0"),
+                Number(storage.RedisOutBytesPerRequest, "N0"),
+                CommandMix(storage),
+                Number(storage.DiskBytesPerRequest, "N0"),
+                Number(storage.WriteCallBytesPerRequest, "N0")) + " |");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The commands per request, most frequent first, e.g. <c>EVALSHA 1.00 · HSET 2.00</c>.</summary>
+    private static string CommandMix(StorageCost storage) =>
+        (storage.RedisCommands ?? []).Where(c => c.PerRequest >= LeastCommandsPerRequest).ToList() is { Count: > 0 } shown
+            ? string.Join(" · ", shown.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Command} {c.PerRequest:0.00}")))
+            : "–";
+
+    /// <summary>The divisor: "12,345 requests" (fan-out: "publishes").</summary>
+    private static string Counted(StorageCost storage) =>
+        string.Create(CultureInfo.InvariantCulture, $"{storage.Operations:N0} {(storage.Per == "publish" ? "publishes" : storage.Per + "s")}");
+
     /// <summary>One row as the load generator prints it when the row is done.</summary>
     public static string ConsoleLine(ScenarioResult row)
     {
@@ -79,6 +121,14 @@ public static class ResultTable
         {
             line += Environment.NewLine + new string(' ', row.Target.Length + 3) + string.Join("  ",
                 row.Processes.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.UsPerRequest:N1} µs ({p.Share * 100:N0} %, {p.Method})")));
+        }
+        if (row.Storage is { } storage)
+        {
+            var redis = storage.RedisInBytesPerRequest is null ? ""
+                : $"in {Number(storage.RedisInBytesPerRequest, "N0")} B, out {Number(storage.RedisOutBytesPerRequest, "N0")} B, {CommandMix(storage)}; ";
+            var writes = storage.WriteCallBytesPerRequest is null ? "" : $", write() {Number(storage.WriteCallBytesPerRequest, "N0")} B";
+            line += Environment.NewLine + new string(' ', row.Target.Length + 3) + string.Create(CultureInfo.InvariantCulture,
+                $"{storage.Kind} per {storage.Per} ({Counted(storage)} over {storage.Seconds:N1} s): {redis}disk {Number(storage.DiskBytesPerRequest, "N0")} B{writes}");
         }
         return line;
     }
@@ -97,7 +147,7 @@ public static class ResultTable
             ? string.Create(CultureInfo.InvariantCulture, $"{lost:N0} of {acked:N0} ({(acked == 0 ? 0 : 100.0 * lost / acked):N1} %)")
             : "";
 
-    private static string Number(double value, string format) => double.IsNaN(value) || double.IsInfinity(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
+    private static string Number(double? value, string format) => value is not { } v || double.IsNaN(v) || double.IsInfinity(v) ? "–" : v.ToString(format, CultureInfo.InvariantCulture);
 
     private static string Ratio(double value, double? reference) =>
         reference is { } r && r > 0 && !double.IsNaN(value) && !double.IsNaN(r)

@@ -13,7 +13,7 @@ namespace SessionGrains.Bench.LoadGen.Scenarios;
 /// SessionGrains only: N WebSockets of ONE session (<c>GET /sessions/current/ws</c>) while publishers
 /// <c>POST /sessions/current/messages</c> to it as fast as it answers. Measures events delivered a second over
 /// all sockets and the delay from a publish being sent to its event arriving at a socket. Sockets and publishers
-/// are spread over the endpoints (front ends) round-robin; CPU is per event delivered.
+/// are spread over the endpoints (front ends) round-robin; CPU is per event delivered, the storage's work per publish.
 /// </summary>
 public sealed class FanOut(BenchSettings settings, BenchTarget target, IReadOnlyList<SessionApi> apis, CpuMeter meter)
 {
@@ -38,13 +38,12 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, IReadOnly
                 sockets.Add(new Receiver(socket, window, stop.Token));
             }
 
-            var acknowledged = new long[settings.Publishers];
             var publishes = await ClosedLoop.Run(settings.Publishers, settings.Warmup, settings.Duration,
                 (p, _, ct) => apis[p % apis.Count].Publish(session, SessionApi.Utf8($$"""{"t":{{Stopwatch.GetTimestamp()}}}"""), ct),
-                cancellationToken, acknowledged, meter, settings.WarmupMax, window, settings.WaitQuiet);
+                cancellationToken, meter, settings.WarmupMax, window, settings.WaitQuiet, target.Storage);
 
             // Let what was published reach every socket before counting what went missing.
-            var expected = acknowledged.Sum();
+            var expected = publishes.Acknowledged;
             var drainUntil = DateTime.UtcNow.AddSeconds(5);
             while (DateTime.UtcNow < drainUntil && sockets.Any(s => s.Messages < expected && !s.Closed)) await Task.Delay(50, cancellationToken);
 
@@ -67,7 +66,7 @@ public sealed class FanOut(BenchSettings settings, BenchTarget target, IReadOnly
                 Connections = settings.Sockets + settings.Publishers,
                 Note = string.Create(CultureInfo.InvariantCulture,
                     $"{settings.Publishers} publishers: {publishes.PerSecond:N0} publishes/s (p99 {publishes.P99Ms:N1} ms); events/s over {settings.Sockets} sockets; latency = publish sent to event received; {missing} deliveries missing, {failures} socket failures"),
-            }.WithCpu(publishes, delivered);
+            }.WithCpu(publishes, delivered) with { Storage = publishes.Storage is { } storage ? storage with { Per = "publish" } : null };
         }
         finally
         {

@@ -1,4 +1,5 @@
 using SessionGrains.Bench.LoadGen.Load;
+using SessionGrains.Bench.LoadGen.Storage;
 
 namespace SessionGrains.Bench.LoadGen.Scenarios;
 
@@ -66,6 +67,9 @@ public sealed record ScenarioResult
 
     /// <summary>Each process of the system under test: its CPU per request and its share of the SUT's CPU.</summary>
     public IReadOnlyList<ProcessCpu> Processes { get; init; } = [];
+
+    /// <summary>The storage's work per acknowledged request over the whole run, warm-up included; null without storage (kestrel, external).</summary>
+    public StorageCost? Storage { get; init; }
 
     /// <summary>This row with the warm-up of <paramref name="load"/> and its CPU figures divided by <paramref name="requests"/>.</summary>
     public ScenarioResult WithCpu(LoadResult load, long requests)

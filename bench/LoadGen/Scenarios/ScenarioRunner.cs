@@ -9,7 +9,8 @@ namespace SessionGrains.Bench.LoadGen.Scenarios;
 /// The scenarios, each against one target with the same concurrency. Every worker holds one connection and (except
 /// in the lost-update scenario) its own session, so SessionGrains' per-session turn-taking never serializes workers.
 /// Worker w talks to endpoint w mod N of <paramref name="apis"/> (the front ends of a cluster, round-robin); the
-/// meter measures the CPU time of the target's processes in each measured window.
+/// meter measures the CPU time of the target's processes in each measured window, the target's storage meter the
+/// storage's work over each whole run.
 /// </summary>
 public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, IReadOnlyList<SessionApi> apis, CpuMeter meter)
 {
@@ -45,8 +46,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     /// <summary>The bare Kestrel app's read: <c>GET /ok</c>, one HTTP round trip and nothing else.</summary>
     private async Task<ScenarioResult> Ok(CancellationToken cancellationToken)
     {
-        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, _, ct) => Api(w).Get("/ok", ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
+        var result = await Load((w, _, ct) => Api(w).Get("/ok", ct), cancellationToken);
         return Row("read", result);
     }
 
@@ -54,8 +54,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     private async Task<ScenarioResult> Read(CancellationToken cancellationToken)
     {
         var sessions = await Sessions(ProfileSession, cancellationToken);
-        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, _, ct) => Api(w).Read(sessions[w], ProfileKey, ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
+        var result = await Load((w, _, ct) => Api(w).Read(sessions[w], ProfileKey, ct), cancellationToken);
         return Row("read", result);
     }
 
@@ -63,8 +62,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     private async Task<ScenarioResult> Write(CancellationToken cancellationToken)
     {
         var sessions = await Sessions(ProfileSession, cancellationToken);
-        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, n, ct) => Api(w).Write(sessions[w], CartKey, Cart(n), ct), cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
+        var result = await Load((w, n, ct) => Api(w).Write(sessions[w], CartKey, Cart(n), ct), cancellationToken);
         return Row("write", result);
     }
 
@@ -73,9 +71,9 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     {
         var sessions = await Sessions(ProfileSession, cancellationToken);
         var random = Enumerable.Range(0, Workers).Select(w => new Random(w)).ToArray();
-        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
+        var result = await Load(
             (w, n, ct) => random[w].Next(10) == 0 ? Api(w).Write(sessions[w], CartKey, Cart(n), ct) : Api(w).Read(sessions[w], ProfileKey, ct),
-            cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
+            cancellationToken);
         return Row("mix 90/10", result);
     }
 
@@ -86,11 +84,9 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     private async Task<ScenarioResult> Increment(CancellationToken cancellationToken)
     {
         var session = await Api(0).Create(NewSession, cancellationToken);
-        var acknowledged = new long[Workers];
-        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            (w, _, ct) => Api(w).Increment(session, CounterKey, ct), cancellationToken, acknowledged, meter, settings.WarmupMax, quietMax: settings.WaitQuiet);
+        var result = await Load((w, _, ct) => Api(w).Increment(session, CounterKey, ct), cancellationToken);
         var final = await Api(0).Value(session, CounterKey, cancellationToken) is { } json ? long.Parse(json, CultureInfo.InvariantCulture) : 0;
-        var acked = acknowledged.Sum();
+        var acked = result.Acknowledged;
         return Row("increment (1 session)", result) with
         {
             Acknowledged = acked,
@@ -103,10 +99,14 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     /// <summary>POST /sessions with a small cart.</summary>
     private async Task<ScenarioResult> Create(CancellationToken cancellationToken)
     {
-        var result = await ClosedLoop.Run(Workers, settings.Warmup, settings.Duration,
-            async (w, _, ct) => await Api(w).TryCreate(NewSession, ct) is not null, cancellationToken, cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet);
+        var result = await Load(async (w, _, ct) => await Api(w).TryCreate(NewSession, ct) is not null, cancellationToken);
         return Row("create", result);
     }
+
+    /// <summary>The closed loop of every scenario here: one worker per connection, CPU measured in the window, storage over the run.</summary>
+    private Task<LoadResult> Load(ClosedLoop.Operation operation, CancellationToken cancellationToken) =>
+        ClosedLoop.Run(Workers, settings.Warmup, settings.Duration, operation, cancellationToken,
+            cpu: meter, warmupMax: settings.WarmupMax, quietMax: settings.WaitQuiet, storage: target.Storage);
 
     private async Task<SessionHandle[]> Sessions(byte[] body, CancellationToken cancellationToken)
     {
@@ -129,5 +129,5 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
         Operations = result.Operations,
         Errors = result.Errors,
         Connections = Workers,
-    }.WithCpu(result, result.Operations + result.Errors);
+    }.WithCpu(result, result.Operations + result.Errors) with { Storage = result.Storage };
 }

@@ -1,4 +1,5 @@
 using SessionGrains.Bench.LoadGen.Cpu;
+using SessionGrains.Bench.LoadGen.Storage;
 
 namespace SessionGrains.Bench.LoadGen.Targets;
 
@@ -17,6 +18,8 @@ public sealed class BaselineTarget(BenchSettings settings, string fsync) : Bench
 
     public override IReadOnlyList<SutProcess> Processes =>
         _process is null || _redis is null ? [] : [new SutProcess("baseline app", "app", _process.Pid), new SutProcess("redis", "redis", _redis.Pid)];
+
+    public override StorageMeter? Storage => _redis is null ? null : StorageMeter.Redis(_redis.Port, _redis.Pid);
 
     public override async Task Start(CancellationToken cancellationToken)
     {

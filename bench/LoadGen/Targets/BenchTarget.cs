@@ -1,4 +1,5 @@
 using SessionGrains.Bench.LoadGen.Cpu;
+using SessionGrains.Bench.LoadGen.Storage;
 
 namespace SessionGrains.Bench.LoadGen.Targets;
 
@@ -24,6 +25,9 @@ public abstract class BenchTarget : IAsyncDisposable
 
     /// <summary>Every process whose CPU time counts against this target, known once <see cref="Start"/> returned; empty when unknown.</summary>
     public abstract IReadOnlyList<SutProcess> Processes { get; }
+
+    /// <summary>Reads the counters of this target's storage, known once <see cref="Start"/> returned; null when it has none or it is unknown.</summary>
+    public virtual StorageMeter? Storage => null;
 
     public abstract Task Start(CancellationToken cancellationToken);
 

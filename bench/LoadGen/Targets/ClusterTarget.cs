@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using SessionGrains.Bench.LoadGen.Cpu;
+using SessionGrains.Bench.LoadGen.Storage;
 
 namespace SessionGrains.Bench.LoadGen.Targets;
 
@@ -9,7 +10,7 @@ namespace SessionGrains.Bench.LoadGen.Targets;
 /// SessionGrains cluster mode through scripts/local-cluster.sh: its own redis-server (AOF, appendfsync always),
 /// N silos and M front ends as processes; the load generator spreads its connections over the front ends
 /// round-robin (connection i goes to front end i mod M), no balancer in between. Its processes' ids come from the
-/// launcher's state file (REDIS_PID, SILO_n_PID, FRONTEND_n_PID in cluster.env).
+/// launcher's state file (REDIS_PID, SILO_n_PID, FRONTEND_n_PID in cluster.env), its Redis's port too (REDIS_PORT).
 /// </summary>
 public sealed partial class ClusterTarget(BenchSettings settings, string key, int silos, int frontEnds) : BenchTarget
 {
@@ -18,6 +19,7 @@ public sealed partial class ClusterTarget(BenchSettings settings, string key, in
     private readonly string _state = settings.ClusterState is { } state ? Path.Combine(state, key) : Directory.CreateTempSubdirectory("sg-bench-cluster-").FullName;
     private bool _started;
     private IReadOnlyList<SutProcess> _processes = [];
+    private StorageMeter? _storage;
 
     public override string Key => key;
 
@@ -31,6 +33,8 @@ public sealed partial class ClusterTarget(BenchSettings settings, string key, in
     public override IReadOnlyList<Uri> Endpoints => FrontEnds;
 
     public override IReadOnlyList<SutProcess> Processes => _processes;
+
+    public override StorageMeter? Storage => _storage;
 
     public override async Task Start(CancellationToken cancellationToken)
     {
@@ -48,12 +52,14 @@ public sealed partial class ClusterTarget(BenchSettings settings, string key, in
             .ToDictionary(parts => parts[0], parts => BackslashEscape().Replace(parts[1], "$1"));
         FrontEnds = Enumerable.Range(1, frontEnds).Select(n => new Uri(state[$"FRONTEND_{n}_URL"])).ToList();
         BaseAddress = FrontEnds[0];
+        var redis = StateProcess(state, "REDIS_PID", "redis", "redis", "redis-server");
         _processes =
         [
             .. Enumerable.Range(1, frontEnds).Select(n => StateProcess(state, $"FRONTEND_{n}_PID", $"front end {n}", "front end", "SessionGrains.Client.dll")),
             .. Enumerable.Range(1, silos).Select(n => StateProcess(state, $"SILO_{n}_PID", $"silo {n}", "silo", "SessionGrains.Silo.dll")),
-            StateProcess(state, "REDIS_PID", "redis", "redis", "redis-server"),
+            redis,
         ];
+        _storage = StorageMeter.Redis(int.Parse(state["REDIS_PORT"], NumberStyles.None, CultureInfo.InvariantCulture), redis.Pid);
     }
 
     /// <summary>A process from the state file, checked to be the one the launcher started (its command line names the program).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SessionGrains.Bench.LoadGen.Cpu;
+using SessionGrains.Bench.LoadGen.Storage;
 
 namespace SessionGrains.Bench.LoadGen.Targets;
 
@@ -17,6 +18,8 @@ public sealed class StandaloneTarget(BenchSettings settings) : BenchTarget
 
     public override IReadOnlyList<SutProcess> Processes =>
         _process is null ? [] : [new SutProcess("front end + silo", "front end + silo", _process.Pid)];
+
+    public override StorageMeter? Storage => _process is null ? null : StorageMeter.Sqlite(_process.Pid);
 
     public override async Task Start(CancellationToken cancellationToken)
     {

@@ -9,8 +9,10 @@ namespace SessionGrains.Tests.Bench;
 /// The benchmark's quick mode, run as the process people run (bench/LoadGen against freshly started SessionGrains
 /// standalone, SessionGrains clusters of 2 silos + 1 front end and 3 silos + 2 front ends, the Redis-session
 /// baseline and the bare Kestrel app). Timings are not asserted: only that every scenario produced a row, that
-/// SessionGrains lost no increment, and that every row has a CPU time per request for the system under test and
-/// for the load generator, made of every process the target started.
+/// SessionGrains lost no increment, that every row has a CPU time per request for the system under test and
+/// for the load generator, made of every process the target started, and that every row of a target with storage
+/// has the storage's work per request: Redis bytes and commands for a write on a Redis target, SQLite's bytes
+/// written for a write standalone.
 /// </summary>
 public sealed class BenchmarkSmokeTests
 {
@@ -51,7 +53,11 @@ public sealed class BenchmarkSmokeTests
             using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "results.json")));
             var rows = results.RootElement.GetProperty("results").EnumerateArray().ToList();
             Assert.Equal(Targets.Keys.Sum(target => Scenarios.Count(s => Runs(target, s))), rows.Count);
-            foreach (var row in rows) AssertCpu(row);
+            foreach (var row in rows)
+            {
+                AssertCpu(row);
+                AssertStorage(row);
+            }
             var increments = results.RootElement.GetProperty("results").EnumerateArray()
                 .Where(row => row.GetProperty("scenario").GetString()!.StartsWith("increment", StringComparison.Ordinal))
                 .ToList();
@@ -112,6 +118,36 @@ public sealed class BenchmarkSmokeTests
         // Every HTTP request is parsed by a front end (or the one app): it cannot have used no CPU.
         var first = processes[0];
         Assert.True(first.GetProperty("usPerRequest").GetDouble() > 0, $"{what}: {first.GetProperty("name")} used no CPU");
+    }
+
+    /// <summary>
+    /// Every target but the bare Kestrel app has its storage read over a span with acknowledged requests in it; a
+    /// write costs a Redis target bytes in both directions, commands and AOF pages, and standalone SQLite bytes written.
+    /// </summary>
+    private static void AssertStorage(JsonElement row)
+    {
+        var target = row.GetProperty("target").GetString()!;
+        var what = $"{target} / {row.GetProperty("scenario").GetString()}";
+        var storage = row.GetProperty("storage");
+        if (target == "kestrel")
+        {
+            Assert.Equal(JsonValueKind.Null, storage.ValueKind);
+            return;
+        }
+        Assert.Equal(target == "standalone" ? "SQLite" : "Redis", storage.GetProperty("kind").GetString());
+        Assert.True(storage.GetProperty("operations").GetInt64() > 0, $"{what}: storage divided by no request");
+        if (row.GetProperty("scenario").GetString() != "write") return;
+        if (target == "standalone")
+        {
+            Assert.True(Finite(storage, "writeCallBytesPerRequest", what) > 0, $"{what}: SQLite wrote nothing");
+            return;
+        }
+        Assert.True(Finite(storage, "redisInBytesPerRequest", what) > 0, $"{what}: no Redis bytes in");
+        Assert.True(Finite(storage, "redisOutBytesPerRequest", what) > 0, $"{what}: no Redis bytes out");
+        Assert.True(Finite(storage, "diskBytesPerRequest", what) > 0, $"{what}: no AOF bytes written");
+        var commands = storage.GetProperty("redisCommands").EnumerateArray().ToList();
+        Assert.NotEmpty(commands);
+        Assert.All(commands, command => Assert.True(Finite(command, "perRequest", what) > 0, $"{what}: {command}"));
     }
 
     private static double Finite(JsonElement element, string property, string what)
