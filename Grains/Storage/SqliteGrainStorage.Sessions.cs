@@ -3,24 +3,30 @@ using Microsoft.Data.Sqlite;
 
 namespace SessionGrains.Grains.Storage;
 
-// Sessions in the field layout (SessionRecord): a row per session with its revision and purge time, and a row per field.
-// A write runs in the writer's batch transaction like every other write, so the writes of many sessions share one fsync.
+// Sessions in the field layout (SessionRecord): a row per field in session_field, the revision among them (field "r"),
+// so that a write touches the pages of one session's rows and nothing else. The purge time lives in session_record,
+// rounded up to PurgeStep and written only when the rounded time moves, so most writes do not touch that table or its
+// index. A write runs in the writer's batch transaction like every other write: many sessions' writes share one fsync.
 public sealed partial class SqliteGrainStorage
 {
+    private const string RevisionField = "r";
+
+    /// <summary>The purge time is stored rounded up to this step: a record may outlive its purge time by up to a step.</summary>
+    public static readonly TimeSpan PurgeStep = TimeSpan.FromMinutes(5);
+
     private const string SessionTables = """
 
-        CREATE TABLE IF NOT EXISTS session_record (
-            id          TEXT    NOT NULL PRIMARY KEY,
-            revision    INTEGER NOT NULL,
-            purge_after INTEGER NULL
-        ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS session_record_purge ON session_record (purge_after) WHERE purge_after IS NOT NULL;
         CREATE TABLE IF NOT EXISTS session_field (
             id    TEXT NOT NULL,
             name  TEXT NOT NULL,
             value BLOB NOT NULL,
             PRIMARY KEY (id, name)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS session_record (
+            id          TEXT    NOT NULL PRIMARY KEY,
+            purge_after INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS session_record_purge ON session_record (purge_after);
         """;
 
     private SessionRecord Record => _record ?? throw new InvalidOperationException($"Grain storage '{_name}' was made without a session record codec.");
@@ -34,15 +40,14 @@ public sealed partial class SqliteGrainStorage
         {
             await using var command = connection.CreateCommand();
             // One statement, one snapshot: the revision and the fields of the same committed write.
-            command.CommandText = """
-                SELECT r.revision, f.name, f.value FROM session_record r LEFT JOIN session_field f ON f.id = r.id WHERE r.id = $id
-                """;
+            command.CommandText = "SELECT name, value FROM session_field WHERE id = $id";
             command.Parameters.AddWithValue("$id", id);
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                revision = reader.GetInt64(0);
-                if (!reader.IsDBNull(1)) fields.Add(new(reader.GetString(1), (byte[])reader.GetValue(2)));
+                var name = reader.GetString(0);
+                if (name == RevisionField) revision = reader.GetInt64(1);
+                else fields.Add(new(name, (byte[])reader.GetValue(1)));
             }
         }
         if (revision == 0) return await EarlierLayout.Convert(this, this, session, await EarlierLayout.Read(this, session));
@@ -54,18 +59,17 @@ public sealed partial class SqliteGrainStorage
         var id = session.Key.ToString()!;
         var delta = Record.Diff(stored, next);
         var written = revision + 1;
-        object purgeAfter = delta.PurgeAfter is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value;
+        long? purgeAfter = revision == 0 || Rounded(stored.PurgeAfter) != Rounded(next.PurgeAfter) ? Rounded(next.PurgeAfter) : null;
         await Enqueue(async (connection, transaction) =>
         {
-            await using (var record = Command(connection, transaction, revision == 0
-                ? "INSERT INTO session_record (id, revision, purge_after) VALUES ($id, $new, $purge) ON CONFLICT DO NOTHING"
-                : "UPDATE session_record SET revision = $new, purge_after = $purge WHERE id = $id AND revision = $old"))
+            await using (var check = Command(connection, transaction, revision == 0
+                ? "INSERT INTO session_field (id, name, value) VALUES ($id, 'r', $new) ON CONFLICT DO NOTHING"
+                : "UPDATE session_field SET value = $new WHERE id = $id AND name = 'r' AND value = $old"))
             {
-                record.Parameters.AddWithValue("$id", id);
-                record.Parameters.AddWithValue("$old", revision);
-                record.Parameters.AddWithValue("$new", written);
-                record.Parameters.AddWithValue("$purge", purgeAfter);
-                if (await record.ExecuteNonQueryAsync() == 0)
+                check.Parameters.AddWithValue("$id", id);
+                check.Parameters.AddWithValue("$old", revision);
+                check.Parameters.AddWithValue("$new", written);
+                if (await check.ExecuteNonQueryAsync() == 0)
                     return new Orleans.Storage.InconsistentStateException($"Session {id} is no longer at revision {revision}.", "unknown", revision.ToString(CultureInfo.InvariantCulture));
             }
             if (delta.Fields.Count > 0)
@@ -93,6 +97,14 @@ public sealed partial class SqliteGrainStorage
                     await delete.ExecuteNonQueryAsync();
                 }
             }
+            if (purgeAfter is { } purge)
+            {
+                await using var record = Command(connection, transaction,
+                    "INSERT INTO session_record (id, purge_after) VALUES ($id, $purge) ON CONFLICT (id) DO UPDATE SET purge_after = excluded.purge_after");
+                record.Parameters.AddWithValue("$id", id);
+                record.Parameters.AddWithValue("$purge", purge);
+                await record.ExecuteNonQueryAsync();
+            }
             return null;
         });
         return written;
@@ -103,16 +115,25 @@ public sealed partial class SqliteGrainStorage
         var id = session.Key.ToString()!;
         return Enqueue(async (connection, transaction) =>
         {
-            await using var record = Command(connection, transaction, "DELETE FROM session_record WHERE id = $id AND revision = $old");
-            record.Parameters.AddWithValue("$id", id);
-            record.Parameters.AddWithValue("$old", revision);
-            if (await record.ExecuteNonQueryAsync() > 0)
+            await using var check = Command(connection, transaction, "DELETE FROM session_field WHERE id = $id AND name = 'r' AND value = $old");
+            check.Parameters.AddWithValue("$id", id);
+            check.Parameters.AddWithValue("$old", revision);
+            if (await check.ExecuteNonQueryAsync() > 0)
             {
-                await using var fields = Command(connection, transaction, "DELETE FROM session_field WHERE id = $id");
-                fields.Parameters.AddWithValue("$id", id);
-                await fields.ExecuteNonQueryAsync();
+                await using var rest = Command(connection, transaction, "DELETE FROM session_field WHERE id = $id; DELETE FROM session_record WHERE id = $id");
+                rest.Parameters.AddWithValue("$id", id);
+                await rest.ExecuteNonQueryAsync();
             }
             return null;
         });
+    }
+
+    /// <summary>The purge time as stored: unix milliseconds rounded up to <see cref="PurgeStep"/>; never purged without one.</summary>
+    private static long Rounded(DateTimeOffset? purgeAfter)
+    {
+        if (purgeAfter is not { } at) return long.MaxValue;
+        var step = (long)PurgeStep.TotalMilliseconds;
+        var ms = at.ToUnixTimeMilliseconds();
+        return (ms + step - 1) / step * step;
     }
 }

@@ -96,7 +96,7 @@ public class GrainClusterFixture : IAsyncLifetime
 
     /// <summary>The revision of the session's record in the SQLite file, read past the grain; null when there is no record.</summary>
     public async Task<long?> StoredRevision(ISessionGrain session) =>
-        await OnRow(session, "SELECT revision FROM session_record WHERE id = $id") as long?;
+        await OnRow(session, "SELECT value FROM session_field WHERE id = $id AND name = 'r'") as long?;
 
     /// <summary>The session's state as stored in the SQLite file, read past the grain; null when there is no record.</summary>
     public async Task<SessionState?> StoredState(ISessionGrain session)
@@ -107,7 +107,7 @@ public class GrainClusterFixture : IAsyncLifetime
 
     /// <summary>Moves the record to another revision past the grain, as a write by another activation of the session would.</summary>
     public Task ReplaceStoredRevision(ISessionGrain session) =>
-        OnRow(session, "UPDATE session_record SET revision = revision + 1000 WHERE id = $id");
+        OnRow(session, "UPDATE session_field SET value = value + 1000 WHERE id = $id AND name = 'r'");
 
     private async Task<object?> OnRow(ISessionGrain session, string sql, params (string Name, object Value)[] parameters)
     {

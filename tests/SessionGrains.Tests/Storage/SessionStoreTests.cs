@@ -46,10 +46,42 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
         var services = new ServiceCollection()
             .AddSerializer(serializer => serializer.AddAssembly(typeof(SessionState).Assembly).AddAssembly(typeof(SessionInfo).Assembly))
             .BuildServiceProvider();
-        _sqlite = new SqliteGrainStorage("test", new SqliteStorageOptions { FilePath = Path.Combine(_folder, "sessions.db") },
-            ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services), TimeProvider.System, NullLogger<SqliteGrainStorage>.Instance,
-            new SessionRecord(services.GetRequiredService<Serializer>()));
-        await _sqlite.Open(CancellationToken.None);
+        _services = services;
+        _sqlite = await OpenSqlite(new SqliteStorageOptions { FilePath = Path.Combine(_folder, "sessions.db") });
+    }
+
+    private ServiceProvider? _services;
+
+    private async Task<SqliteGrainStorage> OpenSqlite(SqliteStorageOptions options)
+    {
+        var storage = new SqliteGrainStorage("test", options, ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(_services!), TimeProvider.System,
+            NullLogger<SqliteGrainStorage>.Instance, new SessionRecord(_services!.GetRequiredService<Serializer>()));
+        await storage.Open(CancellationToken.None);
+        return storage;
+    }
+
+    [Fact]
+    public async Task SQLite_purges_a_session_past_its_purge_time_whole_and_keeps_the_others()
+    {
+        await using var storage = await OpenSqlite(new SqliteStorageOptions { FilePath = Path.Combine(_folder, "purge.db"), PurgeInterval = TimeSpan.FromMilliseconds(100) });
+        var now = DateTimeOffset.UtcNow;
+        var expired = NewSession();
+        var live = NewSession();
+        var state = Model.Publish(Model.Put(Model.Created(now), "a", "1"), "\"m\"");
+        await storage.Write(expired, 0, SessionState.None, state with { PurgeAfter = now - SqliteGrainStorage.PurgeStep - TimeSpan.FromMinutes(1) });
+        await storage.Write(live, 0, SessionState.None, state with { PurgeAfter = now + TimeSpan.FromHours(1) });
+
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while ((await storage.Read(expired)).Revision != 0 && deadline.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
+
+        Assert.Equal(0, (await storage.Read(expired)).Revision);
+        Assert.Equal(Canonical(state with { PurgeAfter = now + TimeSpan.FromHours(1) }), Canonical((await storage.Read(live)).State));
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "purge.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM session_field WHERE id = $id";
+        count.Parameters.AddWithValue("$id", expired.Key.ToString());
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
     }
 
     private ISessionStore Redis => _silo!.Services.GetRequiredService<ISessionStore>();
