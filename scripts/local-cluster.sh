@@ -50,8 +50,8 @@ Usage: scripts/local-cluster.sh COMMAND [ARGS] [--state DIR]
                      for /readyz, then let sessions settle for ${SETTLE}s before the next
   kill-redis [--cut-replication MS]
                      SIGKILL redis (sentinel: the current primary)      stop-redis  SIGTERM it and wait
-                     --cut-replication: first close the primary's replication links for MS ms (they reopen
-                     within a second otherwise) while it accepts writes: the loss window of async replication
+                     --cut-replication: first freeze the replicas (SIGSTOP) and close their links for MS ms while
+                     the primary accepts writes, resume them after the kill: async replication's loss window
   start-redis        restart redis on the same port with the same data (AOF) directory; with sentinel, every
                      stopped node, as a replica of the current primary
   wait-ready         wait until every running silo and front end answers /readyz
@@ -878,18 +878,22 @@ sentinel_node_command() {
         node_alive "$n" || { say "primary redis node $n is not running"; return 0; }
         local port="REDIS_${n}_PORT"
         say "primary is redis node $n (127.0.0.1:${!port})"
+        local frozen=() i pid
         if ((${2:-0} > 0)); then
-            # The loss window made visible: for CUT ms the primary keeps accepting writes while every link to a replica
-            # is closed as soon as it is made, so the replicas miss what it acknowledges then.
-            say "closing the primary's replication links for ${2} ms"
-            local until=$(($(date +%s%3N) + $2))
-            while (($(date +%s%3N) < until)); do
-                redis_cmd "${!port}" CLIENT KILL TYPE replica >/dev/null || true
-                sleep 0.02
+            # The loss window made visible: the replicas are frozen (SIGSTOP) and their links closed, so for CUT ms the
+            # primary acknowledges writes no replica receives; then it dies and the replicas resume (SIGCONT), in time
+            # for one to be promoted without those writes. Shorter than down-after-milliseconds, so no sentinel
+            # counts a replica as down.
+            for ((i = 1; i <= REDIS_NODES; i++)); do
+                ((i != n)) && node_alive "$i" && { pid=$(pid_of "node_alive $i"); kill -STOP "$pid"; frozen+=("$pid"); }
             done
+            redis_cmd "${!port}" CLIENT KILL TYPE replica >/dev/null || true
+            say "replicas frozen (${frozen[*]-none}) and cut off for ${2} ms"
+            sleep "$(printf '%d.%03d' $(($2 / 1000)) $(($2 % 1000)))"
         fi
         stop_processes "$([[ $action == kill ]] && echo KILL || echo TERM)" "redis node $n|node_alive $n"
         set_state "REDIS_${n}_PID" ""
+        for pid in "${frozen[@]+"${frozen[@]}"}"; do kill -CONT "$pid" 2>/dev/null || true; done
         ;;
     start)
         for ((n = 1; n <= REDIS_NODES; n++)); do
