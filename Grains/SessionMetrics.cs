@@ -13,6 +13,7 @@ public sealed class SessionMetrics
     private readonly Counter<long> _stateReads;
     private readonly Counter<long> _moves;
     private readonly Histogram<int> _commitChanges;
+    private readonly Counter<long> _writeFailures;
 
     public SessionMetrics(IMeterFactory meters)
     {
@@ -27,6 +28,8 @@ public sealed class SessionMetrics
         // Writes are the histogram's count; changes per write show how much group commit saves on a busy session.
         _commitChanges = meter.CreateHistogram<int>("sessiongrains.sessions.commit_changes", "{change}",
             "Changes of one session stored by one storage write (group commit)", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+        _writeFailures = meter.CreateCounter<long>("sessiongrains.sessions.write_refusals", "{write}",
+            "Storage writes that were not acknowledged and made the activation reload: reason=stale (storage holds another revision than the activation, e.g. after a failover lost a write) or not_replicated (no replica confirmed the write in time)");
     }
 
     public void Created() => _created.Add(1);
@@ -42,6 +45,12 @@ public sealed class SessionMetrics
     public void StateRead() => _stateReads.Add(1);
 
     public void Committed(int changes) => _commitChanges.Record(changes);
+
+    /// <summary>Storage holds another revision than this activation: it reloads from storage on the next call.</summary>
+    public void StaleRevision() => _writeFailures.Add(1, new KeyValuePair<string, object?>("reason", "stale"));
+
+    /// <summary>A write reached the primary but too few replicas confirmed it: not acknowledged, the activation reloads.</summary>
+    public void NotReplicated() => _writeFailures.Add(1, new KeyValuePair<string, object?>("reason", "not_replicated"));
 
     public void MoveRequested() => _moves.Add(1, new KeyValuePair<string, object?>("direction", "requested"));
 

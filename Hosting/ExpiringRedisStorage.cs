@@ -32,10 +32,13 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
     public static readonly TimeSpan MinimumTimeToLive = TimeSpan.FromMinutes(1);
 
     /// <summary>Registers the session storage: Orleans' Redis storage under <paramref name="name"/>, wrapped.</summary>
-    public static void AddExpiringRedisStorage(IServiceCollection services, string name, ConfigurationOptions redis)
+    public static void AddExpiringRedisStorage(IServiceCollection services, string name, ConfigurationOptions redis, ReplicaAcks acks)
     {
-        Task<IConnectionMultiplexer>? shared = null;
-        Task<IConnectionMultiplexer> Connect() => shared ??= ConnectionMultiplexer.ConnectAsync(redis.Clone()).ContinueWith(t => (IConnectionMultiplexer)t.Result, TaskScheduler.Default);
+        Task<IConnectionMultiplexer>? shared = null, writes = null;
+        Task<IConnectionMultiplexer> Open() => ConnectionMultiplexer.ConnectAsync(redis.Clone()).ContinueWith(t => (IConnectionMultiplexer)t.Result, TaskScheduler.Default);
+        Task<IConnectionMultiplexer> Connect() => shared ??= Open();
+        // Session writes that wait for replicas (WAIT blocks its connection) get a connection of their own.
+        Task<IConnectionMultiplexer> ConnectWrites() => acks.Min == 0 ? Connect() : writes ??= Open();
         services.AddOptions<RedisStorageOptions>(name).Configure<IServiceProvider, IOptions<SessionRules>, IOptions<ClusterOptions>>((options, provider, sessions, cluster) =>
         {
             options.ConfigurationOptions = redis.Clone();
@@ -56,6 +59,8 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
         services.TryAddSingleton<SessionRecord>();
         services.AddSingleton<ISessionStore>(provider => new RedisSessionStore(
             Connect(),
+            ConnectWrites(),
+            acks,
             provider.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             provider.GetRequiredService<SessionRecord>(),
             provider.GetRequiredKeyedService<IGrainStorage>(name),

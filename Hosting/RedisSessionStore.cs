@@ -13,9 +13,18 @@ namespace SessionGrains.Hosting;
 /// <see cref="SessionRecord"/> and the revision <c>r</c>. A write is one script call: it checks the revision, sets the
 /// changed fields, deletes the dropped ones (trimmed events, lapsed ledger entries, removed keys) and sets the key's
 /// expiry to the session's purge time, so a counter increment sends Redis a few hundred bytes whatever the session holds.
+/// <para>
+/// With <see cref="ReplicaAcks.Min"/> above 0, the script is followed by <c>WAIT numreplicas timeout</c> in one batch on
+/// a connection of its own (<paramref name="writes"/>): the write counts as stored only once that many replicas
+/// confirmed it. WAIT waits for every write this client connection sent before it, and the batch writes the script and
+/// the WAIT back to back to the socket of one server, so the WAIT answers for this write (or a later offset, which
+/// covers it). Were the connection lost between the two, both fail: a command already written is never resent on a new
+/// connection, where a WAIT would wrongly count replicas of nothing. WAIT blocks that connection while it waits, which
+/// is why it is not the one reads, jobs and user indexes use.
+/// </para>
 /// </summary>
-public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, string serviceId, SessionRecord record, IGrainStorage earlier,
-    TimeProvider clock, TimeSpan fallbackLifetime) : ISessionStore
+public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, Task<IConnectionMultiplexer> writes, ReplicaAcks acks, string serviceId,
+    SessionRecord record, IGrainStorage earlier, TimeProvider clock, TimeSpan fallbackLifetime) : ISessionStore
 {
     private const string RevisionField = "r";
 
@@ -86,10 +95,34 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, s
             args[at++] = value;
         }
         foreach (var name in delta.Deleted) args[at++] = name;
-        var result = await (await connection).GetDatabase().ScriptEvaluateAsync(WriteScript, [Key(session)], args);
+        var db = (await writes).GetDatabase();
+        if (acks.Min == 0)
+        {
+            Check(await db.ScriptEvaluateAsync(WriteScript, [Key(session)], args), session, revision);
+            return written;
+        }
+        var batch = db.CreateBatch();
+        var write = batch.ScriptEvaluateAsync(WriteScript, [Key(session)], args, CommandFlags.DemandMaster);
+        var wait = batch.ExecuteAsync("WAIT", [acks.Min, (long)acks.Timeout.TotalMilliseconds], CommandFlags.DemandMaster);
+        batch.Execute();
+        try
+        {
+            Check(await write, session, revision);
+        }
+        finally
+        {
+            _ = wait.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+        }
+        var confirmed = (long)await wait;
+        if (confirmed < acks.Min)
+            throw new WriteNotReplicatedException($"Session {session.Key} revision {written}: {confirmed} of {acks.Min} replica(s) confirmed it within {acks.Timeout.TotalMilliseconds:F0} ms.");
+        return written;
+    }
+
+    private static void Check(RedisResult result, GrainId session, long revision)
+    {
         if ((int)result == 0)
             throw new InconsistentStateException($"Session {session.Key} is no longer at revision {revision}.", "unknown", revision.ToString(CultureInfo.InvariantCulture));
-        return written;
     }
 
     public async Task Clear(GrainId session, long revision) =>

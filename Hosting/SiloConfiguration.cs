@@ -66,7 +66,7 @@ public static class SiloConfiguration
 #pragma warning restore ORLEANSEXP003
             silo.ConfigureFailureDetection(configuration);
             // Each record expires at its own purge time (ExpiringRedisStorage), not after one fixed time for all.
-            ExpiringRedisStorage.AddExpiringRedisStorage(silo.Services, SessionStorage.Name, redis);
+            ExpiringRedisStorage.AddExpiringRedisStorage(silo.Services, SessionStorage.Name, redis, ReplicaAcks.Read(configuration, redis));
         }
         return silo;
     }

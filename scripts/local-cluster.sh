@@ -14,13 +14,24 @@ STOP_TIMEOUT=${LOCAL_CLUSTER_STOP_TIMEOUT:-60}
 SETTLE=${LOCAL_CLUSTER_SETTLE:-3}
 SILO_DLL_NAME=SessionGrains.Silo.dll
 FRONTEND_DLL_NAME=SessionGrains.Client.dll
+# The name the sentinels know the primary by (Cluster:Redis has serviceName=...).
+SENTINEL_SERVICE=sessiongrains
+# A primary that does not answer for this long is down in one sentinel's view; two agreeing start the failover.
+SENTINEL_DOWN_AFTER_MS=${LOCAL_CLUSTER_SENTINEL_DOWN_AFTER_MS:-1000}
+SENTINEL_FAILOVER_TIMEOUT_MS=${LOCAL_CLUSTER_SENTINEL_FAILOVER_TIMEOUT_MS:-3000}
 
 usage() {
     cat <<EOF
 Usage: scripts/local-cluster.sh COMMAND [ARGS] [--state DIR]
 
-  up [--silos N] [--frontends M] [--build] [--config Release|Debug] [--log-level LEVEL] [--set KEY=VALUE]...
+  up [--silos N] [--frontends M] [--redis single|sentinel] [--build] [--config Release|Debug] [--log-level LEVEL]
+     [--replicas R] [--set KEY=VALUE]...
                      start redis, N silos (default 3) and M front ends (default 2); wait until all are ready.
+                     --redis single (default): one redis-server. --redis sentinel: a primary, R replicas (default 1)
+                     and three redis-sentinel processes (service name $SENTINEL_SERVICE); silos and front ends find
+                     the primary through the sentinels, which promote a replica about 2 s after the primary dies.
+                     Session writes wait for one replica (Storage:MinReplicaAcks): with R = 1 they answer 503 from
+                     the failover until the old primary is back as a replica; R = 2 keeps one through a failover.
                      Uses the existing build output (Release preferred, then Debug) and builds Release
                      only when none exists; --build always runs 'dotnet build' first.
                      Processes log as in production, from the appsettings.json shipped with them (Warning);
@@ -37,8 +48,12 @@ Usage: scripts/local-cluster.sh COMMAND [ARGS] [--state DIR]
                      prints how long that took (same as stop-silo, timed)
   rolling-restart    restart every silo, then every front end, one at a time: drain or stop, start, wait
                      for /readyz, then let sessions settle for ${SETTLE}s before the next
-  kill-redis         SIGKILL redis                   stop-redis      SIGTERM redis and wait
-  start-redis        restart redis on the same port with the same data (AOF) directory
+  kill-redis [--cut-replication MS]
+                     SIGKILL redis (sentinel: the current primary)      stop-redis  SIGTERM it and wait
+                     --cut-replication: first freeze the replicas (SIGSTOP) and close their links for MS ms while
+                     the primary accepts writes, resume them after the kill: async replication's loss window
+  start-redis        restart redis on the same port with the same data (AOF) directory; with sentinel, every
+                     stopped node, as a replica of the current primary
   wait-ready         wait until every running silo and front end answers /readyz
 
 State: DIR/cluster.env (default $ROOT/.local-cluster), logs in DIR/logs/.
@@ -108,6 +123,21 @@ frontend_alive() {
 redis_alive() {
     pid_matches "${REDIS_PID-}" redis-server ":$REDIS_PORT" || return 1
     [[ $(readlink "/proc/$REDIS_PID/cwd" 2>/dev/null) == "$(readlink -f "$REDIS_DATA_DIR")" ]]
+}
+
+# Sentinel topology: redis node N (REDIS_N_*) and sentinel N (SENTINEL_N_*), each in its own directory.
+node_alive() {
+    local pid="REDIS_${1}_PID" port="REDIS_${1}_PORT" dir="REDIS_${1}_DATA_DIR"
+    [[ -n ${!port-} ]] || return 1
+    pid_matches "${!pid-}" redis-server ":${!port}" || return 1
+    [[ $(readlink "/proc/${!pid}/cwd" 2>/dev/null) == "$(readlink -f "${!dir}")" ]]
+}
+
+sentinel_alive() {
+    local pid="SENTINEL_${1}_PID" port="SENTINEL_${1}_PORT"
+    [[ -n ${!port-} ]] || return 1
+    pid_matches "${!pid-}" redis-sentinel ":${!port}" || return 1
+    [[ $(readlink "/proc/${!pid}/cwd" 2>/dev/null) == "$(readlink -f "$STATE_DIR/sentinel-$1")" ]]
 }
 
 # Starts a command in its own session, detached from this script and its terminal, output to LOG.
@@ -187,6 +217,8 @@ pid_of() {
     "silo_alive "*) var="SILO_${check#silo_alive }_PID" ;;
     "frontend_alive "*) var="FRONTEND_${check#frontend_alive }_PID" ;;
     redis_alive) var=REDIS_PID ;;
+    "node_alive "*) var="REDIS_${check#node_alive }_PID" ;;
+    "sentinel_alive "*) var="SENTINEL_${check#sentinel_alive }_PID" ;;
     esac
     echo "${!var-}"
 }
@@ -222,7 +254,7 @@ EOF
 # Ports for one new process, distinct from every port already in the state file.
 new_ports() {
     local count=$1 used candidates port result=()
-    used=" $(grep -E '^(REDIS_PORT|SILO_[0-9]+_(PORT|GATEWAY|HTTP_PORT)|FRONTEND_[0-9]+_PORT)=' "$(state_file)" 2>/dev/null | cut -d= -f2 | tr '\n' ' ') "
+    used=" $(grep -E '^(REDIS_PORT|REDIS_[0-9]+_PORT|SENTINEL_[0-9]+_PORT|SILO_[0-9]+_(PORT|GATEWAY|HTTP_PORT)|FRONTEND_[0-9]+_PORT)=' "$(state_file)" 2>/dev/null | cut -d= -f2 | tr '\n' ' ') "
     while ((${#result[@]} < count)); do
         read -r -a candidates <<<"$(free_ports "$count")"
         for port in "${candidates[@]}"; do
@@ -263,14 +295,27 @@ wait_ready() {
 }
 
 redis_ping() {
-    local reply
+    local reply port=${1:-$REDIS_PORT}
     reply=$(
         exec 2>/dev/null
-        exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" || exit 1
+        exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
         printf 'PING\r\n' >&3
         timeout 2 head -c 5 <&3
     ) || return 1
     [[ $reply == "+PONG" ]]
+}
+
+# Until the redis-server or redis-sentinel NAME (PID, logging to LOG) answers PING on PORT; fails if it exits first.
+wait_ping() {
+    local name=$1 port=$2 pid=$3 log=$4 deadline=$((SECONDS + READY_TIMEOUT))
+    until redis_ping "$port"; do
+        if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
+            say "$name did not answer PING on 127.0.0.1:$port"
+            tail_log "$log"
+            return 1
+        fi
+        sleep 0.1
+    done
 }
 
 # --- starting each kind of process ---------------------------------------------------------------
@@ -298,22 +343,147 @@ start_redis() {
     command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
     spawn "$STATE_DIR/logs/redis.log" redis redis-server "$STATE_DIR/redis.conf"
     set_state REDIS_PID "$SPAWNED_PID"
-    local deadline=$((SECONDS + READY_TIMEOUT))
-    until redis_ping; do
-        if ! kill -0 "$REDIS_PID" 2>/dev/null || ((SECONDS >= deadline)); then
-            say "redis did not answer PING on 127.0.0.1:$REDIS_PORT"
-            tail_log "$STATE_DIR/logs/redis.log"
-            return 1
-        fi
-        sleep 0.1
-    done
+    wait_ping redis "$REDIS_PORT" "$REDIS_PID" "$STATE_DIR/logs/redis.log" || return 1
     say "redis ready on 127.0.0.1:$REDIS_PORT (pid $REDIS_PID)"
+}
+
+# --- the sentinel topology: two redis nodes (primary and replica) and three sentinels ---------------
+
+SENTINELS=3
+
+# redis-cli against 127.0.0.1:PORT with a bounded wait; prints the reply, fails when there is none.
+redis_cmd() {
+    local port=$1
+    shift
+    timeout 2 redis-cli -h 127.0.0.1 -p "$port" "$@" 2>/dev/null
+}
+
+# Node N's configuration: the same durability as the single server (every write fsynced to the AOF before the reply).
+write_node_conf() {
+    local n=$1 port="REDIS_${1}_PORT" dir="REDIS_${1}_DATA_DIR"
+    mkdir -p "${!dir}"
+    cat >"$STATE_DIR/redis-$n.conf" <<EOF
+# Generated by scripts/local-cluster.sh for cluster $CLUSTER_ID (sentinel topology, node $n).
+bind 127.0.0.1
+port ${!port}
+protected-mode yes
+daemonize no
+dir "${!dir}"
+appendonly yes
+appendfsync always
+save ""
+EOF
+}
+
+# Starts node N; with PRIMARY_PORT, as its replica (the command line wins over the file).
+start_node() {
+    local n=$1 primary=${2-} port="REDIS_${1}_PORT" args=()
+    node_alive "$n" && die "redis node $n is already running"
+    [[ -n $primary ]] && args=(--replicaof 127.0.0.1 "$primary")
+    spawn "$STATE_DIR/logs/redis-$n.log" "redis node $n" redis-server "$STATE_DIR/redis-$n.conf" "${args[@]+"${args[@]}"}"
+    set_state "REDIS_${n}_PID" "$SPAWNED_PID"
+    wait_ping "redis node $n" "${!port}" "$SPAWNED_PID" "$STATE_DIR/logs/redis-$n.log" || return 1
+    say "redis node $n ready on 127.0.0.1:${!port} (pid $SPAWNED_PID${primary:+, replica of 127.0.0.1:$primary})"
+}
+
+# Sentinel N watches the primary at PRIMARY_PORT. Sentinel rewrites its file (discovered replicas and sentinels).
+write_sentinel_conf() {
+    local n=$1 primary=$2 port="SENTINEL_${1}_PORT"
+    mkdir -p "$STATE_DIR/sentinel-$n"
+    cat >"$STATE_DIR/sentinel-$n/sentinel.conf" <<EOF
+# Generated by scripts/local-cluster.sh for cluster $CLUSTER_ID (sentinel $n); redis-sentinel rewrites it.
+bind 127.0.0.1
+port ${!port}
+daemonize no
+dir "$STATE_DIR/sentinel-$n"
+sentinel monitor $SENTINEL_SERVICE 127.0.0.1 $primary 2
+sentinel down-after-milliseconds $SENTINEL_SERVICE $SENTINEL_DOWN_AFTER_MS
+sentinel failover-timeout $SENTINEL_SERVICE $SENTINEL_FAILOVER_TIMEOUT_MS
+sentinel parallel-syncs $SENTINEL_SERVICE 1
+EOF
+}
+
+start_sentinel() {
+    local n=$1 port="SENTINEL_${1}_PORT"
+    spawn "$STATE_DIR/logs/sentinel-$n.log" "sentinel $n" redis-sentinel "$STATE_DIR/sentinel-$n/sentinel.conf"
+    set_state "SENTINEL_${n}_PID" "$SPAWNED_PID"
+    wait_ping "sentinel $n" "${!port}" "$SPAWNED_PID" "$STATE_DIR/logs/sentinel-$n.log"
+}
+
+# Port of the primary as the first sentinel that answers names it; fails when none answers.
+primary_port() {
+    local i port reply
+    for ((i = 1; i <= SENTINELS; i++)); do
+        port="SENTINEL_${i}_PORT"
+        sentinel_alive "$i" || continue
+        reply=$(redis_cmd "${!port}" SENTINEL get-master-addr-by-name "$SENTINEL_SERVICE" | sed -n 2p) || continue
+        [[ $reply =~ ^[0-9]+$ ]] && { echo "$reply"; return 0; }
+    done
+    return 1
+}
+
+# Number of the node the sentinels name primary.
+primary_node() {
+    local port i var
+    port=$(primary_port) || return 1
+    for ((i = 1; i <= REDIS_NODES; i++)); do
+        var="REDIS_${i}_PORT"
+        [[ ${!var} == "$port" ]] && { echo "$i"; return 0; }
+    done
+    return 1
+}
+
+# Until every sentinel knows the replica and the two other sentinels (they find each other through the primary's
+# hello channel, every 2 s) and the replica is in sync: only then can a failover promote it.
+wait_sentinels() {
+    local deadline=$((SECONDS + READY_TIMEOUT)) i port ready fields
+    while :; do
+        ready=yes
+        for ((i = 1; i <= SENTINELS; i++)); do
+            port="SENTINEL_${i}_PORT"
+            fields=$(redis_cmd "${!port}" SENTINEL master "$SENTINEL_SERVICE" | paste -sd' ') || fields=""
+            [[ " $fields " == *" num-slaves $((REDIS_NODES - 1)) "* && " $fields " == *" num-other-sentinels $((SENTINELS - 1)) "* ]] || ready=no
+        done
+        port=$(primary_port) || ready=no
+        [[ $ready == yes && $(redis_cmd "$port" INFO replication | grep -c 'state=online') == $((REDIS_NODES - 1)) ]] && break
+        ((SECONDS < deadline)) || { say "the sentinels did not agree on a primary with a replica in sync within ${READY_TIMEOUT}s"; return 1; }
+        sleep 0.2
+    done
+    say "sentinels ready: primary 127.0.0.1:$port, $((REDIS_NODES - 1)) replica(s) in sync"
+}
+
+start_sentinel_topology() {
+    local i
+    command -v redis-sentinel >/dev/null || die "redis-sentinel not found (apt-get install redis-sentinel)"
+    command -v redis-cli >/dev/null || die "redis-cli not found (apt-get install redis-tools)"
+    for ((i = 1; i <= REDIS_NODES; i++)); do write_node_conf "$i"; done
+    start_node 1 || return 1
+    for ((i = 2; i <= REDIS_NODES; i++)); do start_node "$i" "$REDIS_1_PORT" || return 1; done
+    for ((i = 1; i <= SENTINELS; i++)); do
+        write_sentinel_conf "$i" "$REDIS_1_PORT"
+        start_sentinel "$i" || return 1
+    done
+    wait_sentinels
+}
+
+# Stops every Redis process: the sentinels first (stopping the nodes then starts no failover), then the nodes.
+stop_redis_all() {
+    local items=() i
+    if [[ ${REDIS_TOPOLOGY:-single} == single ]]; then
+        stop_processes TERM "redis|redis_alive"
+        return
+    fi
+    for ((i = 1; i <= SENTINELS; i++)); do items+=("sentinel $i|sentinel_alive $i"); done
+    stop_processes TERM "${items[@]}"
+    items=()
+    for ((i = 1; i <= REDIS_NODES; i++)); do items+=("redis node $i|node_alive $i"); done
+    stop_processes TERM "${items[@]}"
 }
 
 # Command-line configuration every silo and front end gets (non-secret, so visible in ps), in HOST_ARGS.
 host_args() {
     local settings setting
-    HOST_ARGS=(--Cluster:Redis="127.0.0.1:$REDIS_PORT" --Cluster:ClusterId="$CLUSTER_ID" --Cluster:ServiceId="$SERVICE_ID"
+    HOST_ARGS=(--Cluster:Redis="$REDIS_CONNECTION" --Cluster:ClusterId="$CLUSTER_ID" --Cluster:ServiceId="$SERVICE_ID"
         # One timestamped line per log entry, so the logs of several processes can be lined up.
         --Logging:Console:FormatterName=simple --Logging:Console:FormatterOptions:SingleLine=true
         "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ")
@@ -404,12 +574,16 @@ choose_build() {
 # --- commands ------------------------------------------------------------------------------------
 
 cmd_up() {
-    local silos=3 frontends=2 build=no config="" log_level="" settings=()
+    local silos=3 frontends=2 build=no config="" log_level="" settings=() topology=single replicas=1
     while (($#)); do
         case $1 in
         --silos) silos=${2:?}; shift 2 ;;
         --frontends) frontends=${2:?}; shift 2 ;;
         --build) build=yes; shift ;;
+        --redis)
+            topology=${2:?}; shift 2
+            [[ $topology =~ ^(single|sentinel)$ ]] || die "--redis takes single or sentinel, not '$topology'" ;;
+        --replicas) replicas=${2:?}; shift 2; [[ $replicas =~ ^[1-9]$ ]] || die "--replicas takes 1 to 9" ;;
         --config) config=${2:?}; shift 2 ;;
         --log-level)
             log_level=${2:?}; shift 2
@@ -433,13 +607,15 @@ cmd_up() {
             for ((i = 1; i <= ${SILOS:-0}; i++)); do silo_alive "$i" && exit 1; done
             for ((i = 1; i <= ${FRONTENDS:-0}; i++)); do frontend_alive "$i" && exit 1; done
             redis_alive && exit 1
+            for ((i = 1; i <= ${REDIS_NODES:-0}; i++)); do node_alive "$i" && exit 1; done
+            for ((i = 1; i <= SENTINELS; i++)); do sentinel_alive "$i" && exit 1; done
             exit 0
         ) || die "a cluster is already running from $STATE_DIR; run 'down' first"
     fi
     config=$(choose_build "$build" "$config")
 
     # A fresh cluster: previous logs and Redis data go.
-    rm -rf "$STATE_DIR/logs" "$STATE_DIR/redis" "$STATE_DIR/redis.conf" "$(state_file)"
+    rm -rf "$STATE_DIR/logs" "$STATE_DIR"/redis* "$STATE_DIR"/sentinel-* "$(state_file)"
     mkdir -p "$STATE_DIR/logs"
     local suffix
     suffix=$(date +%Y%m%d%H%M%S)-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -455,15 +631,38 @@ cmd_up() {
     set_state API_KEY "$(random_base64 24 | tr '+/' '-_' | tr -d '=')"
     set_state EXTRA_SETTINGS "${settings[*]-}"
     set_state LOG_LEVEL "$log_level"
-    set_state REDIS_DATA_DIR "$STATE_DIR/redis"
-    set_state REDIS_PORT "$(new_ports 1)"
+    set_state REDIS_TOPOLOGY "$topology"
+    if [[ $topology == single ]]; then
+        set_state REDIS_DATA_DIR "$STATE_DIR/redis"
+        set_state REDIS_PORT "$(new_ports 1)"
+        set_state REDIS_CONNECTION "127.0.0.1:$REDIS_PORT"
+    else
+        local endpoints=()
+        set_state REDIS_NODES $((replicas + 1))
+        for ((i = 1; i <= REDIS_NODES; i++)); do
+            set_state "REDIS_${i}_DATA_DIR" "$STATE_DIR/redis-$i"
+            set_state "REDIS_${i}_PORT" "$(new_ports 1)"
+        done
+        for ((i = 1; i <= SENTINELS; i++)); do
+            set_state "SENTINEL_${i}_PORT" "$(new_ports 1)"
+            local port="SENTINEL_${i}_PORT"
+            endpoints+=("127.0.0.1:${!port}")
+        done
+        # The primary at start; after a failover ask 'status'.
+        set_state REDIS_PORT "$REDIS_1_PORT"
+        set_state REDIS_CONNECTION "$(IFS=,; echo "${endpoints[*]}"),serviceName=$SENTINEL_SERVICE"
+    fi
     set_state SILOS "$silos"
     set_state FRONTENDS "$frontends"
     for ((i = 1; i <= silos; i++)); do ensure_silo_ports "$i"; done
     for ((i = 1; i <= frontends; i++)); do ensure_frontend_port "$i"; done
 
-    write_redis_conf
-    start_redis || up_failed
+    if [[ $topology == single ]]; then
+        write_redis_conf
+        start_redis || up_failed
+    else
+        start_sentinel_topology || up_failed
+    fi
     for ((i = 1; i <= silos; i++)); do launch_silo "$i"; done
     local deadline=$((SECONDS + READY_TIMEOUT))
     for ((i = 1; i <= silos; i++)); do wait_silo "$i" "$deadline" || up_failed; done
@@ -494,7 +693,19 @@ print_summary() {
         local port=SILO_${i}_PORT gw=SILO_${i}_GATEWAY
         echo "  silo $i:      ${!var}  (pid ${!pid}, silo port ${!port}, gateway ${!gw})"
     done
-    echo "  redis:       127.0.0.1:$REDIS_PORT  (pid $REDIS_PID, data $REDIS_DATA_DIR)"
+    if [[ $REDIS_TOPOLOGY == single ]]; then
+        echo "  redis:       127.0.0.1:$REDIS_PORT  (pid $REDIS_PID, data $REDIS_DATA_DIR)"
+    else
+        for ((i = 1; i <= REDIS_NODES; i++)); do
+            var=REDIS_${i}_PORT pid=REDIS_${i}_PID
+            echo "  redis node $i: 127.0.0.1:${!var}  (pid ${!pid})"
+        done
+        for ((i = 1; i <= SENTINELS; i++)); do
+            var=SENTINEL_${i}_PORT pid=SENTINEL_${i}_PID
+            echo "  sentinel $i:  127.0.0.1:${!var}  (pid ${!pid})"
+        done
+        echo "  Cluster:Redis=$REDIS_CONNECTION"
+    fi
     echo "  API key (X-Api-Key): $API_KEY"
     echo "  state: $(state_file)   logs: $STATE_DIR/logs/"
 }
@@ -507,7 +718,7 @@ stop_all() {
     # Silos stop while Redis still runs, so they can leave the membership table and deactivate cleanly.
     for ((i = 1; i <= ${SILOS:-0}; i++)); do items+=("silo $i|silo_alive $i"); done
     ((${#items[@]})) && stop_processes TERM "${items[@]}"
-    stop_processes TERM "redis|redis_alive"
+    stop_redis_all
 }
 
 cmd_down() {
@@ -521,6 +732,10 @@ cmd_down() {
     for ((i = 1; i <= SILOS; i++)); do set_state "SILO_${i}_PID" ""; done
     for ((i = 1; i <= FRONTENDS; i++)); do set_state "FRONTEND_${i}_PID" ""; done
     set_state REDIS_PID ""
+    if [[ ${REDIS_TOPOLOGY:-single} != single ]]; then
+        for ((i = 1; i <= REDIS_NODES; i++)); do set_state "REDIS_${i}_PID" ""; done
+        for ((i = 1; i <= SENTINELS; i++)); do set_state "SENTINEL_${i}_PID" ""; done
+    fi
     say "cluster $CLUSTER_ID stopped (logs kept in $STATE_DIR/logs)"
 }
 
@@ -538,8 +753,23 @@ cmd_status() {
         if silo_alive "$i"; then alive="pid $(pid_of "silo_alive $i")" code=$(http_status "${!var}/readyz"); else alive=stopped code=-; fi
         printf '  silo %-8s %-26s %-12s readyz %s\n' "$i" "${!var-}" "$alive" "$code"
     done
-    if redis_alive; then alive="pid $REDIS_PID" code=$(redis_ping && echo PONG || echo no-answer); else alive=stopped code=-; fi
-    printf '  redis         %-26s %-12s ping %s\n' "127.0.0.1:$REDIS_PORT" "$alive" "$code"
+    if [[ ${REDIS_TOPOLOGY:-single} == single ]]; then
+        if redis_alive; then alive="pid $REDIS_PID" code=$(redis_ping && echo PONG || echo no-answer); else alive=stopped code=-; fi
+        printf '  redis         %-26s %-12s ping %s\n' "127.0.0.1:$REDIS_PORT" "$alive" "$code"
+        return
+    fi
+    local port role
+    for ((i = 1; i <= REDIS_NODES; i++)); do
+        var=REDIS_${i}_PORT
+        if node_alive "$i"; then alive="pid $(pid_of "node_alive $i")" role=$(redis_cmd "${!var}" ROLE | head -n 1) || role=no-answer; else alive=stopped role=-; fi
+        printf '  redis node %-3s %-25s %-12s role %s\n' "$i" "127.0.0.1:${!var}" "$alive" "${role:-no-answer}"
+    done
+    for ((i = 1; i <= SENTINELS; i++)); do
+        var=SENTINEL_${i}_PORT
+        if sentinel_alive "$i"; then alive="pid $(pid_of "sentinel_alive $i")" code=$(redis_ping "${!var}" && echo PONG || echo no-answer); else alive=stopped code=-; fi
+        printf '  sentinel %-5s %-25s %-12s ping %s\n' "$i" "127.0.0.1:${!var}" "$alive" "$code"
+    done
+    if port=$(primary_port); then echo "primary: 127.0.0.1:$port (redis node $(primary_node || echo '?'))"; else echo "primary: unknown (no sentinel answers)"; fi
 }
 
 # Validates N for a per-process command; N = count+1 adds a process (start only).
@@ -624,6 +854,10 @@ cmd_redis() {
     local action=$1
     lock_state
     load_state
+    local cut=0
+    if [[ ${2-} == --cut-replication ]]; then cut=${3:?--cut-replication takes milliseconds}; fi
+    [[ ${REDIS_TOPOLOGY:-single} == single ]] || { sentinel_node_command "$action" "$cut"; return; }
+    ((cut == 0)) || die "--cut-replication needs --redis sentinel"
     case $action in
     kill | stop)
         redis_alive || { say "redis is not running"; return 0; }
@@ -631,6 +865,46 @@ cmd_redis() {
         set_state REDIS_PID ""
         ;;
     start) start_redis ;;
+    esac
+}
+
+# kill/stop: the node the sentinels name primary. start: every stopped node, as a replica of the current primary,
+# so a former primary never serves as one again (its writes the replica missed are dropped by the resync).
+sentinel_node_command() {
+    local action=$1 n primary
+    case $action in
+    kill | stop)
+        n=$(primary_node) || die "no sentinel names a primary"
+        node_alive "$n" || { say "primary redis node $n is not running"; return 0; }
+        local port="REDIS_${n}_PORT"
+        say "primary is redis node $n (127.0.0.1:${!port})"
+        local frozen=() i pid
+        if ((${2:-0} > 0)); then
+            # The loss window made visible: the replicas are frozen (SIGSTOP) and their links closed, so for CUT ms the
+            # primary acknowledges writes no replica receives; then it dies and the replicas resume (SIGCONT), in time
+            # for one to be promoted without those writes. Shorter than down-after-milliseconds, so no sentinel
+            # counts a replica as down.
+            for ((i = 1; i <= REDIS_NODES; i++)); do
+                ((i != n)) && node_alive "$i" && { pid=$(pid_of "node_alive $i"); kill -STOP "$pid"; frozen+=("$pid"); }
+            done
+            redis_cmd "${!port}" CLIENT KILL TYPE replica >/dev/null || true
+            say "replicas frozen (${frozen[*]-none}) and cut off for ${2} ms"
+            sleep "$(printf '%d.%03d' $(($2 / 1000)) $(($2 % 1000)))"
+        fi
+        stop_processes "$([[ $action == kill ]] && echo KILL || echo TERM)" "redis node $n|node_alive $n"
+        set_state "REDIS_${n}_PID" ""
+        for pid in "${frozen[@]+"${frozen[@]}"}"; do kill -CONT "$pid" 2>/dev/null || true; done
+        ;;
+    start)
+        for ((n = 1; n <= REDIS_NODES; n++)); do
+            node_alive "$n" && continue
+            primary=$(primary_port) || die "no sentinel names a primary"
+            local port="REDIS_${n}_PORT"
+            # Until the sentinels promoted another node, the one that died is still the primary: start it as such.
+            [[ $primary == "${!port}" ]] && primary=""
+            start_node "$n" "$primary" || exit 1
+        done
+        ;;
     esac
 }
 
@@ -670,7 +944,7 @@ main() {
     kill-frontend) cmd_frontend kill "$@" ;;
     stop-frontend) cmd_frontend stop "$@" ;;
     start-frontend) cmd_frontend start "$@" ;;
-    kill-redis) cmd_redis kill ;;
+    kill-redis) cmd_redis kill "$@" ;;
     stop-redis) cmd_redis stop ;;
     start-redis) cmd_redis start ;;
     help) usage ;;

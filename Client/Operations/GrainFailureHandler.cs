@@ -42,7 +42,7 @@ public sealed partial class GrainFailureHandler(IProblemDetailsService problems,
                 Status = status,
                 Title = title,
                 Type = SessionProblems.TypePrefix + name,
-                Detail = status == StatusCodes.Status503ServiceUnavailable ? "The session could not be reached or stored in time; nothing was changed. Retry later." : null,
+                Detail = status == StatusCodes.Status503ServiceUnavailable ? "The session could not be reached or stored in time, so the change is not acknowledged (storage may still hold it). Retry later, with the same Idempotency-Key to apply it at most once." : null,
             },
         });
     }

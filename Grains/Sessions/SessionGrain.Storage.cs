@@ -95,8 +95,20 @@ public sealed partial class SessionGrain
                     _inFlight = null;
                     if (ex is Orleans.Storage.InconsistentStateException && _loaded)
                     {
-                        // Someone else wrote this session (a stale activation after a failover): reload on the next call.
-                        // (Unloaded, it was a creation written without a read, which reads and decides again.)
+                        // Storage holds another revision: another activation wrote this session, or a Redis failover lost
+                        // a write this activation had stored. Storage is the truth: reload it on the next call (the front
+                        // end retries the refused calls, which changed nothing). (Unloaded, it was a creation written
+                        // without a read, which reads and decides again.)
+                        _metrics.StaleRevision();
+                        LogStaleRevision(Id, _revision);
+                        DeactivateOnIdle();
+                    }
+                    else if (ex is WriteNotReplicatedException)
+                    {
+                        // The primary has the write but no replica confirmed it: whether it survives is unknown, so the
+                        // callers get 503 and this activation reloads whatever storage holds on the next call.
+                        _metrics.NotReplicated();
+                        LogNotReplicated(Id, _revision + 1);
                         DeactivateOnIdle();
                     }
                     batch.Done.TrySetException(ex);
@@ -134,6 +146,14 @@ public sealed partial class SessionGrain
         public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int Changes;
     }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1006, Level = Microsoft.Extensions.Logging.LogLevel.Warning,
+        Message = "Session {SessionId}: storage no longer holds revision {Revision} of this activation (another writer, or a write lost by a Redis failover); reloading from storage")]
+    private partial void LogStaleRevision(string sessionId, long revision);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1007, Level = Microsoft.Extensions.Logging.LogLevel.Warning,
+        Message = "Session {SessionId}: revision {Revision} was not confirmed by enough Redis replicas in time; not acknowledged, reloading from storage")]
+    private partial void LogNotReplicated(string sessionId, long revision);
 
     [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1005, Level = Microsoft.Extensions.Logging.LogLevel.Warning,
         Message = "Could not push the events of session {SessionId} to its subscribers")]

@@ -116,15 +116,26 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
     /// <summary>Asserts that every session's counter equals the steps acknowledged for it.</summary>
     public async Task AssertEveryAcknowledgedWriteIsPresent()
     {
+        var (_, _, mismatches) = await CompareWithStorage();
+        Assert.True(mismatches.Count == 0, string.Join(Environment.NewLine, mismatches));
+    }
+
+    /// <summary>Acknowledged steps missing from storage (lost) and steps stored beyond those acknowledged (applied twice), summed over sessions.</summary>
+    public async Task<(long Lost, long Extra, IReadOnlyList<string> Mismatches)> CompareWithStorage()
+    {
         var api = new SessionApi(_clients[0]);
         var mismatches = new List<string>();
+        long lost = 0, extra = 0;
         for (var i = 0; i < sessionCount; i++)
         {
             var session = await api.Get(_tokens[i]);
             var stored = session.GetProperty("data").TryGetProperty("steps", out var steps) ? steps.GetInt64() : 0;
-            if (stored != _acknowledged[i]) mismatches.Add($"session {i}: {_acknowledged[i]} acknowledged, {stored} stored");
+            if (stored == _acknowledged[i]) continue;
+            mismatches.Add($"session {i}: {_acknowledged[i]} acknowledged, {stored} stored");
+            if (stored < _acknowledged[i]) lost += _acknowledged[i] - stored;
+            else extra += stored - _acknowledged[i];
         }
-        Assert.True(mismatches.Count == 0, string.Join(Environment.NewLine, mismatches));
+        return (lost, extra, mismatches);
     }
 
     /// <summary>Median and longest time a session waited for one write to be acknowledged, in ms.</summary>

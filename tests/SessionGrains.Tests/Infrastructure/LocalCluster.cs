@@ -25,6 +25,12 @@ public partial class LocalCluster : IAsyncLifetime
     /// <summary><c>--log-level</c> of the launcher; null leaves the level of the shipped appsettings.json (Warning).</summary>
     protected virtual string? LogLevel => null;
 
+    /// <summary>More arguments of <c>up</c>, e.g. <c>--redis sentinel</c>.</summary>
+    protected virtual IReadOnlyList<string> UpArguments => [];
+
+    /// <summary><c>Cluster:Redis</c> as the silos and front ends got it (a Sentinel configuration with <c>--redis sentinel</c>).</summary>
+    public string RedisConnectionString => _state.GetValueOrDefault("REDIS_CONNECTION") ?? $"127.0.0.1:{RedisPort}";
+
     /// <summary>Configuration passed to every silo and front end (<c>--set KEY=VALUE</c>).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
@@ -85,7 +91,7 @@ public partial class LocalCluster : IAsyncLifetime
                 options.ClusterId = ClusterId;
                 options.ServiceId = ServiceId;
             });
-            client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options($"127.0.0.1:{RedisPort}"));
+            client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options(RedisConnectionString));
             configure?.Invoke(client);
         });
         return builder.Build();
@@ -99,6 +105,7 @@ public partial class LocalCluster : IAsyncLifetime
         foreach (var (key, value) in StandaloneFrontEnd.WithoutAbuseLimits) args.AddRange(["--set", $"{key}={value}"]);
         foreach (var (key, value) in Settings) args.AddRange(["--set", $"{key}={value}"]);
         if (LogLevel is not null) args.AddRange(["--log-level", LogLevel]);
+        args.AddRange(UpArguments);
         try
         {
             await Run([.. args], TimeSpan.FromSeconds(180));
@@ -129,6 +136,10 @@ public partial class LocalCluster : IAsyncLifetime
     public Task StartFrontEnd(int n) => Run(["start-frontend", n.ToString()], TimeSpan.FromSeconds(90));
 
     public Task KillRedis() => Run(["kill-redis"], TimeSpan.FromSeconds(30));
+
+    /// <summary>Sentinel topology: freezes the replicas and closes their links for <paramref name="cut"/>, then SIGKILLs the primary and resumes them.</summary>
+    public Task KillRedisPrimaryCuttingReplication(TimeSpan cut) =>
+        Run(["kill-redis", "--cut-replication", ((int)cut.TotalMilliseconds).ToString()], TimeSpan.FromSeconds(30));
 
     public Task StartRedis() => Run(["start-redis"], TimeSpan.FromSeconds(60));
 
