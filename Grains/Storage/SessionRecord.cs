@@ -61,14 +61,21 @@ public sealed class SessionRecord(Serializer serializer)
             }
         }
 
-        foreach (var entry in next.Ledger)
+        // Entries are immutable and keyed: an entry of both ledgers is the same object; a new one under a kept key
+        // overwrites its field, so only keys gone from the ledger are deleted.
+        if (!ReferenceEquals(stored.Ledger, next.Ledger))
         {
-            if (Array.Find(stored.Ledger, e => e.Key == entry.Key) is { } old && ReferenceEquals(old, entry)) continue;
-            delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
-        }
-        foreach (var entry in stored.Ledger)
-        {
-            if (Array.Find(next.Ledger, e => e.Key == entry.Key) is null) delta.Delete(LedgerPrefix + entry.Key);
+            var unchanged = new HashSet<LedgerEntry>(stored.Ledger, ReferenceEqualityComparer.Instance);
+            HashSet<string>? keys = null;
+            foreach (var entry in next.Ledger)
+            {
+                if (!unchanged.Remove(entry)) delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
+            }
+            foreach (var entry in unchanged)
+            {
+                keys ??= [.. next.Ledger.Select(e => e.Key)];
+                if (!keys.Contains(entry.Key)) delta.Delete(LedgerPrefix + entry.Key);
+            }
         }
         return delta;
     }
