@@ -8,7 +8,6 @@ using SessionGrains.Client.Security;
 using SessionGrains.Client.Sessions;
 using SessionGrains.Client.Sockets;
 using SessionGrains.Client.Standalone;
-using SessionGrains.Client.Tokens;
 using SessionGrains.Hosting;
 
 namespace SessionGrains.Client;
@@ -41,9 +40,7 @@ public static class FrontEndHost
                     services.GetRequiredService<SessionFeeds>().ResubscribeAll();
                 });
             });
-            builder.Services.AddSingleton<ClientGatewayView>();
-            builder.Services.AddSingleton<SessionRouting>();
-            builder.Services.AddHostedService(services => services.GetRequiredService<SessionRouting>());
+            builder.Services.AddSessionRouting();
         }
 
         AddFrontEnd(builder);
@@ -80,6 +77,13 @@ public static class FrontEndHost
         services.AddValidatedOptions<TokenOptions, TokenOptionsValidator>(configuration, TokenOptions.Section);
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
         services.AddSingleton<FrontEndMetrics>();
+        services.AddSingleton<ISessionCallMetrics>(provider => provider.GetRequiredService<FrontEndMetrics>());
+        services.AddOptions<SessionCallOptions>().Configure<IOptions<FrontEndOptions>>((calls, frontEnd) =>
+        {
+            calls.CallDeadline = frontEnd.Value.CallDeadline;
+            calls.FirstRetryDelay = frontEnd.Value.FirstRetryDelay;
+            calls.MaxRetryDelay = frontEnd.Value.MaxRetryDelay;
+        });
         services.AddSingleton<FrontEndDrain>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<ApiKeyCheck>();

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
-using Orleans.Configuration;
+using SessionGrains.Direct;
 
 namespace SessionGrains.Hosting;
 
@@ -9,13 +9,7 @@ public static class ClientConfiguration
 {
     public static IClientBuilder AddSessionClient(this IClientBuilder client, IConfiguration configuration, SessionClusterOptions cluster)
     {
-        client.Configure<ClusterOptions>(options =>
-        {
-            options.ServiceId = cluster.ServiceId;
-            options.ClusterId = cluster.ClusterId;
-        });
-        client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options(cluster.Redis!));
-        client.ConfigureFailover(configuration);
+        client.UseSessionCluster(cluster.Redis!, cluster.ClusterId, cluster.ServiceId, configuration);
         if (SessionTelemetry.IsTracing(configuration)) client.AddActivityPropagation();
         return client;
     }

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using SessionGrains.Http;
 
 namespace SessionGrains.AspNetCore;
@@ -23,7 +21,8 @@ public sealed partial class SessionGrainsSession
         try
         {
             if (_token is null && _legacy is not null) await ImportAsync(timeout.Token).ConfigureAwait(false);
-            if (_token is not null) await AcquireAsync(DateTimeOffset.UtcNow + wait, timeout.Token).ConfigureAwait(false);
+            if (_token is not null && _readOnly) Loaded(await _connection.ReadAsync(_token, timeout.Token).ConfigureAwait(false));
+            else if (_token is not null) await AcquireAsync(DateTimeOffset.UtcNow + wait, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -81,7 +80,7 @@ public sealed partial class SessionGrainsSession
         if (_token is null) return;
         try
         {
-            await _client.GetPlacementAsync(_token, cancellationToken).ConfigureAwait(false);
+            await _connection.TouchAsync(_token, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -119,13 +118,13 @@ public sealed partial class SessionGrainsSession
             }
             else if (_leaseId is { } leaseId)
             {
-                await _client.ReleaseLeaseAsync(_token, leaseId, _changes.Count > 0 ? Patch() : null, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _connection.ReleaseAsync(_token, leaseId, _changes, cancellationToken).ConfigureAwait(false);
                 _leaseId = null;
             }
             else if (_changes.Count > 0)
             {
                 // A session this request created, or whose lease went back when the response started.
-                await _client.PatchAsync(_token, Patch(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _connection.PatchAsync(_token, _changes, cancellationToken).ConfigureAwait(false);
             }
             Applied();
         }
@@ -151,27 +150,32 @@ public sealed partial class SessionGrainsSession
     private async Task AcquireAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         // One id for every attempt: a retried acquire is the same request in the session's queue.
-        var request = new LeaseRequest { LeaseId = "r:" + RandomNumberGenerator.GetHexString(24, lowercase: true), Ttl = _options.LeaseTtl };
+        var leaseId = "r:" + RandomNumberGenerator.GetHexString(24, lowercase: true);
         while (true)
         {
             try
             {
-                var lease = await _client.AcquireLeaseAsync(_token!, request with { Wait = Max(deadline - DateTimeOffset.UtcNow, TimeSpan.Zero) }, cancellationToken).ConfigureAwait(false);
-                _leaseId = lease.LeaseId;
-                ReleaseAtRequestEnd();
-                Fill(lease.Session.Data);
+                var data = await _connection.AcquireAsync(_token!, leaseId, _options.LeaseTtl, Max(deadline - DateTimeOffset.UtcNow, TimeSpan.Zero), cancellationToken).ConfigureAwait(false);
+                if (data is not null)
+                {
+                    _leaseId = leaseId;
+                    ReleaseAtRequestEnd();
+                }
+                Loaded(data);
                 return;
             }
             catch (LeaseBusyException) when (DateTimeOffset.UtcNow < deadline)
             {
             }
-            catch (SessionNotFoundException)
-            {
-                // Expired or ended: the request starts a new session at its first write, with a new cookie.
-                _token = null;
-                return;
-            }
         }
+    }
+
+    /// <summary>The session's data; null: it expired or ended, and the request starts a new session at its first write, with a new cookie.</summary>
+    private void Loaded(Dictionary<string, byte[]>? data)
+    {
+        _data.Clear();
+        if (data is null) _token = null;
+        else foreach (var (key, value) in data) _data[key] = value;
     }
 
     /// <summary>Migration: finds the SessionGrains copy of an old session, or makes it from the old store.</summary>
@@ -186,9 +190,8 @@ public sealed partial class SessionGrainsSession
         }
         var old = await _legacy.ReadAsync(_sessionKey, _idleTimeout, _ioTimeout, cancellationToken).ConfigureAwait(false);
         if (old.Count == 0 || _http.Response.HasStarted || !_cookie.MaySet(_http)) return;
-        var created = await _client.CreateAsync(new CreateSessionRequest { Data = Encoded(old), IdleTimeout = _idleTimeout }, cancellationToken).ConfigureAwait(false);
-        _token = created.Token;
-        await _legacy.SetForwardAsync(_sessionKey, created.Token, _idleTimeout, cancellationToken).ConfigureAwait(false);
+        _token = await _connection.CreateAsync(old, _idleTimeout, cancellationToken).ConfigureAwait(false);
+        await _legacy.SetForwardAsync(_sessionKey, _token, _idleTimeout, cancellationToken).ConfigureAwait(false);
         LogImported(_sessionKey, old.Count);
         _cookiePending = true;
         EstablishOnResponse();
@@ -204,8 +207,7 @@ public sealed partial class SessionGrainsSession
             return;
         }
         var data = _changes.Where(change => change.Value is not null).ToDictionary(change => change.Key, change => change.Value!, StringComparer.Ordinal);
-        var created = await _client.CreateAsync(new CreateSessionRequest { Data = Encoded(data), IdleTimeout = _idleTimeout }, cancellationToken).ConfigureAwait(false);
-        _token = created.Token;
+        _token = await _connection.CreateAsync(data, _idleTimeout, cancellationToken).ConfigureAwait(false);
         // A new session key: the middleware sets its cookie, filled with the token (SessionCookieRewriter). Otherwise
         // (the cookie held an old provider's key) the store sets the cookie itself.
         if (!_isNewSessionKey)
@@ -235,20 +237,12 @@ public sealed partial class SessionGrainsSession
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _client.ReleaseLeaseAsync(token, leaseId, cancellationToken: timeout.Token).ConfigureAwait(false);
+            await _connection.ReleaseAsync(token, leaseId, null, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             LogReleaseFailed(ex);
         }
-    }
-
-    /// <summary>The changes as a merge patch of data keys: base64 of the bytes, or null to remove.</summary>
-    private JsonObject Patch()
-    {
-        var patch = new JsonObject();
-        foreach (var (key, value) in _changes) patch[SessionKeyCodec.Encode(key)] = value is null ? null : Convert.ToBase64String(value);
-        return patch;
     }
 
     private void Applied()
@@ -260,20 +254,6 @@ public sealed partial class SessionGrainsSession
         }
         _changes.Clear();
     }
-
-    private void Fill(IReadOnlyDictionary<string, JsonElement> data)
-    {
-        _data.Clear();
-        foreach (var (dataKey, value) in data)
-        {
-            // Keys without the prefix belong to other users of the session's API; values that are not base64 strings too.
-            if (SessionKeyCodec.Decode(dataKey) is not { } key || value.ValueKind != JsonValueKind.String || !value.TryGetBytesFromBase64(out var bytes)) continue;
-            _data[key] = bytes;
-        }
-    }
-
-    private static Dictionary<string, object?> Encoded(Dictionary<string, byte[]> data) =>
-        data.ToDictionary(entry => SessionKeyCodec.Encode(entry.Key), entry => (object?)Convert.ToBase64String(entry.Value), StringComparer.Ordinal);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

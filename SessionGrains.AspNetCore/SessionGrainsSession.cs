@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
-using SessionGrains.Http;
 
 namespace SessionGrains.AspNetCore;
 
@@ -19,7 +18,8 @@ namespace SessionGrains.AspNetCore;
 /// </summary>
 public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
 {
-    private readonly SessionGrainsClient _client;
+    private readonly ISessionConnection _connection;
+    private readonly bool _readOnly;
     private readonly SessionCookie _cookie;
     private readonly SessionGrainsOptions _options;
     private readonly ILogger _logger;
@@ -46,13 +46,16 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
     /// A session of one request. <paramref name="token"/> comes from the cookie; <paramref name="legacy"/> is the old store
     /// to import from; <paramref name="tryEstablishSession"/> and <paramref name="isNewSessionKey"/> are the session
     /// middleware's (it sets the cookie of a new session key itself, which this session fills with its token).
+    /// <paramref name="readOnly"/>: the endpoint only reads (<see cref="ReadOnlySessionAttribute"/>).
     /// </summary>
-    public SessionGrainsSession(SessionGrainsClient client, SessionCookie cookie, SessionGrainsOptions options, ILogger logger, HttpContext http,
-        string sessionKey, TimeSpan idleTimeout, TimeSpan ioTimeout, string? token, LegacySessions? legacy, Func<bool> tryEstablishSession, bool isNewSessionKey)
+    internal SessionGrainsSession(ISessionConnection connection, SessionCookie cookie, SessionGrainsOptions options, ILogger logger, HttpContext http,
+        string sessionKey, TimeSpan idleTimeout, TimeSpan ioTimeout, string? token, LegacySessions? legacy, Func<bool> tryEstablishSession, bool isNewSessionKey,
+        bool readOnly)
     {
+        _readOnly = readOnly;
         _tryEstablishSession = tryEstablishSession;
         _isNewSessionKey = isNewSessionKey;
-        _client = client;
+        _connection = connection;
         _cookie = cookie;
         _options = options;
         _logger = logger;
@@ -147,6 +150,7 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
     /// </summary>
     private void Changing()
     {
+        if (_readOnly) throw new InvalidOperationException($"The session of this endpoint is read-only ({nameof(ReadOnlySessionAttribute)}): it was loaded without its lease and cannot be changed.");
         if (_token is null && (!_tryEstablishSession() || (!_isNewSessionKey && _http.Response.HasStarted))) throw new InvalidOperationException("The session cannot be established after the response has started.");
         if (_guarded || _http.Response.HasStarted) return;
         _guarded = true;

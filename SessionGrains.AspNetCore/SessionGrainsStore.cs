@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SessionGrains.Http;
 
 namespace SessionGrains.AspNetCore;
 
@@ -11,17 +10,18 @@ namespace SessionGrains.AspNetCore;
 /// The <see cref="ISessionStore"/> that <c>UseSession()</c> asks for each request's session. A request whose session
 /// cookie holds a SessionGrains token gets that session; any other request a new one (created at its first write). While
 /// migrating, a request with the old provider's cookie gets the old session (<see cref="SessionMigrationPhase.Prepare"/>)
-/// or its copy in SessionGrains (<see cref="SessionMigrationPhase.Import"/>).
+/// or its copy in SessionGrains (<see cref="SessionMigrationPhase.Import"/>). An endpoint marked
+/// <see cref="ReadOnlySessionAttribute"/> gets its session without the lease.
 /// </summary>
 public sealed class SessionGrainsStore(
-    SessionGrainsClient client,
+    IServiceProvider services,
     SessionCookie cookie,
     IHttpContextAccessor accessor,
     IOptionsMonitor<SessionGrainsOptions> options,
-    ILoggerFactory loggers,
-    IServiceProvider services) : ISessionStore
+    ILoggerFactory loggers) : ISessionStore
 {
     private readonly ILogger _logger = loggers.CreateLogger<SessionGrainsSession>();
+    private readonly ISessionConnection _connection = services.GetRequiredService<ISessionConnection>();
 
     /// <inheritdoc />
     public ISession Create(string sessionKey, TimeSpan idleTimeout, TimeSpan ioTimeout, Func<bool> tryEstablishSession, bool isNewSessionKey)
@@ -34,6 +34,7 @@ public sealed class SessionGrainsStore(
         var legacy = settings.Migration is not null && token is null && !isNewSessionKey ? services.GetRequiredService<LegacySessions>() : null;
         if (settings.Migration == SessionMigrationPhase.Prepare && token is null)
             return services.GetRequiredService<LegacySessions>().Create(sessionKey, idleTimeout, ioTimeout, tryEstablishSession, isNewSessionKey);
-        return new SessionGrainsSession(client, cookie, settings, _logger, http, sessionKey, idleTimeout, ioTimeout, token, legacy, tryEstablishSession, isNewSessionKey);
+        var readOnly = http.GetEndpoint()?.Metadata.GetMetadata<ReadOnlySessionAttribute>() is not null;
+        return new SessionGrainsSession(_connection, cookie, settings, _logger, http, sessionKey, idleTimeout, ioTimeout, token, legacy, tryEstablishSession, isNewSessionKey, readOnly);
     }
 }

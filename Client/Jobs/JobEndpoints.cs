@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SessionGrains.Client.Sessions;
-using SessionGrains.Client.Tokens;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Jobs;

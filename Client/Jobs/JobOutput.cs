@@ -115,7 +115,7 @@ public static class JobOutput
         {
             // The client went away.
         }
-        catch (Exception ex) when (Operations.GrainFailures.IsUnavailable(ex))
+        catch (Exception ex) when (GrainFailures.IsUnavailable(ex))
         {
             // The job could not be reached for StallTimeout: cut the response; the client resumes with Range.
             response.HttpContext.Abort();

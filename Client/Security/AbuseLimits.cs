@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Sessions;
-using SessionGrains.Client.Tokens;
 
 namespace SessionGrains.Client.Security;
 

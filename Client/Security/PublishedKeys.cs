@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
-using SessionGrains.Client.Tokens;
 
 namespace SessionGrains.Client.Security;
 

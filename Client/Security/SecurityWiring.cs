@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Operations;
-using SessionGrains.Client.Tokens;
 using SessionGrains.Hosting;
 
 namespace SessionGrains.Client.Security;

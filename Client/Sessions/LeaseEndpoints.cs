@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using SessionGrains.Client.Tokens;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Sockets;
-using SessionGrains.Client.Tokens;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;

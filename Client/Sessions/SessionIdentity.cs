@@ -1,5 +1,4 @@
 using System.Reflection;
-using SessionGrains.Client.Tokens;
 
 namespace SessionGrains.Client.Sessions;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using SessionGrains.Client.Tokens;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;

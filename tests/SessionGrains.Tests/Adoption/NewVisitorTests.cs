@@ -28,7 +28,7 @@ public sealed class NewVisitorTests(DefaultLimitsFrontEnd frontEnd, ITestOutputH
     public async Task Sixty_new_visitors_at_once_and_two_hundred_one_after_another_each_keep_their_session_in_the_shop()
     {
         // The store's default options: only where the front end is and the app's API key.
-        await using var shop = await ShopProcess.Start("shop-visitors", ("Session:SessionGrains", frontEnd.BaseAddress.ToString()), ("Session:ApiKey", frontEnd.ApiKey));
+        await using var shop = await ShopProcess.Start("shop-visitors", ("Session:Mode", "Http"), ("Session:SessionGrains", frontEnd.BaseAddress.ToString()), ("Session:ApiKey", frontEnd.ApiKey));
         using var http = shop.Client();
         await ShopProcess.Get(http, "/healthz", null);
 

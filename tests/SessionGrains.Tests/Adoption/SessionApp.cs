@@ -63,6 +63,9 @@ public sealed class SessionApp : IAsyncDisposable
         app.MapGet("/keys", (HttpContext c) => string.Join(",", c.Session.Keys.Order(StringComparer.Ordinal)));
         app.MapGet("/id", (HttpContext c) => c.Session.Id);
         app.MapGet("/untouched", () => "ok");
+        // Read-only pages: the session without its lease (ReadOnlySessionAttribute as endpoint metadata).
+        app.MapGet("/peek/{key}", (string key, HttpContext c) => c.Session.GetString(key) ?? "(none)").WithMetadata(new ReadOnlySessionAttribute());
+        app.MapPost("/peek-set/{key}", (string key, string value, HttpContext c) => c.Session.SetString(key, value)).WithMetadata(new ReadOnlySessionAttribute());
         app.MapPost("/append-slowly/{key}", async (string key, string value, int ms, HttpContext c) =>
         {
             await c.Session.LoadAsync();

@@ -19,9 +19,12 @@ public sealed class ShopLostUpdateTests(StandaloneFrontEnd frontEnd, ITestOutput
     [Fact]
     public async Task SessionGrains_loses_no_concurrent_update_where_the_Redis_session_provider_loses_them()
     {
-        await using var shop = await ShopProcess.Start("shop-sessiongrains", ("Session:Provider", "SessionGrains"), ("Session:SessionGrains", frontEnd.BaseAddress.ToString()));
+        await using var shop = await ShopProcess.Start("shop-sessiongrains", ("Session:Provider", "SessionGrains"), ("Session:Mode", "Http"), ("Session:SessionGrains", frontEnd.BaseAddress.ToString()));
         var sessionGrains = await Hammer(shop);
-        output.WriteLine($"SessionGrains: {sessionGrains}");
+        output.WriteLine($"SessionGrains over HTTP: {sessionGrains}");
+        await using var fastShop = await ShopProcess.Start("shop-sessiongrains-cluster", FastPath.ShopSettings(frontEnd));
+        var fastPath = await Hammer(fastShop);
+        output.WriteLine($"SessionGrains as an Orleans client: {fastPath}");
 
         await using var redis = await RedisServer.Start("everysec", CancellationToken.None);
         await using var baselineShop = await ShopProcess.Start("shop-redis", ("Session:Provider", "Redis"), ("Session:Redis", redis.ConnectionString));
@@ -35,6 +38,7 @@ public sealed class ShopLostUpdateTests(StandaloneFrontEnd frontEnd, ITestOutput
         }
 
         Assert.Equal(0, sessionGrains.Lost);
+        Assert.Equal(0, fastPath.Lost);
         Assert.True(baseline.Lost > 0, $"the Redis session provider lost no update in 3 runs: {baseline}");
     }
 

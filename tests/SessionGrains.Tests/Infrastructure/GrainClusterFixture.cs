@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Orleans.TestingHost;
-using SessionGrains.Client.Tokens;
 using SessionGrains.Grains;
 using SessionGrains.Hosting;
 using SessionGrains.Grains.Storage;

@@ -8,8 +8,8 @@ namespace SessionGrains.Tests.Infrastructure;
 /// <summary>One cluster-mode silo in the test process, configured exactly as the Silo host, on a real redis-server.</summary>
 public static class RedisSilo
 {
-    /// <summary>Starts the silo on free loopback ports, with a cluster and service id of its own.</summary>
-    public static async Task<IHost> Start(RedisServer redis, string name)
+    /// <summary>Starts the silo on free loopback ports, with a cluster and service id of its own unless given.</summary>
+    public static async Task<IHost> Start(RedisServer redis, string name, string? clusterId = null, string? serviceId = null)
     {
         var ports = FreePorts.Take(2);
         var builder = Host.CreateApplicationBuilder();
@@ -17,8 +17,8 @@ public static class RedisSilo
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cluster:Redis"] = redis.ConnectionString,
-            ["Cluster:ClusterId"] = $"{name}-{Guid.NewGuid():N}",
-            ["Cluster:ServiceId"] = $"{name}-{Guid.NewGuid():N}",
+            ["Cluster:ClusterId"] = clusterId ?? $"{name}-{Guid.NewGuid():N}",
+            ["Cluster:ServiceId"] = serviceId ?? $"{name}-{Guid.NewGuid():N}",
             ["Cluster:SiloPort"] = ports[0].ToString(),
             ["Cluster:GatewayPort"] = ports[1].ToString(),
         });

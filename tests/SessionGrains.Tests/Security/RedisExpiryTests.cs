@@ -29,7 +29,7 @@ public sealed class RedisExpiryTests : IAsyncLifetime
     [InlineData(2)]
     public async Task A_sessions_key_expires_near_its_purge_time_not_after_eight_days(int idleMinutes)
     {
-        var id = Client.Tokens.SessionTokens.NewId();
+        var id = SessionTokens.NewId();
         var grain = _host!.Grains.GetGrain<ISessionGrain>(id);
         var created = await grain.Create(new SessionCreation(new Dictionary<string, string> { ["a"] = "1" }, TimeSpan.FromMinutes(idleMinutes), null, null));
         Assert.Equal(SessionStatus.Ok, created.Status);

@@ -1,4 +1,4 @@
-namespace SessionGrains.Client.Tokens;
+namespace SessionGrains.Direct;
 
 /// <summary>Session token keys, bound from the <c>Tokens</c> section. Keys are base64, at least 32 bytes.</summary>
 public sealed class TokenOptions

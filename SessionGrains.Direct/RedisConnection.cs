@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace SessionGrains.Hosting;
+namespace SessionGrains.Direct;
 
 /// <summary>How silos and front ends connect to Redis.</summary>
 public static class RedisConnection

@@ -1,9 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Messaging;
 using SessionGrains.Interfaces;
 
-namespace SessionGrains.Client.Sessions;
+namespace SessionGrains.Direct;
 
 /// <summary>
 /// Cluster mode: picks, for each session id, the silo whose <see cref="ISessionRouter"/> the front end calls. Every

@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using SessionGrains.Interfaces;
 
-namespace SessionGrains.Client.Tokens;
+namespace SessionGrains.Direct;
 
 /// <summary>
 /// Issues and checks session tokens <c>id.signature</c>, signature = HMAC-SHA256(key, id) in base64url.

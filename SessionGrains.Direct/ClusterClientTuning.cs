@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
-namespace SessionGrains.Hosting;
+namespace SessionGrains.Direct;
 
 /// <summary>
 /// How the front end (an Orleans client) rides out a silo failure in cluster mode. Any property of Orleans'
@@ -29,17 +29,19 @@ public static class ClusterClientTuning
     /// </summary>
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(3);
 
-    /// <summary>Applies the values above, then any overrides from configuration, validated at start-up.</summary>
-    public static IClientBuilder ConfigureFailover(this IClientBuilder client, IConfiguration configuration)
+    private static readonly IConfiguration Empty = new ConfigurationBuilder().Build();
+
+    /// <summary>Applies the values above, then any overrides from <c>configuration</c>, validated at start-up.</summary>
+    public static IClientBuilder ConfigureFailover(this IClientBuilder client, IConfiguration? configuration = null)
     {
         client.Services.AddOptions<GatewayOptions>()
             .Configure(options => options.GatewayListRefreshPeriod = GatewayListRefreshPeriod)
-            .Bind(configuration.GetSection(GatewaySection))
+            .Bind(configuration?.GetSection(GatewaySection) ?? Empty)
             .Validate(options => options.GatewayListRefreshPeriod > TimeSpan.Zero, "Cluster:Gateway:GatewayListRefreshPeriod must be positive.")
             .ValidateOnStart();
         client.Services.AddOptions<ClientMessagingOptions>()
             .Configure(options => options.ResponseTimeout = ResponseTimeout)
-            .Bind(configuration.GetSection(MessagingSection))
+            .Bind(configuration?.GetSection(MessagingSection) ?? Empty)
             .Validate(options => options.ResponseTimeout > TimeSpan.Zero, "Cluster:ClientMessaging:ResponseTimeout must be positive.")
             .ValidateOnStart();
         return client;

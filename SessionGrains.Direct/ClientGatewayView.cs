@@ -1,16 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Reflection;
+using SessionGrains.Interfaces;
 using Orleans.Runtime;
 
-namespace SessionGrains.Client.Sessions;
+namespace SessionGrains.Direct;
 
 /// <summary>
 /// The gateways this front end's Orleans client will send to: its own "live" set, which it reports on the diagnostic
 /// listener <c>Orleans.Gateway</c> (event <c>GatewayListUpdated</c>) at start and each time it reads the gateway list.
 /// <para>
-/// It matters because a call addressed to one silo's gateway (the <see cref="Interfaces.ISessionRouter"/> of that silo)
+/// It matters because a call addressed to one silo's gateway (the <see cref="ISessionRouter"/> of that silo)
 /// is sent through some other gateway when the client does not count that one as live, and the other silo cannot
 /// deliver it: the call waits out the response timeout (3 s). The client leaves a gateway out for a while after its
 /// connection failed, and only takes a new or restarted one in on its next read of the list, so a silo that has just

@@ -1,10 +1,9 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
-using SessionGrains.Client.Operations;
-using SessionGrains.Client.Tokens;
 using SessionGrains.Interfaces;
 
-namespace SessionGrains.Client.Sessions;
+namespace SessionGrains.Direct;
 
 /// <summary>
 /// Sends session calls under one deadline per request and retries across silo failures. Standalone: straight to the
@@ -13,9 +12,9 @@ namespace SessionGrains.Client.Sessions;
 /// idempotency key (the client's or the front end's).
 /// </summary>
 public sealed partial class SessionGateway(
-    IGrainFactory grains, IOptions<FrontEndOptions> options, FrontEndMetrics metrics, ILogger<SessionGateway> logger, SessionRouting? routing = null)
+    IGrainFactory grains, IOptions<SessionCallOptions> options, ILogger<SessionGateway> logger, SessionRouting? routing = null, ISessionCallMetrics? metrics = null)
 {
-    private readonly FrontEndOptions _options = options.Value;
+    private readonly SessionCallOptions _options = options.Value;
 
     /// <summary>Draining silos skipped in a row before the call is treated as failed (one per silo stopping at once).</summary>
     private const int MaxRedirects = 8;
@@ -37,13 +36,13 @@ public sealed partial class SessionGateway(
             {
                 // Nothing was done: the silo is handing its sessions to the next in rank, so go there at once.
                 routing!.Suspect(router);
-                metrics.Retried(nameof(SiloDrainingException));
+                metrics?.Retried(nameof(SiloDrainingException));
             }
             catch (Exception ex) when (GrainFailures.IsTransient(ex) && deadline - TimeProvider.System.GetUtcNow() > delay)
             {
                 if (router is not null && IsSiloFailure(ex)) routing!.Suspect(router);
                 LogRetry(ex.GetType().Name, sessionId, attempt);
-                metrics.Retried(ex.GetType().Name);
+                metrics?.Retried(ex.GetType().Name);
                 await Task.Delay(delay, cancellationToken);
                 delay = delay * 2 < _options.MaxRetryDelay ? delay * 2 : _options.MaxRetryDelay;
             }
@@ -64,4 +63,24 @@ public sealed partial class SessionGateway(
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Retrying session {SessionId} after {Failure} (attempt {Attempt})")]
     private partial void LogRetry(string failure, string sessionId, int attempt);
+}
+
+/// <summary>Deadline and retry pauses of <see cref="SessionGateway"/> calls.</summary>
+public sealed class SessionCallOptions
+{
+    /// <summary>Deadline of one request's grain work, retries included; well under Orleans' 30 s response timeout.</summary>
+    public TimeSpan CallDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First pause before retrying a grain call that failed because a silo went away; doubles each time.</summary>
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest pause between retries.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Counts the retries of <see cref="SessionGateway"/> (the front end's metrics); optional.</summary>
+public interface ISessionCallMetrics
+{
+    /// <summary>A call is tried again after <paramref name="failure"/> (the exception's type name).</summary>
+    void Retried(string failure);
 }

@@ -1,7 +1,7 @@
 using Orleans.Runtime;
 using Orleans.Storage;
 
-namespace SessionGrains.Client.Operations;
+namespace SessionGrains.Direct;
 
 /// <summary>The one classification of failures of a grain call: which may be retried, and which mean "unavailable" (503).</summary>
 public static class GrainFailures

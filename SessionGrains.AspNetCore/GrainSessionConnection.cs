@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using SessionGrains.Direct;
+using SessionGrains.Http;
+using SessionGrains.Interfaces;
+
+namespace SessionGrains.AspNetCore;
+
+/// <summary>
+/// Sessions as an Orleans client of the cluster: each call is one grain call (through the <see cref="ISessionRouter"/> of
+/// the silo that hosts the session when the store has its own client), with Orleans' binary serialization and the same
+/// retries across silo failures as the front end (<see cref="SessionGateway"/>). New sessions get their id and signed
+/// token exactly as the front end makes them (<see cref="SessionTokens"/>), so their cookies and the front end's API
+/// agree. Every write carries an idempotency key, so a retried call is applied once.
+/// </summary>
+internal sealed class GrainSessionConnection(SessionGateway gateway, SessionTokens tokens, IOptions<ClientMessagingOptions> messaging) : ISessionConnection
+{
+    /// <summary>
+    /// The longest one acquire waits in the grain: a second under the client's response timeout (3 s in the cluster),
+    /// so the grain answers "busy" before Orleans gives up on the call; the session then asks again with the same lease id.
+    /// </summary>
+    private readonly TimeSpan _longestWait = messaging.Value.ResponseTimeout > TimeSpan.FromSeconds(2)
+        ? messaging.Value.ResponseTimeout - TimeSpan.FromSeconds(1) : messaging.Value.ResponseTimeout / 2;
+
+    public async Task<Dictionary<string, byte[]>?> AcquireAsync(string token, string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (!tokens.TryVerify(token, out var id)) return null;
+        if (wait > _longestWait) wait = _longestWait;
+        var reply = await gateway.Call(id, new SessionCalls.AcquireLease(leaseId, ttl, wait, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return reply.Status == SessionStatus.SessionNotFound ? null : Decoded(Checked(reply).Session.Data);
+    }
+
+    public async Task<Dictionary<string, byte[]>?> ReadAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!tokens.TryVerify(token, out var id)) return null;
+        var reply = await gateway.Call(id, SessionCalls.Get.Instance, cancellationToken).ConfigureAwait(false);
+        return reply.Status == SessionStatus.SessionNotFound ? null : Decoded(Checked(reply).Data);
+    }
+
+    public async Task ReleaseAsync(string token, string leaseId, IReadOnlyDictionary<string, byte[]?>? changes, CancellationToken cancellationToken)
+    {
+        var id = Verified(token);
+        var patch = changes is { Count: > 0 } ? Patch(changes) : null;
+        Checked(await gateway.Call(id, new SessionCalls.ReleaseLease(leaseId, patch, new SessionWrite(null, NewWriteKey(), leaseId)), cancellationToken).ConfigureAwait(false));
+    }
+
+    public async Task PatchAsync(string token, IReadOnlyDictionary<string, byte[]?> changes, CancellationToken cancellationToken) =>
+        Checked(await gateway.Call(Verified(token), new SessionCalls.Patch(Patch(changes), new SessionWrite(null, NewWriteKey())), cancellationToken).ConfigureAwait(false));
+
+    public async Task<string> CreateAsync(IReadOnlyDictionary<string, byte[]> data, TimeSpan idleTimeout, CancellationToken cancellationToken)
+    {
+        var values = data.ToDictionary(entry => SessionKeyCodec.Encode(entry.Key), entry => JsonString(entry.Value), StringComparer.Ordinal);
+        var id = SessionTokens.NewId();
+        var reply = await gateway.Call(id, new SessionCalls.Create(new SessionCreation(values, idleTimeout, null, NewWriteKey())), cancellationToken).ConfigureAwait(false);
+        return tokens.Issue(Checked(reply).Id);
+    }
+
+    public async Task TouchAsync(string token, CancellationToken cancellationToken) =>
+        Checked(await gateway.Call(Verified(token), SessionCalls.Touch.Instance, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>An idempotency key for one write and its retries (the front end's own kind: remembered only briefly).</summary>
+    private static string NewWriteKey() => SessionKeys.FrontEndKeyPrefix + SessionTokens.NewId();
+
+    /// <summary>The session id of a token the store itself issued or loaded; anything else is a session that does not exist.</summary>
+    private string Verified(string token) =>
+        tokens.TryVerify(token, out var id) ? id : throw new SessionNotFoundException("The session token is not genuine.");
+
+    /// <summary>The result, or the refusal as the exception the HTTP API would have caused.</summary>
+    private static T Checked<T>(Reply<T> reply) where T : class
+    {
+        if (reply.Succeeded) return reply.Value;
+        var failure = reply.Failure;
+        TimeSpan? retryAfter = failure.RetryAfterSeconds > 0 ? TimeSpan.FromSeconds(failure.RetryAfterSeconds) : null;
+        throw failure.Status switch
+        {
+            SessionStatus.SessionNotFound => new SessionNotFoundException(failure.Detail),
+            SessionStatus.LeaseBusy => new LeaseBusyException(failure.Detail, retryAfter),
+            SessionStatus.LeaseLost => new LeaseLostException(failure.Detail),
+            SessionStatus.RateLimited => new RateLimitedException(SessionGrainsException.TypePrefix + "rate-limited", failure.Detail, retryAfter),
+            SessionStatus.ValueTooLarge or SessionStatus.SessionTooLarge => new SessionGrainsException(HttpStatusCode.RequestEntityTooLarge, null, failure.Status.ToString(), failure.Detail),
+            _ => new SessionGrainsException(HttpStatusCode.BadRequest, null, failure.Status.ToString(), failure.Detail, retryAfter),
+        };
+    }
+
+    /// <summary>A merge patch of data keys: base64 strings, or null to remove. Neither the keys nor base64 need JSON escapes.</summary>
+    private static string Patch(IReadOnlyDictionary<string, byte[]?> changes)
+    {
+        var json = new StringBuilder("{");
+        foreach (var (key, value) in changes)
+        {
+            if (json.Length > 1) json.Append(',');
+            json.Append('"').Append(SessionKeyCodec.Encode(key)).Append("\":").Append(value is null ? "null" : JsonString(value));
+        }
+        return json.Append('}').ToString();
+    }
+
+    private static string JsonString(byte[] value) => "\"" + Convert.ToBase64String(value) + "\"";
+
+    private static Dictionary<string, byte[]> Decoded(IReadOnlyDictionary<string, string> data)
+    {
+        var values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (dataKey, json) in data)
+        {
+            // Keys without the prefix belong to other users of the session's API; values that are not base64 strings too.
+            if (SessionKeyCodec.Decode(dataKey) is { } key && FromJsonString(json) is { } bytes) values[key] = bytes;
+        }
+        return values;
+    }
+
+    /// <summary>The bytes of a JSON string of base64 (escaped or not, as other API clients may have written it), or null.</summary>
+    private static byte[]? FromJsonString(string json)
+    {
+        if (json.Length >= 2 && json[0] == '"' && json[^1] == '"' && json.IndexOf('\\', StringComparison.Ordinal) < 0)
+        {
+            var buffer = new byte[(json.Length - 2) / 4 * 3];
+            return Convert.TryFromBase64Chars(json.AsSpan(1, json.Length - 2), buffer, out var written) ? buffer[..written] : null;
+        }
+        try
+        {
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+            return reader.Read() && reader.TokenType == JsonTokenType.String && reader.TryGetBytesFromBase64(out var bytes) ? bytes : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
