@@ -68,6 +68,48 @@ public sealed partial class SessionRouting(
     /// <summary>Asks for the gateway list to be read again now (gateway connections opened or closed).</summary>
     public void RefreshSoon() => _refresh.Release();
 
+    /// <summary>
+    /// Cancelled once the gateway of <paramref name="router"/> refuses connections: no process listens there, so a call
+    /// in flight to that silo will never be answered and can be sent elsewhere at once instead of waiting for the
+    /// response timeout. A silo that is alive but slow or frozen still accepts connections and is never given up on this way.
+    /// </summary>
+    public CancellationToken Gone(ISessionRouter router) => Array.Find(_routes, r => ReferenceEquals(r.Router, router))?.Gone.Token ?? CancellationToken.None;
+
+    /// <summary>
+    /// A gateway connection of the Orleans client closed or opened: tries a TCP connection to every routed gateway, and
+    /// gives up on the calls in flight to each whose connection is refused (see <see cref="Gone"/>).
+    /// </summary>
+    public void CheckGateways()
+    {
+        foreach (var route in _routes)
+        {
+            if (!route.Gone.IsCancellationRequested) _ = CheckGateway(route);
+        }
+    }
+
+    private async Task CheckGateway(Route route)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        using var timeout = new CancellationTokenSource(GatewayCheckTimeout);
+        try
+        {
+            await socket.ConnectAsync(route.Address.Endpoint, timeout.Token);
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+        {
+            route.SuspectUntil = Environment.TickCount64 + (long)SuspectFor.TotalMilliseconds;
+            LogGatewayGone(route.Address.Endpoint);
+            await route.Gone.CancelAsync();
+        }
+        catch (Exception)
+        {
+            // Accepted slowly, unreachable or timed out: a slow or partitioned silo, left to the response timeout and membership.
+        }
+    }
+
+    /// <summary>How long a check of a gateway's port waits for the connection; a refusal comes at once.</summary>
+    private static readonly TimeSpan GatewayCheckTimeout = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var initialized = false;
@@ -131,7 +173,13 @@ public sealed partial class SessionRouting(
         public long Seed { get; } = seed;
         public ISessionRouter Router { get; } = router;
         public long SuspectUntil { get; set; }
+
+        /// <summary>Cancelled when this gateway (this generation of the silo) refused a connection.</summary>
+        public CancellationTokenSource Gone { get; } = new();
     }
+
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Gateway {Gateway} refuses connections: calls in flight to it are sent elsewhere")]
+    private partial void LogGatewayGone(System.Net.IPEndPoint gateway);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Could not read the gateway list; routing with the previous one")]
     private partial void LogRefreshFailed(Exception ex);
