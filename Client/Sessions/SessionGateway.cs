@@ -28,8 +28,8 @@ public sealed partial class SessionGateway(
         {
             var remaining = deadline - TimeProvider.System.GetUtcNow();
             var router = routing?.RouterFor(sessionId);
-            // Cancelled if the router's silo is seen gone while the call is in flight (its gateway refuses connections).
-            var gone = router is null ? CancellationToken.None : routing!.Gone(router);
+            // Cancelled if a silo is seen gone while the call is in flight (its gateway refuses connections).
+            var gone = routing?.SiloLost ?? CancellationToken.None;
             var goneBefore = gone.IsCancellationRequested;
             using var attemptToken = gone.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, gone) : null;
             try
@@ -39,8 +39,9 @@ public sealed partial class SessionGateway(
             }
             catch (OperationCanceledException) when (!goneBefore && gone.IsCancellationRequested && !cancellationToken.IsCancellationRequested && attempt < MaxRedirects)
             {
-                // The silo died with the call: what it did is stored or lost with it, and the write's idempotency key makes the
-                // repeat apply once. Sent again at once, to the next silo in rank, instead of after the response timeout.
+                // A silo died while the call was in flight, perhaps the one holding the session: what it did there is stored or lost
+                // with it, and the write's idempotency key makes the repeat apply once. Sent again at once (to the next silo in
+                // rank if its router was the dead one) instead of after the response timeout.
                 LogRetry("GatewayGone", sessionId, attempt);
                 metrics.Retried("GatewayGone");
             }

@@ -69,21 +69,25 @@ public sealed partial class SessionRouting(
     public void RefreshSoon() => _refresh.Release();
 
     /// <summary>
-    /// Cancelled once the gateway of <paramref name="router"/> refuses connections: no process listens there, so a call
-    /// in flight to that silo will never be answered and can be sent elsewhere at once instead of waiting for the
-    /// response timeout. A silo that is alive but slow or frozen still accepts connections and is never given up on this way.
+    /// Cancelled once some routed gateway refuses connections: no process listens there, the silo is gone, and a call in
+    /// flight to it will never be answered. Every call in flight is then sent again at once rather than after the response
+    /// timeout, not only those addressed to that silo: a call through a live silo may have been forwarded to a session
+    /// activation on the dead one, and the front end cannot tell which. A silo that is alive but slow or frozen still
+    /// accepts connections and never triggers this. A new token is handed out after each cancellation.
     /// </summary>
-    public CancellationToken Gone(ISessionRouter router) => Array.Find(_routes, r => ReferenceEquals(r.Router, router))?.Gone.Token ?? CancellationToken.None;
+    public CancellationToken SiloLost => _siloLost.Token;
+
+    private CancellationTokenSource _siloLost = new();
 
     /// <summary>
     /// A gateway connection of the Orleans client closed or opened: tries a TCP connection to every routed gateway, and
-    /// gives up on the calls in flight to each whose connection is refused (see <see cref="Gone"/>).
+    /// cancels <see cref="SiloLost"/> for one whose connection is refused.
     /// </summary>
     public void CheckGateways()
     {
         foreach (var route in _routes)
         {
-            if (!route.Gone.IsCancellationRequested) _ = CheckGateway(route);
+            if (!route.Gone) _ = CheckGateway(route);
         }
     }
 
@@ -98,8 +102,10 @@ public sealed partial class SessionRouting(
         catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
         {
             route.SuspectUntil = Environment.TickCount64 + (long)SuspectFor.TotalMilliseconds;
+            if (route.Gone) return;
+            route.Gone = true;
             LogGatewayGone(route.Address.Endpoint);
-            await route.Gone.CancelAsync();
+            await Interlocked.Exchange(ref _siloLost, new CancellationTokenSource()).CancelAsync();
         }
         catch (Exception)
         {
@@ -174,11 +180,11 @@ public sealed partial class SessionRouting(
         public ISessionRouter Router { get; } = router;
         public long SuspectUntil { get; set; }
 
-        /// <summary>Cancelled when this gateway (this generation of the silo) refused a connection.</summary>
-        public CancellationTokenSource Gone { get; } = new();
+        /// <summary>This gateway (this generation of the silo) refused a connection.</summary>
+        public bool Gone { get; set; }
     }
 
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Gateway {Gateway} refuses connections: calls in flight to it are sent elsewhere")]
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Gateway {Gateway} refuses connections: the calls in flight are sent again")]
     private partial void LogGatewayGone(System.Net.IPEndPoint gateway);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Could not read the gateway list; routing with the previous one")]
