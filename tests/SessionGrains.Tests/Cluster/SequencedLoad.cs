@@ -36,6 +36,7 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
     private int _unavailable;
     private int _transportErrors;
     private int _refused;
+    private int _resetUnsent;
 
     /// <summary>Responses with a 5xx status other than 503.</summary>
     public int ServerErrors => _serverErrors;
@@ -45,6 +46,9 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
 
     /// <summary>Calls that got no HTTP answer on a connection that was accepted (cut, reset, or the 15 s timeout).</summary>
     public int TransportErrors => _transportErrors;
+
+    /// <summary>Of <see cref="TransportErrors"/>, connections reset before the request was written (never processed).</summary>
+    public int ResetUnsent => _resetUnsent;
 
     /// <summary>Connections refused (a front end not listening), each tried again at once on the other front end.</summary>
     public int Refused => _refused;
@@ -143,7 +147,10 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
                 Interlocked.Increment(ref _transportErrors);
-                failure = $"{ex.GetType().Name} via {client.BaseAddress}: {ex.Message}";
+                // Reset before the request was written: accepted by the kernel, never read by the server (a listener closing).
+                if (ex is HttpRequestException && ex.Message.Contains("while sending", StringComparison.Ordinal))
+                    Interlocked.Increment(ref _resetUnsent);
+                failure = $"{ex.GetType().Name} via {client.BaseAddress}: {ex.Message} ({ex.InnerException?.Message})";
                 _failures.Enqueue(failure);
             }
             return $"{failure} (after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms)";
