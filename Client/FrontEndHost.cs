@@ -36,7 +36,9 @@ public static class FrontEndHost
                 client.AddSessionClient(builder.Configuration, cluster);
                 client.AddGatewayCountChangedHandler(services => (_, _) =>
                 {
-                    services.GetRequiredService<SessionRouting>().RefreshSoon();
+                    var routing = services.GetRequiredService<SessionRouting>();
+                    routing.RefreshSoon();
+                    routing.CheckGateways();
                     services.GetRequiredService<SessionFeeds>().ResubscribeAll();
                 });
             });

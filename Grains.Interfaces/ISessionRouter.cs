@@ -47,6 +47,9 @@ public interface ISessionRouter : IGrainService
     Task<Reply<LeaseGranted>> AcquireLease(string sessionId, string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken = default);
 
     Task<Reply<Written>> ReleaseLease(string sessionId, string leaseId, string? mergePatchJson, SessionWrite write);
+
+    /// <summary>Whether this silo has warmed up after its start, so that sessions may be moved to it (asked by the other silos).</summary>
+    Task<bool> Warm();
 }
 
 /// <summary>How a front end addresses the <see cref="ISessionRouter"/> of one silo.</summary>
@@ -55,6 +58,9 @@ public static class SessionRouterAddress
     // Orleans names a grain service after its interface's stable type hash; this is the same computation.
     private static readonly int TypeCode = (int)StableHash.ComputeHash(Orleans.Serialization.TypeSystem.RuntimeTypeNameFormatter.Format(typeof(ISessionRouter)));
 
-    /// <summary>The router of the silo behind <paramref name="gateway"/> (its gateway address, as the client knows it).</summary>
+    /// <summary>
+    /// The router of the silo behind <paramref name="gateway"/> (its gateway address, as the client knows it); from
+    /// another silo, the router of the silo with that silo address.
+    /// </summary>
     public static GrainId For(SiloAddress gateway) => SystemTargetGrainId.CreateGrainServiceGrainId(TypeCode, null!, gateway);
 }

@@ -87,6 +87,8 @@ public static class SiloConfiguration
         services.AddValidatedOptions<SessionPlacementOptions, SessionPlacementOptionsValidator>(configuration, SessionPlacementOptions.Section);
         services.AddSingleton<SiloHomes>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloHomes>());
+        services.AddSingleton<SiloWarmUp>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloWarmUp>());
         services.AddSingleton<SessionRehoming>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionRehoming>());
         // The host waits for the drain, and for Orleans to leave membership after it.

@@ -27,10 +27,22 @@ public sealed partial class SessionGateway(
         {
             var remaining = deadline - TimeProvider.System.GetUtcNow();
             var router = routing?.RouterFor(sessionId);
+            // Cancelled if a silo is seen gone while the call is in flight (its gateway refuses connections).
+            var gone = routing?.SiloLost ?? CancellationToken.None;
+            var goneBefore = gone.IsCancellationRequested;
+            using var attemptToken = gone.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, gone) : null;
             try
             {
                 var sent = router is null ? call.On(grains.GetGrain<ISessionGrain>(sessionId)) : call.Via(router, sessionId);
-                return await sent.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken);
+                return await sent.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, attemptToken?.Token ?? cancellationToken);
+            }
+            catch (OperationCanceledException) when (!goneBefore && gone.IsCancellationRequested && !cancellationToken.IsCancellationRequested && attempt < MaxRedirects)
+            {
+                // A silo died while the call was in flight, perhaps the one holding the session: what it did there is stored or lost
+                // with it, and the write's idempotency key makes the repeat apply once. Sent again at once (to the next silo in
+                // rank if its router was the dead one) instead of after the response timeout.
+                LogRetry("GatewayGone", sessionId, attempt);
+                metrics?.Retried("GatewayGone");
             }
             catch (SiloDrainingException) when (router is not null && attempt < MaxRedirects)
             {
@@ -38,7 +50,8 @@ public sealed partial class SessionGateway(
                 routing!.Suspect(router);
                 metrics?.Retried(nameof(SiloDrainingException));
             }
-            catch (Exception ex) when (GrainFailures.IsTransient(ex) && deadline - TimeProvider.System.GetUtcNow() > delay)
+            catch (Exception ex) when ((GrainFailures.IsTransient(ex) || ex is OperationCanceledException && goneBefore && !cancellationToken.IsCancellationRequested)
+                && deadline - TimeProvider.System.GetUtcNow() > delay)
             {
                 if (router is not null && IsSiloFailure(ex)) routing!.Suspect(router);
                 LogRetry(ex.GetType().Name, sessionId, attempt);
@@ -59,7 +72,7 @@ public sealed partial class SessionGateway(
 
     /// <summary>Failures that say the silo (not the session or its storage) could not be reached.</summary>
     private static bool IsSiloFailure(Exception ex) => ex is SiloUnavailableException or TimeoutException
-        or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or ClientNotAvailableException;
+        or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or ClientNotAvailableException or OperationCanceledException;
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Retrying session {SessionId} after {Failure} (attempt {Attempt})")]
     private partial void LogRetry(string failure, string sessionId, int attempt);

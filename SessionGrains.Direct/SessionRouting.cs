@@ -71,6 +71,54 @@ public sealed partial class SessionRouting(
     /// <summary>Asks for the gateway list to be read again now (gateway connections opened or closed).</summary>
     public void RefreshSoon() => _refresh.Release();
 
+    /// <summary>
+    /// Cancelled once some routed gateway refuses connections: no process listens there, the silo is gone, and a call in
+    /// flight to it will never be answered. Every call in flight is then sent again at once rather than after the response
+    /// timeout, not only those addressed to that silo: a call through a live silo may have been forwarded to a session
+    /// activation on the dead one, and the front end cannot tell which. A silo that is alive but slow or frozen still
+    /// accepts connections and never triggers this. A new token is handed out after each cancellation.
+    /// </summary>
+    public CancellationToken SiloLost => _siloLost.Token;
+
+    private CancellationTokenSource _siloLost = new();
+
+    /// <summary>
+    /// A gateway connection of the Orleans client closed or opened: tries a TCP connection to every routed gateway, and
+    /// cancels <see cref="SiloLost"/> for one whose connection is refused.
+    /// </summary>
+    public void CheckGateways()
+    {
+        foreach (var route in _routes)
+        {
+            if (!route.Gone) _ = CheckGateway(route);
+        }
+    }
+
+    private async Task CheckGateway(Route route)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        using var timeout = new CancellationTokenSource(GatewayCheckTimeout);
+        try
+        {
+            await socket.ConnectAsync(route.Address.Endpoint, timeout.Token);
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+        {
+            route.SuspectUntil = Environment.TickCount64 + (long)SuspectFor.TotalMilliseconds;
+            if (route.Gone) return;
+            route.Gone = true;
+            LogGatewayGone(route.Address.Endpoint);
+            await Interlocked.Exchange(ref _siloLost, new CancellationTokenSource()).CancelAsync();
+        }
+        catch (Exception)
+        {
+            // Accepted slowly, unreachable or timed out: a slow or partitioned silo, left to the response timeout and membership.
+        }
+    }
+
+    /// <summary>How long a check of a gateway's port waits for the connection; a refusal comes at once.</summary>
+    private static readonly TimeSpan GatewayCheckTimeout = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var initialized = false;
@@ -134,7 +182,13 @@ public sealed partial class SessionRouting(
         public long Seed { get; } = seed;
         public ISessionRouter Router { get; } = router;
         public long SuspectUntil { get; set; }
+
+        /// <summary>This gateway (this generation of the silo) refused a connection.</summary>
+        public bool Gone { get; set; }
     }
+
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Gateway {Gateway} refuses connections: the calls in flight are sent again")]
+    private partial void LogGatewayGone(System.Net.IPEndPoint gateway);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Could not read the gateway list; routing with the previous one")]
     private partial void LogRefreshFailed(Exception ex);

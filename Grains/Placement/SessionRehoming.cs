@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Placement;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization.TypeSystem;
+using SessionGrains.Interfaces;
 
 namespace SessionGrains.Grains.Placement;
 
@@ -113,15 +114,17 @@ public sealed partial class SessionRehoming(
             if (asked is not null) asked[id] = now;
         }
         if (moves.Count == 0) return (0, local.Count);
-        var perMove = paced && _options.MovesPerSecond > 0 ? TimeSpan.FromSeconds(1.0 / _options.MovesPerSecond) : TimeSpan.Zero;
+        // A joining silo takes sessions only once it has warmed up; a draining silo's successors are running already.
+        if (paced) await UntilWarm([.. moves.Select(m => m.Target).Distinct()], cancellationToken);
+        var ramp = paced && _options.MovesPerSecond > 0 ? new MoveRamp(_options.MovesPerSecond) : null;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = paced ? 8 : _options.DrainConcurrency, CancellationToken = cancellationToken };
         var clock = Stopwatch.StartNew();
         var next = 0;
         await Parallel.ForEachAsync(moves, parallel, async (move, token) =>
         {
-            if (perMove > TimeSpan.Zero)
+            if (ramp is not null)
             {
-                var due = perMove * Interlocked.Increment(ref next) - clock.Elapsed;
+                var due = ramp.Due(Interlocked.Increment(ref next) - 1) - clock.Elapsed;
                 if (due > TimeSpan.Zero) await Task.Delay(due, token);
             }
             await MoveTo(move.Id, move.Target);
@@ -129,6 +132,36 @@ public sealed partial class SessionRehoming(
         LogMoving(moves.Count, paced ? "rebalance" : "drain");
         return (moves.Count, local.Count);
     }
+
+    /// <summary>
+    /// Waits until every silo in <paramref name="targets"/> says it has warmed up (<see cref="SiloWarmUp"/>), asking every
+    /// quarter of a second, for at most <see cref="WarmWait"/>: a silo that never says so still gets its sessions.
+    /// </summary>
+    private async Task UntilWarm(IReadOnlyList<SiloAddress> targets, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var waiting = targets.Where(t => !t.Equals(homes.Self)).ToList();
+        while (waiting.Count > 0 && Stopwatch.GetElapsedTime(started) < WarmWait)
+        {
+            var answers = await Task.WhenAll(waiting.Select(async target =>
+            {
+                try
+                {
+                    return await grains.GetGrain<ISessionRouter>(SessionRouterAddress.For(target)).Warm().WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    return false;
+                }
+            }));
+            waiting = [.. waiting.Where((_, i) => !answers[i])];
+            if (waiting.Count > 0) await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+        if (waiting.Count > 0) LogNotWarm(string.Join(", ", waiting));
+    }
+
+    /// <summary>Longest wait for a joining silo to warm up before sessions are moved to it anyway.</summary>
+    private static readonly TimeSpan WarmWait = TimeSpan.FromSeconds(15);
 
     private async Task MoveTo(string sessionId, SiloAddress target)
     {
@@ -153,6 +186,9 @@ public sealed partial class SessionRehoming(
         var statistics = await grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics([SessionGrainType], [homes.Self]);
         return [.. statistics.Where(s => s.SiloAddress.Equals(homes.Self)).Select(s => s.GrainId.Key.ToString()!)];
     }
+
+    [LoggerMessage(EventId = 4208, Level = LogLevel.Warning, Message = "Silos {Silos} did not say they had warmed up; moving sessions to them anyway")]
+    private partial void LogNotWarm(string silos);
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Asked {Count} sessions to move ({Why})")]
     private partial void LogMoving(int count, string why);

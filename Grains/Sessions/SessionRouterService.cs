@@ -10,7 +10,7 @@ namespace SessionGrains.Grains;
 /// all front ends for one session meet on the silo they hash it to, and reach the grain without a second hop.
 /// </summary>
 [Reentrant]
-public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains, Placement.SiloHomes homes)
+public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains, Placement.SiloHomes homes, Placement.SiloWarmUp warmUp)
     : GrainService(grainId, silo, loggers), ISessionRouter
 {
     public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation) => Session(sessionId).Create(creation);
@@ -54,6 +54,8 @@ public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFact
 
     public Task<Reply<Written>> ReleaseLease(string sessionId, string leaseId, string? mergePatchJson, SessionWrite write) =>
         Session(sessionId).ReleaseLease(leaseId, mergePatchJson, write);
+
+    public Task<bool> Warm() => Task.FromResult(warmUp.IsWarm);
 
     /// <summary>
     /// The session's grain; refused with <see cref="SiloDrainingException"/> before anything is done while this silo drains,

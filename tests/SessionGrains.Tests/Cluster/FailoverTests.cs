@@ -10,7 +10,7 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
     [Fact]
     public async Task Killing_silos_under_load_loses_no_acknowledged_write_and_fails_no_request()
     {
-        using var load = new SequencedLoad(cluster, sessionCount: 200, pace: TimeSpan.FromMilliseconds(200));
+        using var load = new SequencedLoad(cluster, sessionCount: 80, pace: TimeSpan.FromMilliseconds(200));
         await load.CreateSessions();
         using var stop = new CancellationTokenSource();
         var running = load.Run(stop.Token);
@@ -18,15 +18,15 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(5));
-            load.Fault("silo 1 SIGKILL");
+            load.Fault(SiloKill);
             await cluster.KillSilo(1);
             output.WriteLine($"{Elapsed(started)}: SIGKILL silo 1");
             await Task.Delay(TimeSpan.FromSeconds(5));
-            load.Fault("silo 1 restarted (joins)");
+            load.Fault(SiloRejoin);
             await cluster.StartSilo(1);
             output.WriteLine($"{Elapsed(started)}: silo 1 back");
-            await Task.Delay(TimeSpan.FromSeconds(3));
-            load.Fault("silo 2 SIGKILL");
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            load.Fault(SiloKill);
             await cluster.KillSilo(2);
             output.WriteLine($"{Elapsed(started)}: SIGKILL silo 2");
             var rest = TimeSpan.FromSeconds(22) - (DateTime.UtcNow - started);
@@ -48,12 +48,13 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
         await load.AssertEveryAcknowledgedWriteIsPresent();
         Assert.Equal(0, load.ServerErrors + load.Unavailable);
         Assert.Equal(0, load.TransportErrors);
+        load.AssertWorstWaitsWithinBound();
     }
 
     [Fact]
     public async Task Stopping_a_silo_with_SIGTERM_under_load_fails_no_request()
     {
-        using var load = new SequencedLoad(cluster, sessionCount: 100, pace: TimeSpan.FromMilliseconds(100));
+        using var load = new SequencedLoad(cluster, sessionCount: 80, pace: TimeSpan.FromMilliseconds(200));
         await load.CreateSessions();
         using var stop = new CancellationTokenSource();
         var running = load.Run(stop.Token);
@@ -78,22 +79,32 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
         Assert.Equal(0, load.ServerErrors + load.Unavailable);
         Assert.Equal(0, load.TransportErrors);
         await load.AssertEveryAcknowledgedWriteIsPresent();
+        load.AssertWorstWaitsWithinBound();
     }
 
     [Fact]
-    public async Task Killing_a_front_end_under_load_loses_no_acknowledged_write_and_clients_go_on_through_the_other()
+    public async Task Stopping_and_killing_a_front_end_under_load_loses_no_acknowledged_write_and_clients_go_on_through_the_other()
     {
-        using var load = new SequencedLoad(cluster, sessionCount: 100, pace: TimeSpan.FromMilliseconds(100));
+        using var load = new SequencedLoad(cluster, sessionCount: 80, pace: TimeSpan.FromMilliseconds(200));
         await load.CreateSessions();
         using var stop = new CancellationTokenSource();
         var running = load.Run(stop.Token);
+        int cutBeforeKill, unsentBeforeKill;
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(3));
-            load.Fault("front end 1 SIGKILL");
-            await cluster.KillFrontEnd(1);
+            load.Fault(FrontEndStop);
+            await cluster.StopFrontEnd(1);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            load.Fault(FrontEndRestart);
+            await cluster.StartFrontEnd(1);
             await Task.Delay(TimeSpan.FromSeconds(3));
-            load.Fault("front end 1 restarted");
+            cutBeforeKill = load.TransportErrors;
+            unsentBeforeKill = load.ResetUnsent;
+            load.Fault(FrontEndKill);
+            await cluster.KillFrontEnd(1);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            load.Fault(FrontEndRestart);
             await cluster.StartFrontEnd(1);
             await Task.Delay(TimeSpan.FromSeconds(3));
         }
@@ -103,12 +114,25 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
             await running.WaitAsync(TimeSpan.FromSeconds(90));
         }
 
-        // Without a load balancer in front, a client whose front end died sees its connection refused and retries on the other.
-        output.WriteLine($"{load.TotalAcknowledged} writes acknowledged; 5xx: {load.ServerErrors + load.Unavailable}; refused or cut connections, retried: {load.TransportErrors}");
+        // Without a load balancer in front, a client whose front end is gone sees its connection refused and tries the other.
+        // A SIGKILL cuts the requests the process had (no process can answer them); a SIGTERM must answer every one.
+        output.WriteLine($"{load.TotalAcknowledged} writes acknowledged; 5xx: {load.ServerErrors + load.Unavailable}; " +
+            $"cut by the SIGTERM: {cutBeforeKill} (reset before the request was sent: {unsentBeforeKill}), by the SIGKILL: {load.TransportErrors - cutBeforeKill}");
         load.Report(output);
-        Assert.Equal(0, load.ServerErrors + load.Unavailable);
+        foreach (var failure in load.Failures.Take(5)) output.WriteLine(failure);
         await load.AssertEveryAcknowledgedWriteIsPresent();
+        Assert.Equal(0, load.ServerErrors + load.Unavailable);
+        // A connection the kernel accepted just before Kestrel closed its listener is reset unread: the client learns nothing
+        // was done, as with a refused one (a finding left to the drain's owners). A request the front end read is always answered.
+        Assert.Equal(unsentBeforeKill, cutBeforeKill);
+        load.AssertWorstWaitsWithinBound();
     }
+
+    public const string SiloKill = "silo SIGKILL";
+    public const string SiloRejoin = "silo rejoin";
+    public const string FrontEndStop = "front-end SIGTERM";
+    public const string FrontEndKill = "front-end SIGKILL";
+    public const string FrontEndRestart = "front-end restart";
 
     private static string Elapsed(DateTime started) => $"{(DateTime.UtcNow - started).TotalSeconds:F1} s";
 }
