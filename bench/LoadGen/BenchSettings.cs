@@ -7,7 +7,7 @@ public sealed class BenchSettings
 {
     public static readonly string[] AllTargets = ["standalone", "cluster", "cluster-3x2", "baseline", "kestrel"];
 
-    private static readonly string[] KnownTargets = [.. AllTargets, "baseline-everysec", "external"];
+    private static readonly string[] KnownTargets = [.. AllTargets, "baseline-everysec", "cluster-sentinel", "cluster-sentinel-noacks", "external"];
 
     public static readonly string[] AllScenarios = ["read", "write", "mix", "increment", "create", "fanout"];
 
@@ -20,8 +20,13 @@ public sealed class BenchSettings
         dotnet SessionGrains.Bench.LoadGen.dll [--all | --quick] [options]
           --all                 every target and scenario at full length (the default)
           --quick               smoke mode: every target and scenario, 8 connections, 0.3 s warm-up + 1 s each (~1 min)
-          --targets a,b         of: standalone, cluster, cluster-3x2, baseline, kestrel, baseline-everysec, external
+          --targets a,b         of: standalone, cluster, cluster-3x2, baseline, kestrel, baseline-everysec,
+                                cluster-sentinel, cluster-sentinel-noacks, external
                                 (default: the first five; kestrel runs the read scenario only, as GET /ok)
+                                cluster-sentinel: the cluster target with Redis behind Sentinel (local-cluster.sh --redis
+                                sentinel --replicas 2): a write is acknowledged once a replica has it; its CPU counts
+                                every Redis process (nodes and sentinels), its storage figures are the primary's.
+                                cluster-sentinel-noacks: the same with Storage:MinReplicaAcks=0
           --url URL             the already running SessionGrains front end that target 'external' measures
           --scenarios a,b       of: read, write, mix, increment, create, fanout (default: all)
           --connections N       concurrent connections per scenario (default 64)

@@ -38,6 +38,8 @@ public abstract class BenchTarget : IAsyncDisposable
         "standalone" => new StandaloneTarget(settings),
         "cluster" => new ClusterTarget(settings, "cluster", settings.Silos, settings.FrontEnds),
         "cluster-3x2" => new ClusterTarget(settings, "cluster-3x2", 3, 2),
+        "cluster-sentinel" => new ClusterTarget(settings, "cluster-sentinel", settings.Silos, settings.FrontEnds, ClusterTarget.Sentinel(replicaAcks: true)),
+        "cluster-sentinel-noacks" => new ClusterTarget(settings, "cluster-sentinel-noacks", settings.Silos, settings.FrontEnds, ClusterTarget.Sentinel(replicaAcks: false)),
         "baseline" => new BaselineTarget(settings, "always"),
         "baseline-everysec" => new BaselineTarget(settings, "everysec"),
         "kestrel" => new KestrelTarget(settings),

@@ -11,9 +11,20 @@ namespace SessionGrains.Bench.LoadGen.Targets;
 /// N silos and M front ends as processes; the load generator spreads its connections over the front ends
 /// round-robin (connection i goes to front end i mod M), no balancer in between. Its processes' ids come from the
 /// launcher's state file (REDIS_PID, SILO_n_PID, FRONTEND_n_PID in cluster.env), its Redis's port too (REDIS_PORT).
+/// With a <see cref="RedisTopology"/> other than the single server (<c>--redis sentinel</c>), every Redis process counts
+/// (REDIS_n_PID, SENTINEL_n_PID) and the storage figures are the first primary's (REDIS_PORT names it).
 /// </summary>
-public sealed partial class ClusterTarget(BenchSettings settings, string key, int silos, int frontEnds) : BenchTarget
+public sealed partial class ClusterTarget(BenchSettings settings, string key, int silos, int frontEnds, ClusterTarget.RedisTopology? topology = null) : BenchTarget
 {
+    /// <summary>Launcher arguments for Redis (<c>--redis ...</c>), settings of this target only, and how it is described.</summary>
+    public sealed record RedisTopology(string Description, IReadOnlyList<string> LauncherArgs, IReadOnlyList<KeyValuePair<string, string>> Settings);
+
+    /// <summary>A primary, two replicas and three sentinels; session writes wait for one replica unless <paramref name="replicaAcks"/> is false.</summary>
+    public static RedisTopology Sentinel(bool replicaAcks) => new(
+        replicaAcks ? "Redis Sentinel, 2 replicas, writes wait for 1" : "Redis Sentinel, 2 replicas, no replica acks",
+        ["--redis", "sentinel", "--replicas", "2"],
+        replicaAcks ? [] : [new("Storage:MinReplicaAcks", "0")]);
+
     private readonly bool _ownsState = settings.ClusterState is null;
     // One folder per cluster target, so that a test can find and stop each of them (scripts/local-cluster.sh down).
     private readonly string _state = settings.ClusterState is { } state ? Path.Combine(state, key) : Directory.CreateTempSubdirectory("sg-bench-cluster-").FullName;
@@ -23,7 +34,7 @@ public sealed partial class ClusterTarget(BenchSettings settings, string key, in
 
     public override string Key => key;
 
-    public override string Description => $"SessionGrains cluster ({silos} silo{(silos > 1 ? "s" : "")} + {frontEnds} front end{(frontEnds > 1 ? "s" : "")}, Redis)";
+    public override string Description => $"SessionGrains cluster ({silos} silo{(silos > 1 ? "s" : "")} + {frontEnds} front end{(frontEnds > 1 ? "s" : "")}, {topology?.Description ?? "Redis"})";
 
     public override bool IsSessionGrains => true;
 
@@ -41,26 +52,46 @@ public sealed partial class ClusterTarget(BenchSettings settings, string key, in
         _started = true;
         Directory.CreateDirectory(_state);
         await Run(["up", "--silos", silos.ToString(CultureInfo.InvariantCulture), "--frontends", frontEnds.ToString(CultureInfo.InvariantCulture),
-            "--config", settings.Configuration,
+            "--config", settings.Configuration, .. topology?.LauncherArgs ?? [],
             "--set", $"Sessions:RequestsPerSecond={BenchSettings.RequestsPerSecond}",
             // One load generator on one address creates sessions in bulk: the abuse limits would measure themselves.
             "--set", "RateLimits:Enabled=false", "--set", "Anonymous:MaxDataBytes=4194304", "--set", "Anonymous:MaxIdleTimeout=7.00:00:00",
             "--set", "Logging:LogLevel:Default=Warning",
-            .. settings.Extra.SelectMany(e => new[] { "--set", $"{e.Key}={e.Value}" })], TimeSpan.FromSeconds(240), cancellationToken);
+            .. (topology?.Settings ?? []).Concat(settings.Extra).SelectMany(e => new[] { "--set", $"{e.Key}={e.Value}" })], TimeSpan.FromSeconds(240), cancellationToken);
         var state = File.ReadAllLines(Path.Combine(_state, "cluster.env"))
             .Select(line => line.Split('=', 2)).Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => BackslashEscape().Replace(parts[1], "$1"));
         FrontEnds = Enumerable.Range(1, frontEnds).Select(n => new Uri(state[$"FRONTEND_{n}_URL"])).ToList();
         BaseAddress = FrontEnds[0];
-        var redis = StateProcess(state, "REDIS_PID", "redis", "redis", "redis-server");
+        var (redis, primary) = RedisProcesses(state);
         _processes =
         [
             .. Enumerable.Range(1, frontEnds).Select(n => StateProcess(state, $"FRONTEND_{n}_PID", $"front end {n}", "front end", "SessionGrains.Client.dll")),
             .. Enumerable.Range(1, silos).Select(n => StateProcess(state, $"SILO_{n}_PID", $"silo {n}", "silo", "SessionGrains.Silo.dll")),
-            redis,
+            .. redis,
         ];
-        _storage = StorageMeter.Redis(int.Parse(state["REDIS_PORT"], NumberStyles.None, CultureInfo.InvariantCulture), redis.Pid);
+        _storage = StorageMeter.Redis(Number(state["REDIS_PORT"]), primary.Pid);
     }
+
+    /// <summary>
+    /// Every Redis process of the cluster (role "redis") and the primary among them: the one redis-server, or with
+    /// Sentinel the nodes (the first primary is the node on REDIS_PORT) and the sentinels.
+    /// </summary>
+    private static (List<SutProcess> All, SutProcess Primary) RedisProcesses(Dictionary<string, string> state)
+    {
+        if (state.GetValueOrDefault("REDIS_TOPOLOGY", "single") == "single")
+        {
+            var redis = StateProcess(state, "REDIS_PID", "redis", "redis", "redis-server");
+            return ([redis], redis);
+        }
+        var nodes = Enumerable.Range(1, Number(state["REDIS_NODES"]))
+            .Select(n => (Port: state[$"REDIS_{n}_PORT"], Process: StateProcess(state, $"REDIS_{n}_PID", $"redis node {n}", "redis", "redis-server"))).ToList();
+        var sentinels = Enumerable.Range(1, state.Keys.Count(k => SentinelPid().IsMatch(k)))
+            .Select(n => StateProcess(state, $"SENTINEL_{n}_PID", $"sentinel {n}", "redis", "redis-sentinel"));
+        return ([.. nodes.Select(n => n.Process), .. sentinels], nodes.Single(n => n.Port == state["REDIS_PORT"]).Process);
+    }
+
+    private static int Number(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
 
     /// <summary>A process from the state file, checked to be the one the launcher started (its command line names the program).</summary>
     private static SutProcess StateProcess(Dictionary<string, string> state, string variable, string name, string role, string program)
@@ -130,6 +161,9 @@ public sealed partial class ClusterTarget(BenchSettings settings, string key, in
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"local-cluster.sh {string.Join(' ', args)} failed ({process.ExitCode}):\n{await output}\n{await errors}");
     }
+
+    [GeneratedRegex(@"^SENTINEL_\d+_PID$")]
+    private static partial Regex SentinelPid();
 
     // cluster.env holds bash printf %q output: backslash escapes.
     [GeneratedRegex(@"\\(.)")]

@@ -14,6 +14,7 @@ public sealed partial class ComposeFileTests
 {
     private const string SiloDockerfile = "deploy/silo.Dockerfile";
     private const string FrontEndDockerfile = "deploy/frontend.Dockerfile";
+    private const string SentinelOverride = "docker-compose.sentinel.yml";
     /// <summary>Prefixes of the variables docker-compose.yml reads.</summary>
     private static readonly string[] ComposeVariables = ["SESSION_GRAINS_", "OTEL_VIEWER_"];
 
@@ -62,11 +63,13 @@ public sealed partial class ComposeFileTests
     [Theory]
     [InlineData("SESSION_GRAINS_SIGNING_KEY")]
     [InlineData("SESSION_GRAINS_API_KEY")]
-    public async Task Compose_refuses_to_start_without_each_secret(string missing)
+    [InlineData("SESSION_GRAINS_SIGNING_KEY", SentinelOverride)]
+    [InlineData("SESSION_GRAINS_API_KEY", SentinelOverride)]
+    public async Task Compose_refuses_to_start_without_each_secret(string missing, params string[] overrides)
     {
         var variables = new Dictionary<string, string>(Secrets);
         variables.Remove(missing);
-        var (exitCode, _, errors) = await RunConfig(variables);
+        var (exitCode, _, errors) = await RunConfig(variables, overrides);
         Assert.NotEqual(0, exitCode);
         Assert.Contains(missing, errors, StringComparison.Ordinal);
     }
@@ -131,16 +134,17 @@ public sealed partial class ComposeFileTests
     }
 
     /// <summary>The root of <c>docker-compose config</c>'s output, with <paramref name="variables"/> (by default the secrets) set for Compose.</summary>
-    private static async Task<YamlMappingNode> Config(Dictionary<string, string>? variables = null)
+    private static async Task<YamlMappingNode> Config(Dictionary<string, string>? variables = null, params string[] overrides)
     {
-        var (exitCode, output, errors) = await RunConfig(variables ?? Secrets);
+        var (exitCode, output, errors) = await RunConfig(variables ?? Secrets, overrides);
         Assert.True(exitCode == 0, $"docker-compose config failed ({exitCode}):\n{errors}");
         var yaml = new YamlStream();
         yaml.Load(new StringReader(output));
         return (YamlMappingNode)yaml.Documents[0].RootNode;
     }
 
-    private static async Task<(int ExitCode, string Output, string Errors)> RunConfig(Dictionary<string, string> variables)
+    /// <summary><c>docker-compose -f docker-compose.yml [-f OVERRIDE...] config</c>.</summary>
+    private static async Task<(int ExitCode, string Output, string Errors)> RunConfig(Dictionary<string, string> variables, params string[] overrides)
     {
         var info = new ProcessStartInfo("docker-compose")
         {
@@ -148,7 +152,7 @@ public sealed partial class ComposeFileTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "--no-ansi", "-f", "docker-compose.yml", "config" }) info.ArgumentList.Add(arg);
+        foreach (var arg in new[] { "--no-ansi", "-f", "docker-compose.yml" }.Concat(overrides.SelectMany(o => new[] { "-f", o })).Append("config")) info.ArgumentList.Add(arg);
         // The file's own defaults apply unless a test sets a variable, whatever the caller's environment holds.
         foreach (var name in info.Environment.Keys.Where(k => ComposeVariables.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList())
             info.Environment.Remove(name);

@@ -26,6 +26,9 @@ public sealed class KubernetesManifestTests
     private const string FrontEndDockerfile = "frontend.Dockerfile";
     private static readonly KubernetesManifests Manifests = KubernetesManifests.All;
 
+    /// <summary>deploy/kubernetes ("base") or the Sentinel overlay deploy/kubernetes-sentinel ("sentinel").</summary>
+    internal static KubernetesManifests Of(string deployment) => deployment == "sentinel" ? KubernetesManifests.Sentinel : KubernetesManifests.All;
+
     [Fact]
     public void Every_file_of_the_folder_is_applied_and_loads_strictly_into_the_Kubernetes_types()
     {
@@ -78,10 +81,13 @@ public sealed class KubernetesManifestTests
         Assert.Equal(1, redis.Spec.Replicas);
     }
 
-    [Fact]
-    public void Every_container_requests_and_limits_cpu_and_memory()
+    [Theory]
+    [InlineData("base")]
+    [InlineData("sentinel")]
+    public void Every_container_requests_and_limits_cpu_and_memory(string variant)
     {
-        foreach (var (workload, template) in Manifests.PodTemplates)
+        var manifests = Of(variant);
+        foreach (var (workload, template) in manifests.PodTemplates)
         {
             foreach (var container in template.Spec.Containers)
             {
@@ -115,28 +121,34 @@ public sealed class KubernetesManifestTests
         Assert.Equal("1", rollout.MaxSurge.ToString());
     }
 
-    [Fact]
-    public void Disruption_budgets_cover_silos_and_front_ends_one_pod_at_a_time()
+    [Theory]
+    [InlineData("base")]
+    [InlineData("sentinel")]
+    public void Disruption_budgets_cover_silos_and_front_ends_one_pod_at_a_time(string variant)
     {
-        var budgets = Manifests.OfKind<V1PodDisruptionBudget>().ToList();
-        foreach (var deployment in new[] { Manifests.Silos, Manifests.FrontEnds })
+        var manifests = Of(variant);
+        var budgets = manifests.OfKind<V1PodDisruptionBudget>().ToList();
+        foreach (var deployment in new[] { manifests.Silos, manifests.FrontEnds })
         {
-            var budget = Assert.Single(budgets, b => Manifests.Selected(b.Spec.Selector.MatchLabels).Any(p => p.Template == deployment.Spec.Template));
-            Assert.Equal(["Deployment/" + deployment.Metadata.Name], Manifests.Selected(budget.Spec.Selector.MatchLabels).Select(p => p.Workload));
+            var budget = Assert.Single(budgets, b => manifests.Selected(b.Spec.Selector.MatchLabels).Any(p => p.Template == deployment.Spec.Template));
+            Assert.Equal(["Deployment/" + deployment.Metadata.Name], manifests.Selected(budget.Spec.Selector.MatchLabels).Select(p => p.Workload));
             Assert.Equal("1", budget.Spec.MaxUnavailable.ToString());
             Assert.Equal(deployment.Spec.Selector.MatchLabels, budget.Spec.Selector.MatchLabels);
         }
     }
 
-    [Fact]
-    public void Every_selector_of_a_workload_matches_its_own_pods_only()
+    [Theory]
+    [InlineData("base")]
+    [InlineData("sentinel")]
+    public void Every_selector_of_a_workload_matches_its_own_pods_only(string variant)
     {
-        foreach (var (workload, template) in Manifests.PodTemplates)
+        var manifests = Of(variant);
+        foreach (var (workload, template) in manifests.PodTemplates)
         {
             var selector = workload.StartsWith("Deployment/", StringComparison.Ordinal)
-                ? Manifests.OfKind<V1Deployment>().Single(d => d.Spec.Template == template).Spec.Selector
-                : Manifests.OfKind<V1StatefulSet>().Single(s => s.Spec.Template == template).Spec.Selector;
-            Assert.Equal([workload], Manifests.Selected(selector.MatchLabels).Select(p => p.Workload));
+                ? manifests.OfKind<V1Deployment>().Single(d => d.Spec.Template == template).Spec.Selector
+                : manifests.OfKind<V1StatefulSet>().Single(s => s.Spec.Template == template).Spec.Selector;
+            Assert.Equal([workload], manifests.Selected(selector.MatchLabels).Select(p => p.Workload));
         }
     }
 
@@ -194,24 +206,27 @@ public sealed class KubernetesManifestTests
         Assert.DoesNotContain(KubernetesManifests.Container(Manifests.FrontEnds).Env, e => e.Name == "Cluster__Kubernetes");
     }
 
-    [Fact]
-    public void A_silo_started_from_the_manifest_passes_its_own_start_up_checks_and_a_front_end_finds_it()
+    [Theory]
+    [InlineData("base")]
+    [InlineData("sentinel")]
+    public void A_silo_started_from_the_manifest_passes_its_own_start_up_checks_and_a_front_end_finds_it(string variant)
     {
+        var manifests = Of(variant);
         var pod = new Dictionary<string, string>
         {
             ["metadata.name"] = "session-grains-silo-7d9c-x2k4p",
             ["metadata.namespace"] = "session-grains",
             ["status.podIP"] = "10.42.0.17",
         };
-        foreach (var label in Manifests.Silos.Spec.Template.Metadata.Labels) pod[$"metadata.labels['{label.Key}']"] = label.Value;
+        foreach (var label in manifests.Silos.Spec.Template.Metadata.Labels) pod[$"metadata.labels['{label.Key}']"] = label.Value;
 
-        var silo = PodConfiguration(Manifests.Silos, pod);
+        var silo = PodConfiguration(manifests, manifests.Silos, pod);
         var siloCluster = silo.ReadClusterOptions();
         Assert.True(siloCluster.Kubernetes);
         Assert.Equal("10.42.0.17", siloCluster.AdvertisedAddress);
         Assert.Empty(KubernetesSiloHosting.Check(siloCluster, silo));
 
-        var frontEnd = PodConfiguration(Manifests.FrontEnds, pod).ReadClusterOptions();
+        var frontEnd = PodConfiguration(manifests, manifests.FrontEnds, pod).ReadClusterOptions();
         Assert.False(frontEnd.IsStandalone);
         Assert.Equal((siloCluster.Redis, siloCluster.ServiceId, siloCluster.ClusterId), (frontEnd.Redis, frontEnd.ServiceId, frontEnd.ClusterId));
     }
@@ -296,12 +311,12 @@ public sealed class KubernetesManifestTests
     /// The configuration a container of <paramref name="deployment"/> would see: its ConfigMaps, then its variables with
     /// downward-API fields taken from <paramref name="pod"/> and <c>$(VAR)</c> references expanded, as the kubelet does.
     /// </summary>
-    private static IConfiguration PodConfiguration(V1Deployment deployment, IReadOnlyDictionary<string, string> pod)
+    internal static IConfiguration PodConfiguration(KubernetesManifests manifests, V1Deployment deployment, IReadOnlyDictionary<string, string> pod)
     {
         var container = KubernetesManifests.Container(deployment);
         var values = new Dictionary<string, string?>();
         foreach (var source in container.EnvFrom ?? [])
-            foreach (var (key, value) in Manifests.Named<V1ConfigMap>(source.ConfigMapRef.Name).Data) values[key] = value;
+            foreach (var (key, value) in manifests.Named<V1ConfigMap>(source.ConfigMapRef.Name).Data) values[key] = value;
         foreach (var variable in container.Env ?? [])
         {
             if (variable.ValueFrom?.SecretKeyRef is not null) continue;

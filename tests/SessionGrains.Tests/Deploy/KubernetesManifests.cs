@@ -15,9 +15,15 @@ public sealed partial class KubernetesManifests
 {
     public static string Folder { get; } = Path.Combine(RepositoryPaths.Root, "deploy", "kubernetes");
 
-    private static readonly Lazy<KubernetesManifests> Loaded = new(() => new KubernetesManifests());
+    /// <summary>The Sentinel overlay: deploy/kubernetes with its single Redis replaced by nodes and sentinels.</summary>
+    public static string SentinelFolder { get; } = Path.Combine(RepositoryPaths.Root, "deploy", "kubernetes-sentinel");
+
+    private static readonly Lazy<KubernetesManifests> Loaded = new(() => new KubernetesManifests(Folder));
+    private static readonly Lazy<KubernetesManifests> SentinelLoaded = new(() => new KubernetesManifests(SentinelFolder));
 
     public static KubernetesManifests All => Loaded.Value;
+
+    public static KubernetesManifests Sentinel => SentinelLoaded.Value;
 
     /// <summary>The resource files kustomization.yaml lists, in its order.</summary>
     public IReadOnlyList<string> Resources { get; }
@@ -27,15 +33,53 @@ public sealed partial class KubernetesManifests
 
     public IReadOnlyList<object> Objects { get; }
 
-    private KubernetesManifests()
+    /// <summary>
+    /// The kustomization in <paramref name="folder"/>: its resource files, and the objects of a resource that is a folder
+    /// (a base) loaded the same way. Of kustomize's patches, the two kinds the overlays use are applied: <c>$patch:
+    /// delete</c> of an object by kind and name, and a ConfigMap's <c>data</c> merged key by key; any other fails.
+    /// </summary>
+    private KubernetesManifests(string folder)
     {
-        var kustomization = new YamlStream();
-        kustomization.Load(new StringReader(File.ReadAllText(Path.Combine(Folder, "kustomization.yaml"))));
-        var root = (YamlMappingNode)kustomization.Documents[0].RootNode;
+        var root = LoadYaml(Path.Combine(folder, "kustomization.yaml"));
         Resources = ((YamlSequenceNode)root["resources"]).Select(r => ((YamlScalarNode)r).Value!).ToList();
-        ImageTags = ((YamlSequenceNode)root["images"]).Cast<YamlMappingNode>()
-            .ToDictionary(i => ((YamlScalarNode)i["name"]).Value!, i => ((YamlScalarNode)i["newTag"]).Value!);
-        Objects = Resources.SelectMany(file => KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(Folder, file)), strict: true)).ToList();
+        var tags = new Dictionary<string, string>();
+        var objects = new List<object>();
+        foreach (var resource in Resources.Select(r => Path.GetFullPath(Path.Combine(folder, r))))
+        {
+            if (Directory.Exists(resource))
+            {
+                var bases = new KubernetesManifests(resource);
+                objects.AddRange(bases.Objects);
+                foreach (var (name, tag) in bases.ImageTags) tags[name] = tag;
+            }
+            else objects.AddRange(KubernetesYaml.LoadAllFromString(File.ReadAllText(resource), strict: true));
+        }
+        if (root.Children.TryGetValue(new YamlScalarNode("images"), out var images))
+            foreach (var image in ((YamlSequenceNode)images).Cast<YamlMappingNode>()) tags[((YamlScalarNode)image["name"]).Value!] = ((YamlScalarNode)image["newTag"]).Value!;
+        if (root.Children.TryGetValue(new YamlScalarNode("patches"), out var patches))
+            foreach (var patch in ((YamlSequenceNode)patches).Cast<YamlMappingNode>()) Patch(objects, LoadYaml(Path.Combine(folder, ((YamlScalarNode)patch["path"]).Value!)));
+        ImageTags = tags;
+        Objects = objects;
+    }
+
+    private static YamlMappingNode LoadYaml(string path)
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(path)));
+        return (YamlMappingNode)yaml.Documents[0].RootNode;
+    }
+
+    private static void Patch(List<object> objects, YamlMappingNode patch)
+    {
+        var kind = ((YamlScalarNode)patch["kind"]).Value;
+        var name = ((YamlScalarNode)((YamlMappingNode)patch["metadata"])["name"]).Value;
+        var target = Assert.Single(objects, o => o is IKubernetesObject<V1ObjectMeta> k && k.Kind == kind && k.Metadata.Name == name);
+        if (patch.Children.TryGetValue(new YamlScalarNode("$patch"), out var directive) && ((YamlScalarNode)directive).Value == "delete")
+            objects.Remove(target);
+        else if (target is V1ConfigMap configMap && patch.Children.Keys.Select(k => ((YamlScalarNode)k).Value).All(k => k is "apiVersion" or "kind" or "metadata" or "data"))
+            foreach (var (key, value) in (YamlMappingNode)patch["data"]) configMap.Data[((YamlScalarNode)key).Value!] = ((YamlScalarNode)value).Value!;
+        else
+            throw new Xunit.Sdk.XunitException($"patch of {kind}/{name}: only $patch: delete and ConfigMap data are applied here");
     }
 
     public IEnumerable<T> OfKind<T>() => Objects.OfType<T>();
