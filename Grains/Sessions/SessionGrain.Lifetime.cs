@@ -20,28 +20,6 @@ public sealed partial class SessionGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>Completes once the state is read from storage; the first call of an activation reads it, the others wait for that read.</summary>
-    private Task Loaded() => _loaded ? Task.CompletedTask : _loading ??= Load();
-
-    private async Task Load()
-    {
-        try
-        {
-            var stored = await ReadState();
-            if (_loaded) return;
-            _state = _stored = stored.State;
-            _revision = stored.Revision;
-            _lastAccess = S.LastAccessAt;
-            _loaded = true;
-            if (S.Exists) Started();
-        }
-        finally
-        {
-            // A failed read (storage down) fails the calls that waited for it; the next call tries again.
-            _loading = null;
-        }
-    }
-
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (!S.Exists) return;
@@ -186,64 +164,6 @@ public sealed partial class SessionGrain
         if (S.Exists) await Expire();
         else if (S.Tombstone is { } tombstone && now >= tombstone.KeepUntil) await Forget();
         return Admission.NotFound;
-    }
-
-    private Task Expire() => _ending ?? End(expire: true);
-
-    private Task Forget() => _ending ?? End(expire: false);
-
-    /// <summary>Expiry or forgetting runs once at a time: calls that find the session ending meanwhile wait for the same end.</summary>
-    private Task End(bool expire)
-    {
-        var ending = expire ? ExpireNow() : ForgetNow();
-        if (!ending.IsCompleted) _ending = ending;
-        return ending;
-    }
-
-    private async Task ExpireNow()
-    {
-        try
-        {
-            // No change is admitted once the session has expired; the ones admitted before settle first.
-            await Settled();
-            LogSessionEnded(Id, "expired");
-            _metrics.Expired();
-            CountActive(false);
-            if (_subscribers is not null) await _subscribers.Notify(Id, [new SessionEvent(S.NextSeq, SessionEventKind.Expired, S.Version, [], null)]);
-            if (S.UserId is { } userId) await UserIndex(userId).Remove(Id);
-            await EndJobs(S);
-            await ForgetNow();
-        }
-        finally
-        {
-            _ending = null;
-        }
-    }
-
-    /// <summary>Deletes the stored state and lets the activation go.</summary>
-    private async Task ForgetNow()
-    {
-        try
-        {
-            _expiryTimer?.Dispose();
-            _expiryTimer = null;
-            try
-            {
-                await ClearStoredState();
-            }
-            catch (Exception ex)
-            {
-                // Storage purges the record by itself after PurgeAfter; the session is gone either way.
-                LogClearFailed(ex, Id);
-            }
-            _state = _stored = SessionState.None;
-            _subscribers?.Clear();
-            DeactivateOnIdle();
-        }
-        finally
-        {
-            _ending = null;
-        }
     }
 
     /// <summary>
