@@ -3,7 +3,6 @@ using SessionGrains.Http;
 
 namespace SessionGrains.AspNetCore;
 
-
 // A session that is new to the store: imported from the earlier distributed cache, or created.
 public sealed partial class SessionGrainsSession
 {
