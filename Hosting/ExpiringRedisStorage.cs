@@ -38,7 +38,7 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
         Task<IConnectionMultiplexer> Open() => ConnectionMultiplexer.ConnectAsync(redis.Clone()).ContinueWith(t => (IConnectionMultiplexer)t.Result, TaskScheduler.Default);
         Task<IConnectionMultiplexer> Connect() => shared ??= Open();
         // Session writes that wait for replicas (WAIT blocks its connection) get a connection of their own.
-        Task<IConnectionMultiplexer> ConnectWrites() => acks.Min == 0 ? Connect() : writes ??= Open();
+        Task<IConnectionMultiplexer> ConnectWrites() => acks.MayWait ? writes ??= Open() : Connect();
         services.AddOptions<RedisStorageOptions>(name).Configure<IServiceProvider, IOptions<SessionRules>, IOptions<ClusterOptions>>((options, provider, sessions, cluster) =>
         {
             options.ConfigurationOptions = redis.Clone();
@@ -59,7 +59,7 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
         services.TryAddSingleton<SessionRecord>();
         services.AddSingleton<ISessionStore>(provider => new RedisSessionStore(
             Connect(),
-            ConnectWrites(),
+            ConnectWrites,
             acks,
             provider.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             provider.GetRequiredService<SessionRecord>(),

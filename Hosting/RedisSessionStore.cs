@@ -14,19 +14,25 @@ namespace SessionGrains.Hosting;
 /// changed fields, deletes the dropped ones (trimmed events, lapsed ledger entries, removed keys) and sets the key's
 /// expiry to the session's purge time, so a counter increment sends Redis a few hundred bytes whatever the session holds.
 /// <para>
-/// With <see cref="ReplicaAcks.Min"/> above 0, the script is followed by <c>WAIT numreplicas timeout</c> in one batch on
+/// With replica acks (<see cref="ReplicaAcks"/>), the script is followed by <c>WAIT numreplicas timeout</c> in one batch on
 /// a connection of its own (<paramref name="writes"/>): the write counts as stored only once that many replicas
 /// confirmed it. WAIT waits for every write this client connection sent before it, and the batch writes the script and
 /// the WAIT back to back to the socket of one server, so the WAIT answers for this write (or a later offset, which
 /// covers it). Were the connection lost between the two, both fail: a command already written is never resent on a new
 /// connection, where a WAIT would wrongly count replicas of nothing. WAIT blocks that connection while it waits, which
-/// is why it is not the one reads, jobs and user indexes use.
+/// is why it is not the one reads, jobs and user indexes use. In a Redis Cluster, see <see cref="WriteAndWaitOnClusterNode"/>.
 /// </para>
 /// </summary>
-public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, Task<IConnectionMultiplexer> writes, ReplicaAcks acks, string serviceId,
+public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, Func<Task<IConnectionMultiplexer>> writes, ReplicaAcks acks, string serviceId,
     SessionRecord record, IGrainStorage earlier, TimeProvider clock, TimeSpan fallbackLifetime) : ISessionStore
 {
     private const string RevisionField = "r";
+
+    /// <summary>How often the topology is looked at again when <c>Storage:MinReplicaAcks</c> is left to it.</summary>
+    private const long TopologyCheckMilliseconds = 5000;
+
+    private int _topologyAcks;
+    private long _topologySeenAt;
 
     /// <summary>Most arguments one HSET or HDEL of the script unpacks (Lua's stack allows about 8,000).</summary>
     private const int Chunk = 2000;
@@ -50,6 +56,9 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, T
         redis.call('PEXPIREAT', KEYS[1], ARGV[3])
         return 1
         """;
+
+    /// <summary>The write script for a Redis Cluster node: on success it answers with the node's id.</summary>
+    private static readonly string ClusterWriteScript = WriteScript.Replace("return 1", "return redis.call('CLUSTER', 'MYID')", StringComparison.Ordinal);
 
     private const string ClearScript = """
         if (redis.call('HGET', KEYS[1], 'r') or '0') ~= ARGV[1] then return 0 end
@@ -95,28 +104,89 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, T
             args[at++] = value;
         }
         foreach (var name in delta.Deleted) args[at++] = name;
-        var db = (await writes).GetDatabase();
-        if (acks.Min == 0)
+        var shared = await connection;
+        var min = AcksFor(shared);
+        if (min == 0)
         {
-            Check(await db.ScriptEvaluateAsync(WriteScript, [Key(session)], args), session, revision);
+            Check(await shared.GetDatabase().ScriptEvaluateAsync(WriteScript, [Key(session)], args), session, revision);
             return written;
         }
-        var batch = db.CreateBatch();
+        var redis = await writes();
+        var confirmed = redis.GetServer(Key(session), null, CommandFlags.DemandMaster).ServerType == ServerType.Cluster
+            ? await WriteAndWaitOnClusterNode(redis, session, revision, args, min)
+            : await WriteAndWait(redis, session, revision, args, min);
+        if (confirmed < min)
+            throw new WriteNotReplicatedException($"Session {session.Key} revision {written}: {confirmed} of {min} replica(s) confirmed it within {acks.Timeout.TotalMilliseconds:F0} ms.");
+        return written;
+    }
+
+    /// <summary>The script and a WAIT in one batch, written back to back to the primary's socket.</summary>
+    private async Task<long> WriteAndWait(IConnectionMultiplexer redis, GrainId session, long revision, RedisValue[] args, int min)
+    {
+        var batch = redis.GetDatabase().CreateBatch();
         var write = batch.ScriptEvaluateAsync(WriteScript, [Key(session)], args, CommandFlags.DemandMaster);
-        var wait = batch.ExecuteAsync("WAIT", [acks.Min, (long)acks.Timeout.TotalMilliseconds], CommandFlags.DemandMaster);
+        var wait = batch.ExecuteAsync("WAIT", [min, (long)acks.Timeout.TotalMilliseconds], CommandFlags.DemandMaster);
         batch.Execute();
+        await Checked(write, wait, session, revision);
+        return (long)await wait;
+    }
+
+    /// <summary>
+    /// In a Redis Cluster a batch sends a command without a key (WAIT) to any primary, so the WAIT goes to the session's
+    /// primary by itself, between two <c>CLIENT ID</c>s, and the script answers with the id of the node that ran it. The
+    /// write counts as confirmed only when it ran on the node the WAIT asked (not redirected elsewhere meanwhile) and both
+    /// <c>CLIENT ID</c>s name one connection: then the WAIT ran on the connection the script was written to.
+    /// </summary>
+    private async Task<long> WriteAndWaitOnClusterNode(IConnectionMultiplexer redis, GrainId session, long revision, RedisValue[] args, int min)
+    {
+        var key = Key(session);
+        var node = redis.GetServer(key, null, CommandFlags.DemandMaster);
+        // The client's own view of the cluster (from CLUSTER NODES, which it reads anyway) names the node.
+        var nodeId = node.ClusterConfiguration?[node.EndPoint]?.NodeId;
+        var before = node.ExecuteAsync("CLIENT", ["ID"], CommandFlags.DemandMaster);
+        var write = redis.GetDatabase().ScriptEvaluateAsync(ClusterWriteScript, [key], args, CommandFlags.DemandMaster);
+        var wait = node.ExecuteAsync("WAIT", [min, (long)acks.Timeout.TotalMilliseconds], CommandFlags.DemandMaster);
+        var after = node.ExecuteAsync("CLIENT", ["ID"], CommandFlags.DemandMaster);
+        var ranOn = "";
+        try
+        {
+            var result = await write;
+            if (result.Resp2Type == ResultType.Integer) Check(result, session, revision);
+            ranOn = (string?)result ?? "";
+        }
+        finally
+        {
+            _ = Task.WhenAll(before, wait, after).ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+        }
+        if (nodeId is null || ranOn != nodeId || (long)await before != (long)await after)
+            throw new WriteNotReplicatedException($"Session {session.Key}: its primary changed while the write waited for replicas.");
+        return (long)await wait;
+    }
+
+    /// <summary>Awaits the script (a stale revision throws), observing the commands after it whatever happens.</summary>
+    private static async Task Checked(Task<RedisResult> write, Task after, GrainId session, long revision)
+    {
         try
         {
             Check(await write, session, revision);
         }
         finally
         {
-            _ = wait.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            _ = after.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
         }
-        var confirmed = (long)await wait;
-        if (confirmed < acks.Min)
-            throw new WriteNotReplicatedException($"Session {session.Key} revision {written}: {confirmed} of {acks.Min} replica(s) confirmed it within {acks.Timeout.TotalMilliseconds:F0} ms.");
-        return written;
+    }
+
+    /// <summary>Replicas to wait for: the setting, or what the topology calls for, looked at again every few seconds.</summary>
+    private int AcksFor(IConnectionMultiplexer redis)
+    {
+        if (acks.Min is { } min) return min;
+        var now = Environment.TickCount64;
+        if (_topologySeenAt == 0 || now - _topologySeenAt > TopologyCheckMilliseconds)
+        {
+            _topologyAcks = acks.For(redis);
+            _topologySeenAt = now;
+        }
+        return _topologyAcks;
     }
 
     private static void Check(RedisResult result, GrainId session, long revision)

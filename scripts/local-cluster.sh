@@ -263,7 +263,7 @@ EOF
 # Ports for one new process, distinct from every port already in the state file.
 new_ports() {
     local count=$1 used candidates port result=()
-    used=" $(grep -E '^(REDIS_PORT|REDIS_[0-9]+_PORT|SENTINEL_[0-9]+_PORT|SILO_[0-9]+_(PORT|GATEWAY|HTTP_PORT)|FRONTEND_[0-9]+_PORT)=' "$(state_file)" 2>/dev/null | cut -d= -f2 | tr '\n' ' ') "
+    used=" $(grep -E '^(REDIS_PORT|REDIS_[0-9]+_(BUS_)?PORT|SENTINEL_[0-9]+_PORT|SILO_[0-9]+_(PORT|GATEWAY|HTTP_PORT)|FRONTEND_[0-9]+_PORT)=' "$(state_file)" 2>/dev/null | cut -d= -f2 | tr '\n' ' ') "
     while ((${#result[@]} < count)); do
         read -r -a candidates <<<"$(free_ports "$count")"
         for port in "${candidates[@]}"; do
@@ -383,8 +383,11 @@ appendfsync always
 save ""
 EOF
     [[ $REDIS_TOPOLOGY == cluster ]] || return 0
+    local bus="REDIS_${n}_BUS_PORT"
     cat >>"$STATE_DIR/redis-$n.conf" <<EOF
 cluster-enabled yes
+# The cluster bus on a port of its own (by default port + 10000, which need not be free, or even exist).
+cluster-port ${!bus}
 cluster-config-file nodes.conf
 cluster-node-timeout $CLUSTER_NODE_TIMEOUT_MS
 # The slots of the other primaries keep serving while one primary's slots wait for its replica.
@@ -771,7 +774,10 @@ cmd_up() {
         set_state REDIS_NODES $((CLUSTER_PRIMARIES * (replicas + 1)))
         for ((i = 1; i <= REDIS_NODES; i++)); do
             set_state "REDIS_${i}_DATA_DIR" "$STATE_DIR/redis-$i"
-            set_state "REDIS_${i}_PORT" "$(new_ports 1)"
+            local ports
+            read -r -a ports <<<"$(new_ports 2)"
+            set_state "REDIS_${i}_PORT" "${ports[0]}"
+            set_state "REDIS_${i}_BUS_PORT" "${ports[1]}"
             local port="REDIS_${i}_PORT"
             endpoints+=("127.0.0.1:${!port}")
         done
