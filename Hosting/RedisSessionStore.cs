@@ -32,6 +32,7 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
     private const long TopologyCheckMilliseconds = 5000;
 
     private int _topologyAcks;
+    private bool _clustered;
     private long _topologySeenAt;
 
     /// <summary>Most arguments one HSET or HDEL of the script unpacks (Lua's stack allows about 8,000).</summary>
@@ -112,7 +113,7 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
             return written;
         }
         var redis = await writes();
-        var confirmed = redis.GetServer(Key(session), null, CommandFlags.DemandMaster).ServerType == ServerType.Cluster
+        var confirmed = _clustered
             ? await WriteAndWaitOnClusterNode(redis, session, revision, args, min)
             : await WriteAndWait(redis, session, revision, args, min);
         if (confirmed < min)
@@ -140,7 +141,16 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
     private async Task<long> WriteAndWaitOnClusterNode(IConnectionMultiplexer redis, GrainId session, long revision, RedisValue[] args, int min)
     {
         var key = Key(session);
-        var node = redis.GetServer(key, null, CommandFlags.DemandMaster);
+        IServer node;
+        try
+        {
+            node = redis.GetServer(key, null, CommandFlags.DemandMaster);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // No node serves the slot now (its primary died and no replica took over yet): storage is unavailable.
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.DemandMaster, $"Session {session.Key}: no primary serves its slot.", ex, CommandStatus.WaitingToBeSent);
+        }
         // The client's own view of the cluster (from CLUSTER NODES, which it reads anyway) names the node.
         var nodeId = node.ClusterConfiguration?[node.EndPoint]?.NodeId;
         var before = node.ExecuteAsync("CLIENT", ["ID"], CommandFlags.DemandMaster);
@@ -176,13 +186,13 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         }
     }
 
-    /// <summary>Replicas to wait for: the setting, or what the topology calls for, looked at again every few seconds.</summary>
+    /// <summary>Replicas to wait for: the setting, or what the topology calls for; the topology is looked at again every few seconds.</summary>
     private int AcksFor(IConnectionMultiplexer redis)
     {
-        if (acks.Min is { } min) return min;
         var now = Environment.TickCount64;
         if (_topologySeenAt == 0 || now - _topologySeenAt > TopologyCheckMilliseconds)
         {
+            _clustered = redis.GetServers().Any(s => s.ServerType == ServerType.Cluster);
             _topologyAcks = acks.For(redis);
             _topologySeenAt = now;
         }
