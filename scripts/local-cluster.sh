@@ -394,6 +394,9 @@ cluster-node-timeout $CLUSTER_NODE_TIMEOUT_MS
 cluster-require-full-coverage no
 # A replica takes over however long it was cut off from its primary (the tests freeze replicas on purpose).
 cluster-replica-validity-factor 0
+# No replica moves to a primary whose replicas look down: one that moved and had not synced yet could be promoted
+# when that primary dies, and its slots would come back empty (seen here: replicas frozen, then the primary killed).
+cluster-allow-replica-migration no
 EOF
 }
 
@@ -570,6 +573,14 @@ stop_primary_node() {
         say "replicas frozen (${frozen[*]-none}) and cut off for ${cut} ms"
         sleep "$(printf '%d.%03d' $((cut / 1000)) $((cut % 1000)))"
     fi
+    # The frozen replicas resume right after the SIGKILL, before the wait for the primary to exit: frozen longer than the
+    # failure detection time, they would count as down themselves.
+    if ((${#frozen[@]})) && [[ $action == kill ]]; then
+        pid=$(pid_of "node_alive $n")
+        say "redis node $n: SIGKILL $pid"
+        kill -KILL "$pid"
+    fi
+    [[ $action == kill ]] && for pid in "${frozen[@]+"${frozen[@]}"}"; do kill -CONT "$pid" 2>/dev/null || true; done
     stop_processes "$([[ $action == kill ]] && echo KILL || echo TERM)" "redis node $n|node_alive $n"
     set_state "REDIS_${n}_PID" ""
     for pid in "${frozen[@]+"${frozen[@]}"}"; do kill -CONT "$pid" 2>/dev/null || true; done

@@ -173,7 +173,8 @@ public partial class LocalCluster : IAsyncLifetime
         {
             try
             {
-                Directory.Delete(_stateDir, recursive: true);
+                // SESSION_GRAINS_KEEP_LOGS=1 keeps the state folder (logs of every process) for a look after a failure.
+                if (Environment.GetEnvironmentVariable("SESSION_GRAINS_KEEP_LOGS") != "1") Directory.Delete(_stateDir, recursive: true);
             }
             catch (IOException)
             {
