@@ -1,11 +1,12 @@
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.SignalR;
+using SessionGrains.Client.Sockets;
 
 namespace SessionGrains.Client.Hubs;
 
 /// <summary>
 /// <c>/hubs/session</c>: the session's live events over SignalR, one <c>event</c> invocation per message of the raw
-/// WebSocket protocol. Clients call nothing here. <see cref="SessionHubGate"/> authenticated and admitted the
+/// WebSocket protocol. Clients may call <see cref="Ping"/>, nothing else. <see cref="SessionHubGate"/> authenticated and admitted the
 /// connection before it was accepted and left its <see cref="HubOutbox"/> on the request; the hub only starts and
 /// ends its delivery.
 /// </summary>
@@ -22,6 +23,9 @@ public sealed class SessionHub : Hub
         else Context.Abort(); // Not admitted by the gate (it runs for every request of this hub): refuse.
         return Task.CompletedTask;
     }
+
+    /// <summary>Counts as access to the session, like the raw WebSocket's <c>{"type":"ping"}</c> (SignalR's own pings do not).</summary>
+    public Task Ping() => Context.GetHttpContext()?.Features.Get<ClientAccess>()?.Count(Context.ConnectionAborted) ?? Task.CompletedTask;
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {

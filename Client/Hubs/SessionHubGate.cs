@@ -53,6 +53,7 @@ public sealed class SessionHubGate(RequestDelegate next)
             var outbox = new HubOutbox(services.GetRequiredService<IHubContext<SessionHub>>(), services.GetRequiredService<IOptions<SessionSocketOptions>>().Value,
                 services.GetRequiredService<ILogger<HubOutbox>>());
             http.Features.Set(outbox);
+            http.Features.Set(place.Access);
             place.Join(outbox, after, services.GetRequiredService<FrontEndDrain>());
             var sending = outbox.Run();
             try

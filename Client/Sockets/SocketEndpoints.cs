@@ -7,7 +7,7 @@ using SessionGrains.Client.Sessions;
 namespace SessionGrains.Client.Sockets;
 
 /// <summary><c>GET /sessions/current/ws</c> and <c>POST /sessions/current/messages</c>.</summary>
-public static partial class SocketEndpoints
+public static class SocketEndpoints
 {
     public static RouteGroupBuilder MapSocketEndpoints(this RouteGroupBuilder current)
     {
@@ -17,8 +17,7 @@ public static partial class SocketEndpoints
     }
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> Connect(
-        SessionIdentity session, HttpContext http, SessionGateway gateway, FrontEndDrain drain,
-        IOptions<SessionSocketOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+        SessionIdentity session, HttpContext http, FrontEndDrain drain, IOptions<SessionSocketOptions> options, CancellationToken cancellationToken)
     {
         if (!http.WebSockets.IsWebSocketRequest) return SessionProblems.BadRequest("This endpoint takes a WebSocket upgrade request.");
         if (!EventRequests.TryRead(http.Request, acceptQueryToken: false, out var after, out var problem)) return problem!;
@@ -26,26 +25,10 @@ public static partial class SocketEndpoints
         if (place is null) return refused!;
         using (place)
         {
-            var id = session.Id!;
             using var webSocket = await http.WebSockets.AcceptWebSocketAsync();
             var socket = new SessionSocket(webSocket, options.Value);
             place.Join(socket, after, drain);
-            var logger = loggers.CreateLogger(typeof(SocketEndpoints));
-            var touchDue = NextTouch(place.Touched, options.Value);
-            await socket.Run(async () =>
-            {
-                // Client traffic is access: it keeps the session alive, with at most one grain call per TouchInterval
-                // (sooner when the session would otherwise expire first).
-                if (TimeProvider.System.GetUtcNow() < touchDue) return;
-                try
-                {
-                    touchDue = NextTouch(await gateway.Call(id, SessionCalls.Touch.Instance, cancellationToken), options.Value);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogTouchFailed(logger, ex, id);
-                }
-            }, cancellationToken);
+            await socket.Run(() => place.Access.Count(cancellationToken), cancellationToken);
         }
         return TypedResults.Empty;
     }
@@ -63,14 +46,4 @@ public static partial class SocketEndpoints
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         return TypedResults.Accepted((string?)null, new MessageAcceptedResponse(reply.Value.Seq));
     }
-
-    private static DateTimeOffset NextTouch(Reply<SessionInfo> touched, SessionSocketOptions options)
-    {
-        var now = TimeProvider.System.GetUtcNow();
-        var halfLife = touched.Value is { } info ? (info.ExpiresAt - now) / 2 : options.TouchInterval;
-        return now + (halfLife < options.TouchInterval ? halfLife : options.TouchInterval);
-    }
-
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Could not count WebSocket traffic of session {SessionId} as access")]
-    private static partial void LogTouchFailed(ILogger logger, Exception ex, string sessionId);
 }

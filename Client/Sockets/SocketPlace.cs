@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using SessionGrains.Client.Operations;
 using SessionGrains.Client.Sessions;
 using SessionGrains.Interfaces;
@@ -21,17 +22,17 @@ public sealed class SocketPlace : IDisposable
     private EventOutbox? _joined;
     private CancellationTokenRegistration _stopping;
 
-    private SocketPlace(string sessionId, SessionFeeds feeds, SessionFeed feed, SocketCapacity capacity, Reply<SessionInfo> touched)
+    private SocketPlace(string sessionId, SessionFeeds feeds, SessionFeed feed, SocketCapacity capacity, ClientAccess access)
     {
         _sessionId = sessionId;
         _feeds = feeds;
         _feed = feed;
         _capacity = capacity;
-        Touched = touched;
+        Access = access;
     }
 
-    /// <summary>The answer of the touch that admitted the connection (when the session expires).</summary>
-    public Reply<SessionInfo> Touched { get; }
+    /// <summary>Counts the client's messages as access to the session.</summary>
+    public ClientAccess Access { get; }
 
     /// <summary>Takes the places and touches the session, or answers why not.</summary>
     public static async Task<(SocketPlace? Place, ProblemHttpResult? Refused)> Take(string sessionId, HttpContext http, CancellationToken cancellationToken)
@@ -46,10 +47,13 @@ public sealed class SocketPlace : IDisposable
             if (feed is null) return (null, SessionProblems.From(reply.Failure!, http));
             try
             {
-                var touched = await http.RequestServices.GetRequiredService<SessionGateway>().Call(sessionId, SessionCalls.Touch.Instance, cancellationToken);
+                var services = http.RequestServices;
+                var gateway = services.GetRequiredService<SessionGateway>();
+                var touched = await gateway.Call(sessionId, SessionCalls.Touch.Instance, cancellationToken);
                 if (!touched.Succeeded) return (null, SessionProblems.From(touched.Failure, http));
+                var access = new ClientAccess(sessionId, gateway, services.GetRequiredService<IOptions<SessionSocketOptions>>().Value, services.GetRequiredService<ILogger<ClientAccess>>(), touched);
                 admitted = true;
-                return (new SocketPlace(sessionId, feeds, feed, capacity, touched), null);
+                return (new SocketPlace(sessionId, feeds, feed, capacity, access), null);
             }
             finally
             {

@@ -74,6 +74,9 @@ public sealed class HubClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Calls the hub's <c>Ping</c> (counts as access to the session).</summary>
+    public Task Ping() => _connection.InvokeAsync("Ping");
+
     /// <summary>Waits until an event matching <paramref name="match"/> arrived, or fails after <paramref name="timeout"/>.</summary>
     public async Task<JsonElement> WaitFor(Func<JsonElement, bool> match, TimeSpan timeout, string what)
     {

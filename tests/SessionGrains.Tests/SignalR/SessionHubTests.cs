@@ -80,6 +80,66 @@ public sealed class SessionHubTests(StandaloneFrontEnd frontEnd) : IDisposable
     }
 
     [Fact]
+    public async Task An_expiring_session_sends_expired_and_ends_the_connection_while_Ping_keeps_another_alive()
+    {
+        var idle = await Api.Create("""{"idleTimeoutSeconds":2}""");
+        var pinged = await Api.Create("""{"idleTimeoutSeconds":2}""");
+        await using var idleHub = await HubClient.Connect(frontEnd.BaseAddress, idle.Token);
+        await using var pingedHub = await HubClient.Connect(frontEnd.BaseAddress, pinged.Token);
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < until)
+        {
+            await pingedHub.Ping();
+            await Task.Delay(400);
+        }
+        await idleHub.WaitFor(e => e.GetProperty("type").GetString() == "expired", TimeSpan.FromSeconds(15), "expired");
+        await idleHub.Closed.WaitAsync(Wait);
+        await Api.Get(pinged.Token);
+        Assert.Empty(pingedHub.Received);
+        Assert.False(pingedHub.Closed.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Hub_connections_and_raw_sockets_share_the_per_session_limit_and_the_next_one_is_refused_with_429()
+    {
+        var session = await Api.Create();
+        var sockets = new List<EventSocket>();
+        var hubs = new List<HubClient>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                sockets.Add(await EventSocket.Connect(frontEnd.BaseAddress, session.Token));
+                hubs.Add(await HubClient.Connect(frontEnd.BaseAddress, session.Token));
+            }
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => HubClient.Connect(frontEnd.BaseAddress, session.Token));
+            Assert.Contains("429", refused.ToString());
+
+            // A closed hub connection gives its place back on this front end as soon as the server has ended it.
+            await hubs[0].DisposeAsync();
+            hubs.RemoveAt(0);
+            var deadline = DateTime.UtcNow + Wait;
+            while (true)
+            {
+                try
+                {
+                    hubs.Add(await HubClient.Connect(frontEnd.BaseAddress, session.Token));
+                    break;
+                }
+                catch (Exception ex) when (ex.ToString().Contains("429") && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(50);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var socket in sockets) await socket.DisposeAsync();
+            foreach (var hub in hubs) await hub.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_missing_or_forged_token_is_refused_with_401_before_anything_is_accepted()
     {
         var session = await Api.Create();
