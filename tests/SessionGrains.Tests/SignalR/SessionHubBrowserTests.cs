@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using Microsoft.Playwright;
 using SessionGrains.Tests.Cluster;
@@ -64,7 +62,7 @@ public sealed class SessionHubBrowserTests(LocalCluster cluster, ITestOutputHelp
                 await cluster.StartFrontEnd(killed);
             }
 
-            var silo = await SiloOf(http1, session.Token);
+            var silo = await SessionPlacement.SiloOf(cluster, http1, session.Token);
             var atKill = writer.LastAcknowledged;
             await cluster.KillSilo(silo);
             output.WriteLine($"SIGKILL silo {silo} (hosting the session) at seq {atKill}");
@@ -100,13 +98,6 @@ public sealed class SessionHubBrowserTests(LocalCluster cluster, ITestOutputHelp
 
     private Task WaitForSeqs(int count) =>
         _page.WaitForFunctionAsync($"() => window.hubTest.seqs.length >= {count}", null, new() { Timeout = Ms(Wait) });
-
-    private async Task<int> SiloOf(HttpClient http, string token)
-    {
-        using var placement = await new SessionApi(http).Send(HttpMethod.Get, "/sessions/current/placement", token);
-        Assert.Equal(HttpStatusCode.OK, placement.StatusCode);
-        return cluster.SiloNumberOf(JsonDocument.Parse(await placement.Content.ReadAsStringAsync()).RootElement.GetProperty("silo").GetString()!);
-    }
 
     private static float Ms(TimeSpan t) => (float)t.TotalMilliseconds;
 

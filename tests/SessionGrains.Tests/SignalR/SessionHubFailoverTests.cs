@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Text.Json;
 using SessionGrains.Tests.Cluster;
 using SessionGrains.Tests.Infrastructure;
 using Xunit;
@@ -37,7 +35,7 @@ public sealed class SessionHubFailoverTests(LocalCluster cluster, ITestOutputHel
         using var http1 = cluster.CreateClient(1);
         using var http2 = cluster.CreateClient(2);
         var session = await new SessionApi(http1).Create();
-        var silo = await SiloOf(http1, session.Token);
+        var silo = await SessionPlacement.SiloOf(cluster, http1, session.Token);
         await using var hub1 = await HubClient.Connect(cluster.FrontEndUrls[0], session.Token);
         await using var hub2 = await HubClient.Connect(cluster.FrontEndUrls[1], session.Token);
 
@@ -108,12 +106,5 @@ public sealed class SessionHubFailoverTests(LocalCluster cluster, ITestOutputHel
             await first.DisposeAsync();
             await cluster.StartFrontEnd(killed);
         }
-    }
-
-    private async Task<int> SiloOf(HttpClient http, string token)
-    {
-        using var placement = await new SessionApi(http).Send(HttpMethod.Get, "/sessions/current/placement", token);
-        Assert.Equal(HttpStatusCode.OK, placement.StatusCode);
-        return cluster.SiloNumberOf(JsonDocument.Parse(await placement.Content.ReadAsStringAsync()).RootElement.GetProperty("silo").GetString()!);
     }
 }
