@@ -30,6 +30,38 @@ public sealed class SessionHubFailoverTests(LocalCluster cluster, ITestOutputHel
     }
 
     [Fact]
+    public async Task A_stopping_front_end_ends_its_hub_connections_at_once_and_the_client_resumes_on_the_other()
+    {
+        using var http2 = cluster.CreateClient(2);
+        var session = await new SessionApi(http2).Create();
+        var first = await HubClient.Connect(cluster.FrontEndUrls[0], session.Token);
+        var writer = new MessageWriter([http2], session.Token, TimeSpan.FromMilliseconds(50));
+        try
+        {
+            await first.WaitForSeq(5, Wait);
+            var stopping = Stopwatch.StartNew();
+            var stop = cluster.StopFrontEnd(1);
+            await first.Closed.WaitAsync(Wait);
+            output.WriteLine($"SIGTERM front end 1: hub connection ended after {stopping.ElapsedMilliseconds} ms");
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"the connection ended {stopping.Elapsed} after SIGTERM");
+            await stop;
+
+            var seen = first.Seqs;
+            await using var resumed = await HubClient.Connect(cluster.FrontEndUrls[1], session.Token, afterSeq: seen[^1]);
+            await writer.WaitForAcknowledgedAbove(seen[^1] + 10, Wait);
+            var last = await writer.Stop();
+            await resumed.WaitForSeq(last, Wait);
+            DeliveryAssert.EveryAcknowledgedEventOnceInOrder([.. seen, .. resumed.Seqs], writer.Acknowledged);
+        }
+        finally
+        {
+            await writer.DisposeAsync();
+            await first.DisposeAsync();
+            await cluster.StartFrontEnd(1);
+        }
+    }
+
+    [Fact]
     public async Task Clients_on_both_front_ends_miss_nothing_when_the_silo_holding_the_session_is_killed()
     {
         using var http1 = cluster.CreateClient(1);

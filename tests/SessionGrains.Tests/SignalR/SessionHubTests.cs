@@ -193,6 +193,23 @@ public sealed class SessionHubTests(StandaloneFrontEnd frontEnd) : IDisposable
         await SessionApi.AssertProblem(negotiate, HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task Negotiation_offers_only_WebSockets_and_other_transports_are_refused()
+    {
+        var session = await Api.Create();
+        using var negotiate = await Api.Send(HttpMethod.Post, "/hubs/session/negotiate?negotiateVersion=1", session.Token);
+        Assert.Equal(HttpStatusCode.OK, negotiate.StatusCode);
+        var transports = System.Text.Json.JsonDocument.Parse(await negotiate.Content.ReadAsStringAsync()).RootElement.GetProperty("availableTransports");
+        Assert.Equal(["WebSockets"], transports.EnumerateArray().Select(t => t.GetProperty("transport").GetString()));
+        var id = System.Text.Json.JsonDocument.Parse(await negotiate.Content.ReadAsStringAsync()).RootElement.GetProperty("connectionToken").GetString();
+
+        // Long polling and server-sent events on that connection: refused, nothing held.
+        using var poll = await Api.Send(HttpMethod.Get, "/hubs/session?id=" + id, session.Token);
+        Assert.InRange((int)poll.StatusCode, 400, 499);
+        using var events = await Api.Send(HttpMethod.Get, "/hubs/session?id=" + id, session.Token, configure: r => r.Headers.Add("Accept", "text/event-stream"));
+        Assert.InRange((int)events.StatusCode, 400, 499);
+    }
+
     /// <summary>The HTTP status of a raw WebSocket upgrade to <c>/hubs/session</c> (101 when accepted).</summary>
     private async Task<HttpStatusCode> UpgradeStatus(string? query, Action<ClientWebSocketOptions>? configure)
     {
