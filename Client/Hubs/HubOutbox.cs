@@ -16,6 +16,15 @@ public sealed partial class HubOutbox(IHubContext<SessionHub> hub, SessionSocket
     /// <summary>The handshake is done: events flow to this connection from now on.</summary>
     public void Start(HubCallerContext caller) => _connected.TrySetResult(caller);
 
+    /// <summary>
+    /// Too slow: ends the connection at once rather than after the send it is stuck in. Unlike the raw WebSocket's
+    /// 1013, SignalR has no close code to say so; the client reconnects with afterSeq all the same.
+    /// </summary>
+    protected override void OnOverflow()
+    {
+        if (_connected.Task.IsCompletedSuccessfully) _connected.Task.Result.Abort();
+    }
+
     /// <summary>The request ended (the connection never opened or is over): nothing more is sent.</summary>
     public void Stop() => _connected.TrySetCanceled();
 

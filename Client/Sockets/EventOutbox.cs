@@ -51,6 +51,12 @@ public abstract class EventOutbox
         // Too slow: what is still queued is dropped, so the close follows what is already on the wire.
         _discardQueued = true;
         Close((WebSocketCloseStatus)SessionSocketOptions.SlowConsumerCloseCode, "too slow: reconnect with afterSeq");
+        OnOverflow();
+    }
+
+    /// <summary>The queue overflowed (the connection is closing); a connection with no close code to send may end at once.</summary>
+    protected virtual void OnOverflow()
+    {
     }
 
     /// <summary>Ends the connection after what is already queued, with this close status (the first one given wins).</summary>
