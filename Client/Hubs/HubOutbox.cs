@@ -56,6 +56,6 @@ public sealed partial class HubOutbox(IHubContext<SessionHub> hub, SessionSocket
         caller.Abort();
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Session hub connection {ConnectionId}: sending an event failed; ending the connection")]
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Session hub connection {ConnectionId}: sending an event failed; ending the connection")]
     private partial void LogSendFailed(Exception ex, string connectionId);
 }
