@@ -36,6 +36,7 @@ public sealed class HubTestPage : IAsyncDisposable
         var app = builder.Build();
         app.MapGet("/", () => Results.File(html, "text/html"));
         app.MapGet("/signalr.min.js", () => Results.File(script, "text/javascript"));
+        app.MapGet("/favicon.ico", () => Results.NoContent());
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new HubTestPage(app, new Uri(address));
