@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
 using SessionGrains.Client.Dashboard;
+using SessionGrains.Client.Hubs;
 using SessionGrains.Client.Jobs;
 using SessionGrains.Client.Operations;
 using SessionGrains.Client.Security;
@@ -56,6 +57,7 @@ public static class FrontEndHost
         app.UseFrontEndDrain();
         app.UseAbuseDefences();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = app.Services.GetRequiredService<IOptions<SessionSocketOptions>>().Value.KeepAliveInterval });
+        app.UseSessionHubGate(); // Session hub: Client/Hubs/SessionHubGate.cs
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi();
@@ -64,6 +66,7 @@ public static class FrontEndHost
         app.MapSessionEndpoints();
         app.MapLeaseEndpoints(); // Request leases: Client/Sessions/LeaseEndpoints.cs
         app.MapJobEndpoints(); // Session jobs: Client/Jobs/JobEndpoints.cs
+        app.MapSessionHub(); // /hubs/session: Client/Hubs/SessionHub.cs
         app.MapAdminEndpoints();
         app.MapSessionDashboard(); // Dashboard
         if (cluster.IsStandalone) AnnounceWhenStarted(app);
@@ -95,6 +98,7 @@ public static class FrontEndHost
         services.AddSingleton<SessionFeeds>();
         services.AddSingleton<SocketCapacity>();
         services.AddHostedService(services => services.GetRequiredService<SessionFeeds>());
+        services.AddSessionHub();
         services.AddProblemDetails();
         services.AddFrontEndSecurity(configuration);
         services.AddExceptionHandler<GrainFailureHandler>();

@@ -5,7 +5,8 @@ using SessionGrains.Interfaces;
 namespace SessionGrains.Client.Sockets;
 
 /// <summary>
-/// One session's events on this front end, shared by all its sockets here. Everything runs in one loop, so
+/// One session's events on this front end, shared by all its event connections here ("sockets": raw WebSockets and
+/// <c>/hubs/session</c> connections alike, each an <see cref="EventOutbox"/>). Everything runs in one loop, so
 /// sockets get events in sequence order without duplicates: a jump in sequence numbers (missed pushes, e.g.
 /// after a failover) is filled from the grain's event log before anything newer is delivered. Each event is serialized
 /// once for all sockets. Pushed events wait in a bounded queue: when the loop falls that far behind, further pushes are
@@ -18,7 +19,7 @@ public sealed partial class SessionFeed
     private readonly ISessionObserver _observer;
     private readonly ILogger _logger;
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly List<SessionSocket> _sockets = [];
+    private readonly List<EventOutbox> _sockets = [];
     private readonly Task _loop;
     private readonly int _maxQueuedPushes;
     private long _last = -1;
@@ -46,9 +47,9 @@ public sealed partial class SessionFeed
         return admitted.Task.WaitAsync(cancellationToken);
     }
 
-    public void Join(SessionSocket socket, long? afterSeq) => Post(new JoinWork(socket, afterSeq));
+    public void Join(EventOutbox socket, long? afterSeq) => Post(new JoinWork(socket, afterSeq));
 
-    public void Leave(SessionSocket socket) => Post(new LeaveWork(socket));
+    public void Leave(EventOutbox socket) => Post(new LeaveWork(socket));
 
     public void Push(IReadOnlyList<SessionEvent> events)
     {
@@ -127,7 +128,7 @@ public sealed partial class SessionFeed
         return reply;
     }
 
-    private async Task AddSocket(SessionSocket socket, long? afterSeq)
+    private async Task AddSocket(EventOutbox socket, long? afterSeq)
     {
         socket.NextSeq = (afterSeq ?? _last) + 1;
         _sockets.Add(socket);
@@ -201,9 +202,9 @@ public sealed partial class SessionFeed
 
     private sealed record AdmitWork(TaskCompletionSource<Reply<Subscribed>> Reply) : Work;
 
-    private sealed record JoinWork(SessionSocket Socket, long? AfterSeq) : Work;
+    private sealed record JoinWork(EventOutbox Socket, long? AfterSeq) : Work;
 
-    private sealed record LeaveWork(SessionSocket Socket) : Work;
+    private sealed record LeaveWork(EventOutbox Socket) : Work;
 
     private sealed record EventsWork(IReadOnlyList<SessionEvent> Events) : Work;
 

@@ -36,7 +36,9 @@ public sealed partial class ApiDocumentTests(StandaloneFrontEnd frontEnd)
                 var path = "/" + (endpoint.RoutePattern.RawText ?? "").Trim('/');
                 if (path.StartsWith("/dashboard/", StringComparison.Ordinal)) continue;
                 if (path == "/openapi/{documentName}.json") path = "/openapi/v1.json";
-                var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
+                // SignalR maps a hub's negotiate route without method metadata; clients POST to it.
+                var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods
+                    ?? (endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.SignalR.HubMetadata>() is not null && path.EndsWith("/negotiate", StringComparison.Ordinal) ? ["POST"] : ["GET"]);
                 foreach (var method in methods) routes.Add($"{method} {path}");
             }
         }

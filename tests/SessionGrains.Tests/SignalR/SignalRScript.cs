@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using SessionGrains.Tests.Infrastructure;
+
+namespace SessionGrains.Tests.SignalR;
+
+/// <summary>
+/// The official SignalR JavaScript client (<c>@microsoft/signalr</c>, pinned in <c>tests/signalr-js/package-lock.json</c>),
+/// installed on first use with <c>npm ci</c> into <c>tests/signalr-js/node_modules</c> (git-ignored), so a clean clone
+/// gets it from the npm registry; no copy of it is kept in the repository.
+/// </summary>
+public static class SignalRScript
+{
+    private static readonly SemaphoreSlim Installing = new(1, 1);
+
+    public static string Folder => Path.Combine(RepositoryPaths.Root, "tests", "signalr-js");
+
+    /// <summary>The browser build, <c>signalr.min.js</c>, installing the package first if needed.</summary>
+    public static async Task<string> BrowserBuild()
+    {
+        var path = Path.Combine(Folder, "node_modules", "@microsoft", "signalr", "dist", "browser", "signalr.min.js");
+        await Installing.WaitAsync();
+        try
+        {
+            if (!File.Exists(path)) await NpmCi();
+        }
+        finally
+        {
+            Installing.Release();
+        }
+        return File.Exists(path) ? path : throw new InvalidOperationException($"npm ci in {Folder} did not install {path}");
+    }
+
+    private static async Task NpmCi()
+    {
+        var info = new ProcessStartInfo("npm") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "ci", "--no-audit", "--no-fund" }) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("npm could not be started (Node.js and npm are needed)");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"npm ci in {Folder} took longer than 3 minutes");
+        }
+        if (process.ExitCode != 0) throw new InvalidOperationException($"npm ci in {Folder} failed ({process.ExitCode}):\n{await output}\n{await errors}");
+    }
+}
