@@ -33,7 +33,8 @@ public sealed class HubRecipients(SessionTokens tokens)
         return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? after : null;
     }
 
-    private static string? TokenOf(HttpRequest request)
+    /// <summary>The session token of a hub request: query <c>access_token</c>, else <c>Authorization: Bearer</c>, else cookie <c>sid</c>.</summary>
+    public static string? TokenOf(HttpRequest request)
     {
         // Browsers can't set headers on a WebSocket, so SignalR clients send the token as access_token in the query.
         string? query = request.Query["access_token"];

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using SessionGrains.Client.Sessions;
 using SessionGrains.Interfaces;
+using SessionGrains.SignalR;
 
 namespace SessionGrains.Client.Chat;
 
@@ -16,9 +17,7 @@ public static class ChatSessionUser
     public static async Task Admit(HttpContext context, RequestDelegate next)
     {
         var tokens = context.RequestServices.GetRequiredService<SessionTokens>();
-        string? token = context.Request.Query["access_token"];
-        if (string.IsNullOrEmpty(token)) token = context.Request.Cookies.TryGetValue(SessionIdentity.CookieName, out var cookie) ? cookie : null;
-        if (!tokens.TryVerify(token, out var sessionId))
+        if (!tokens.TryVerify(HubRecipients.TokenOf(context.Request), out var sessionId))
         {
             await SessionProblems.Unauthorized("A valid session token is required (cookie 'sid' or access_token).").ExecuteAsync(context);
             return;
