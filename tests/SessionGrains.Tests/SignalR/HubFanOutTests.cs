@@ -45,6 +45,7 @@ public sealed class HubFanOutTests(SignalRCluster fixture, ITestOutputHelper out
 
         const int expected = Senders * MessagesPerSender;
         var cpuBefore = ProcessCpu.Of(pids);
+        var eachBefore = pids.Select(p => ProcessCpu.Of([p])).ToList();
         var started = ChatClient.Now;
         await Task.WhenAll(senders.Select((sender, k) => Task.Run(async () =>
         {
@@ -55,6 +56,7 @@ public sealed class HubFanOutTests(SignalRCluster fixture, ITestOutputHelper out
         while (recipients.Any(r => r.Received.Count < expected) && ChatClient.Now < deadline) await Task.Delay(20);
         var elapsed = recipients.Max(r => r.Received.Count == 0 ? TimeSpan.Zero : r.Received[^1].At) - started;
         var cpu = ProcessCpu.Of(pids) - cpuBefore;
+        output.WriteLine($"{side} CPU by process: " + string.Join(", ", pids.Select((p, i) => $"{p}: {(ProcessCpu.Of([p]) - eachBefore[i]).TotalSeconds:F2} s")));
 
         var delivered = recipients.Sum(r => r.Received.Select(m => m.Number).Distinct().Count());
         var perSecond = delivered / elapsed.TotalSeconds;
