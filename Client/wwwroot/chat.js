@@ -1,5 +1,6 @@
 // Example chat on SessionGrains.SignalR. The session cookie (HttpOnly) identifies the recipient; the resume point
 // (SessionGrainsSignalR.track) makes a reconnect through the round-robin balancer replay what was missed.
+// WebSockets without negotiation: a negotiate would tie the connection to the server that answered it.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -28,7 +29,7 @@ function setState(text) {
 async function main() {
   const sessionId = await ensureSession();
   $("me").textContent = "guest-" + sessionId.slice(0, 6);
-  const connection = new signalR.HubConnectionBuilder().withUrl("/hubs/chat").withAutomaticReconnect([0, 500, 1000, 2000, 5000]).build();
+  const connection = new signalR.HubConnectionBuilder().withUrl("/hubs/chat", { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets }).withAutomaticReconnect([0, 500, 1000, 2000, 5000]).build();
   const resume = SessionGrainsSignalR.track(connection, {
     storageKey: "chat",
     onGap: (expected, got) => show("gap", `messages ${expected}-${got - 1} were older than the server keeps`),

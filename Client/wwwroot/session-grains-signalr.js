@@ -3,13 +3,16 @@
 // every reconnect puts it in the hub URL as ?resumeAfter=n, so whichever server takes the connection replays exactly
 // the messages after n: each message once, in order, across server failures, without sticky sessions.
 //
-//   const connection = new signalR.HubConnectionBuilder().withUrl("/hubs/chat").withAutomaticReconnect().build();
+//   const connection = new signalR.HubConnectionBuilder()
+//       .withUrl("/hubs/chat", { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets })
+//       .withAutomaticReconnect().build();
 //   const resume = SessionGrainsSignalR.track(connection, { storageKey: "chat", onGap: (expected, got) => ... });
 //   connection.on("said", ...);            // the app's handlers, as usual
 //   await resume.start();                  // instead of connection.start(): starts from the remembered point
 //
 // storageKey (optional) keeps the point in sessionStorage, so a reload of the page also resumes. The recipient is the
 // session (cookie "sid" or access_token), so another tab of the same session has its own point but the same messages.
+// Skip negotiation: a negotiated connection is tied to the server that answered the negotiate (sticky again).
 (function (global) {
     "use strict";
 
