@@ -14,8 +14,8 @@ namespace SessionGrains.Tests.SignalR;
 public sealed class HubFanOutTests(SignalRCluster fixture, ITestOutputHelper output)
 {
     private const int Recipients = 20;
-    private const int Senders = 4;
-    private const int MessagesPerSender = 75;
+    private const int Senders = 16;
+    private const int MessagesPerSender = 20;
 
     [Fact]
     public async Task RoomFanOutFiguresOnGrainsAndOnTheRedisBackplane()
