@@ -4,11 +4,12 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace SessionGrains.Tests.SignalR;
 
 /// <summary>
-/// One side of a failover run: recipients (each in the room, each a session of one of a few users) and a sender that
-/// numbers its messages 1, 2, 3, … and alternates room messages with whispers to a user. A message counts as sent
-/// when the hub invocation completed (acknowledged); one whose invocation failed is "unknown": it may arrive, once.
+/// One side of a failover run: recipients (each in the room, each a session of one of a few users) and senders; sender
+/// k numbers its messages k000001, k000002, … and alternates room messages with whispers to a user. A message counts
+/// as sent when the hub invocation completed (acknowledged); one whose invocation failed is "unknown": it may arrive,
+/// once. Order is checked per sender: two senders' messages interleave in whatever order they were stored.
 /// </summary>
-public sealed class ChatRun(string side, IReadOnlyList<(ChatClient Client, string User)> recipients, ChatClient sender, string room, IReadOnlyList<string> users)
+public sealed class ChatRun(string side, IReadOnlyList<(ChatClient Client, string User)> recipients, IReadOnlyList<ChatClient> senders, string room, IReadOnlyList<string> users)
 {
     private readonly ConcurrentDictionary<long, string?> _acknowledged = new();
     private readonly ConcurrentDictionary<long, bool> _unknown = new();
@@ -21,13 +22,18 @@ public sealed class ChatRun(string side, IReadOnlyList<(ChatClient Client, strin
 
     public int Unknown => _unknown.Count;
 
-    /// <summary>Sends until <paramref name="until"/> is cancelled, one invocation at a time, riding out the sender's own reconnects.</summary>
-    public async Task Send(CancellationToken until, TimeSpan pause)
+    private const long PerSender = 1_000_000;
+
+    /// <summary>Sends until <paramref name="until"/> is cancelled, each sender one invocation at a time, riding out its own reconnects.</summary>
+    public Task Send(CancellationToken until, TimeSpan pause) => Task.WhenAll(senders.Select((sender, k) => Send(sender, (k + 1) * PerSender, until, pause)));
+
+    private async Task Send(ChatClient sender, long first, CancellationToken until, TimeSpan pause)
     {
-        for (long n = 1; !until.IsCancellationRequested; n++)
+        for (var i = 1L; !until.IsCancellationRequested; i++)
         {
+            var n = first + i;
             // Every third message is a whisper to one user (both of its sessions), the rest go to the room.
-            var user = n % 3 == 0 ? users[(int)(n / 3 % users.Count)] : null;
+            var user = i % 3 == 0 ? users[(int)(i / 3 % users.Count)] : null;
             try
             {
                 await sender.WaitConnected(TimeSpan.FromSeconds(60));
@@ -54,7 +60,7 @@ public sealed class ChatRun(string side, IReadOnlyList<(ChatClient Client, strin
             var received = r.Client.Received.Select(m => m.Number).ToList();
             var missing = ExpectedBy(r.User).Except(received).Count();
             var duplicated = received.Count - received.Distinct().Count();
-            var inOrder = received.Zip(received.Skip(1)).All(p => p.First < p.Second);
+            var inOrder = received.GroupBy(n => n / PerSender).All(g => g.Zip(g.Skip(1)).All(p => p.First < p.Second));
             var strangers = received.Count(n => !_acknowledged.ContainsKey(n) && !_unknown.ContainsKey(n));
             return new RecipientTally(r.Client.Name, received.Count, missing, duplicated, inOrder, strangers);
         })];

@@ -87,8 +87,10 @@ public sealed class HubFailoverTests(SignalRCluster fixture, ITestOutputHelper o
             await client.Join(Room);
             recipients.Add((client, user));
         }
-        var sender = clients.Add(await ChatClient.Connect($"{side}-sender", hub, await tokenFor("sender-" + Guid.NewGuid().ToString("N")), resumable: side != "redis"));
-        return new ChatRun(side, recipients, sender, Room, users);
+        // Two senders connected one after the other: round robin puts one on the server that will be killed.
+        var senders = new List<ChatClient>();
+        for (var k = 0; k < 2; k++) senders.Add(clients.Add(await ChatClient.Connect($"{side}-sender-{k}", hub, await tokenFor("sender-" + Guid.NewGuid().ToString("N")), resumable: false)));
+        return new ChatRun(side, recipients, senders, Room, users);
     }
 
     private void Report(ChatRun run, TimeSpan killedAt)
