@@ -9,7 +9,7 @@ namespace SessionGrains.Tests.SignalR;
 /// <summary>
 /// One official .NET SignalR client of a chat hub (the example chat on grains, or the Redis-backplane app): WebSockets
 /// without negotiation, automatic reconnect through the balancer every 200 ms, and a log of the message numbers it
-/// received ("said" and "whispered" carry the sender's counter as text), each with the time it arrived.
+/// received ("said", "whispered" and "announced" carry the sender's counter as text), each with the time it arrived.
 /// </summary>
 public sealed class ChatClient : IAsyncDisposable
 {
@@ -62,6 +62,7 @@ public sealed class ChatClient : IAsyncDisposable
         var client = new ChatClient(name, connection, resume);
         connection.On<string, string, string>("said", (_, _, text) => client._received.Enqueue((long.Parse(text), Now)));
         connection.On<string, string>("whispered", (_, text) => client._received.Enqueue((long.Parse(text), Now)));
+        connection.On<string, string>("announced", (_, text) => client._received.Enqueue((long.Parse(text), Now)));
         connection.Reconnecting += _ =>
         {
             client._reconnecting.Enqueue(Now);
