@@ -1,4 +1,4 @@
-namespace SessionGrains.Grains.SignalR;
+namespace SessionGrains.Grains.Storage;
 
 /// <summary>
 /// Writes a reentrant grain's state once for every change made before the call: callers that arrive while a write is
