@@ -16,6 +16,8 @@ public sealed class ChatPageTests(SignalRCluster fixture)
     [Fact]
     public async Task Two_browsers_chat_and_a_page_that_comes_back_gets_what_it_missed_without_joining_again()
     {
+        var library = Path.Combine(Infrastructure.RepositoryPaths.Root, "Client", "wwwroot", "lib", "node_modules", "@microsoft", "signalr", "dist", "browser", "signalr.min.js");
+        Assert.True(File.Exists(library), "The page's SignalR client is missing: run `npm ci --prefix Client/wwwroot/lib` (as .ci/run does).");
         await using var browser = await Infrastructure.Browser.Launch();
         var alice = await (await browser.NewContext(fixture.GrainsBalancer.BaseAddress)).NewPageAsync();
         var bob = await (await browser.NewContext(fixture.GrainsBalancer.BaseAddress)).NewPageAsync();
