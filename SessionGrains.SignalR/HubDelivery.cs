@@ -106,18 +106,33 @@ public sealed partial class HubDelivery : IHubDeliveryObserver, IHostedService
 
     private async Task RenewPeriodically()
     {
+        // After the gateways change, renew every 2 s for a while: a mailbox of a dead silo can only be reached again once
+        // the silo is declared dead, and until a renewal reaches it, its recipient's messages are stored but not pushed.
+        var followUps = 0;
         while (!_stopping.IsCancellationRequested)
         {
             try
             {
-                var soon = await _renewSoon.WaitAsync(_options.RenewInterval, _stopping.Token);
-                // Let the cluster settle first: the silo that went away must be declared dead before its grains move.
-                if (soon) await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token);
+                var soon = await _renewSoon.WaitAsync(followUps > 0 ? TimeSpan.FromSeconds(2) : _options.RenewInterval, _stopping.Token);
+                if (soon)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token);
+                    followUps = 6;
+                }
+                else if (followUps > 0)
+                {
+                    followUps--;
+                }
                 await RenewAll();
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception ex)
+            {
+                // Never let one bad round end the renewals: without them a moved mailbox would stay silent.
+                LogRenewRoundFailed(ex);
             }
         }
     }
@@ -139,7 +154,7 @@ public sealed partial class HubDelivery : IHubDeliveryObserver, IHostedService
                     await _grains.GetGrain<IHubConnectionGrain>(live.ConnectionKey).Set(live.Mailbox);
                 }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!token.IsCancellationRequested)
             {
                 LogRenewFailed(ex, item.Mailbox);
             }
@@ -171,6 +186,9 @@ public sealed partial class HubDelivery : IHubDeliveryObserver, IHostedService
 
     [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "Could not renew the subscription to hub mailbox {Mailbox}; the next renewal tries again")]
     private partial void LogRenewFailed(Exception ex, string mailbox);
+
+    [LoggerMessage(EventId = 5206, Level = LogLevel.Warning, Message = "A round of hub mailbox renewals failed; the next round tries again")]
+    private partial void LogRenewRoundFailed(Exception ex);
 
     [LoggerMessage(EventId = 5203, Level = LogLevel.Debug, Message = "Could not detach from hub mailbox {Mailbox}")]
     private partial void LogDetachFailed(Exception ex, string mailbox);

@@ -11,7 +11,7 @@ public sealed class SessionGrainsHubOptions
     /// Messages kept per recipient (the newest ones); a recipient further behind misses the oldest. Every message stored
     /// rewrites the recipient's kept log, so this bounds the cost of a delivery as much as the reach of a resume.
     /// </summary>
-    public int MaxMessages { get; set; } = 256;
+    public int MaxMessages { get; set; } = 1000;
 
     /// <summary>How long a message is kept for a recipient that is not connected.</summary>
     public TimeSpan MessageLifetime { get; set; } = TimeSpan.FromMinutes(10);
