@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using SessionGrains.Client.Admin;
+using SessionGrains.Client.Chat;
 using SessionGrains.Client.Dashboard;
 using SessionGrains.Client.Hubs;
 using SessionGrains.Client.Jobs;
@@ -47,6 +48,7 @@ public static class FrontEndHost
         }
 
         AddFrontEnd(builder);
+        builder.AddChat(); // Example chat on SessionGrains.SignalR: Client/Chat/ChatWiring.cs
         builder.AddSessionDashboard(cluster); // Dashboard: Client/Dashboard/DashboardEndpoints.cs
         builder.AddSessionTelemetry(cluster.IsStandalone ? "session-grains" : "session-grains-frontend");
         configure?.Invoke(builder);
@@ -69,6 +71,7 @@ public static class FrontEndHost
         app.MapSessionHub(); // /hubs/session: Client/Hubs/SessionHub.cs
         app.MapAdminEndpoints();
         app.MapSessionDashboard(); // Dashboard
+        app.MapChat(); // Example chat
         if (cluster.IsStandalone) AnnounceWhenStarted(app);
         return app;
     }

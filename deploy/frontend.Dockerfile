@@ -2,6 +2,13 @@
 #   docker build -f deploy/frontend.Dockerfile -t session-grains-frontend .
 # Configured by environment variables only (Cluster__Redis, Tokens__SigningKey, Admin__ApiKey, ...; see README).
 
+# The example pages' browser libraries (Client/wwwroot/lib/package.json, e.g. @microsoft/signalr for /chat.html),
+# installed from the committed lock file.
+FROM node:20-slim AS browser-libraries
+WORKDIR /lib
+COPY Client/wwwroot/lib/package.json Client/wwwroot/lib/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore from the project files alone, so this layer is rebuilt only when a dependency changes.
@@ -9,17 +16,22 @@ COPY Directory.Build.props Directory.Packages.props ./
 COPY Grains.Interfaces/Grains.Interfaces.csproj Grains.Interfaces/
 COPY Grains/Grains.csproj Grains/
 COPY Hosting/Hosting.csproj Hosting/
+COPY SessionGrains.Direct/SessionGrains.Direct.csproj SessionGrains.Direct/
+COPY SessionGrains.SignalR/SessionGrains.SignalR.csproj SessionGrains.SignalR/
 COPY Client/Client.csproj Client/
 RUN dotnet restore Client/Client.csproj
 COPY Grains.Interfaces/ Grains.Interfaces/
 COPY Grains/ Grains/
 COPY Hosting/ Hosting/
+COPY SessionGrains.Direct/ SessionGrains.Direct/
+COPY SessionGrains.SignalR/ SessionGrains.SignalR/
 COPY Client/ Client/
 RUN dotnet publish Client/Client.csproj -c Release --no-restore -o /app -p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
+COPY --from=browser-libraries /lib/node_modules ./wwwroot/lib/node_modules
 # HTTP and WebSockets on 8080 (the image's ASPNETCORE_HTTP_PORTS); the example page is in /app/wwwroot.
 EXPOSE 8080
 # The image has neither curl nor wget: bash's /dev/tcp asks /healthz and expects a 200 status line.

@@ -22,9 +22,7 @@ public sealed partial class UserSessionsGrain : Grain, IUserSessionsGrain
     private readonly SessionRules _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<UserSessionsGrain> _logger;
-    private readonly SemaphoreSlim _writing = new(1, 1);
-    private long _changes;
-    private long _written;
+    private readonly CoalescedWrites _writes;
 
     public UserSessionsGrain(
         [PersistentState("user-sessions", SessionStorage.Name)] IPersistentState<UserSessionsState> store,
@@ -36,6 +34,7 @@ public sealed partial class UserSessionsGrain : Grain, IUserSessionsGrain
         _options = options.Value;
         _clock = clock;
         _logger = logger;
+        _writes = new CoalescedWrites(() => _store.WriteStateAsync());
     }
 
     private Dictionary<string, DateTimeOffset> Sessions => _store.State.Sessions;
@@ -105,22 +104,7 @@ public sealed partial class UserSessionsGrain : Grain, IUserSessionsGrain
     }
 
     /// <summary>Writes the state once for every change made before the call; concurrent callers share one write.</summary>
-    private async Task Save()
-    {
-        var target = ++_changes;
-        await _writing.WaitAsync();
-        try
-        {
-            if (_written >= target) return;
-            var including = _changes;
-            await _store.WriteStateAsync();
-            _written = including;
-        }
-        finally
-        {
-            _writing.Release();
-        }
-    }
+    private Task Save() => _writes.Save();
 
     private ISessionGrain Session(string id) => GrainFactory.GetGrain<ISessionGrain>(id);
 

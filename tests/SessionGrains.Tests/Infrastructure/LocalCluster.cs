@@ -55,6 +55,9 @@ public partial class LocalCluster : IAsyncLifetime
 
     public int RedisPort => int.Parse(_state["REDIS_PORT"]);
 
+    /// <summary>The process id of the cluster's redis-server (single topology).</summary>
+    public int RedisPid => int.Parse(_state["REDIS_PID"]);
+
     /// <summary>The process id of silo <paramref name="n"/> as the launcher recorded it.</summary>
     public int SiloPid(int n) => int.Parse(_state[$"SILO_{n}_PID"]);
 

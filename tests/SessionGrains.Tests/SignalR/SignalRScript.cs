@@ -15,24 +15,27 @@ public static class SignalRScript
     public static string Folder => Path.Combine(RepositoryPaths.Root, "tests", "signalr-js");
 
     /// <summary>The browser build, <c>signalr.min.js</c>, installing the package first if needed.</summary>
-    public static async Task<string> BrowserBuild()
+    public static Task<string> BrowserBuild() => BrowserBuild(Folder);
+
+    /// <summary>The browser build under <paramref name="folder"/> (a folder with package.json and its lock file), installed first if needed.</summary>
+    public static async Task<string> BrowserBuild(string folder)
     {
-        var path = Path.Combine(Folder, "node_modules", "@microsoft", "signalr", "dist", "browser", "signalr.min.js");
+        var path = Path.Combine(folder, "node_modules", "@microsoft", "signalr", "dist", "browser", "signalr.min.js");
         await Installing.WaitAsync();
         try
         {
-            if (!File.Exists(path)) await NpmCi();
+            if (!File.Exists(path)) await NpmCi(folder);
         }
         finally
         {
             Installing.Release();
         }
-        return File.Exists(path) ? path : throw new InvalidOperationException($"npm ci in {Folder} did not install {path}");
+        return File.Exists(path) ? path : throw new InvalidOperationException($"npm ci in {folder} did not install {path}");
     }
 
-    private static async Task NpmCi()
+    private static async Task NpmCi(string folder)
     {
-        var info = new ProcessStartInfo("npm") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo("npm") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "ci", "--no-audit", "--no-fund" }) info.ArgumentList.Add(arg);
         using var process = Process.Start(info) ?? throw new InvalidOperationException("npm could not be started (Node.js and npm are needed)");
         var output = process.StandardOutput.ReadToEndAsync();
@@ -45,8 +48,8 @@ public static class SignalRScript
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"npm ci in {Folder} took longer than 3 minutes");
+            throw new TimeoutException($"npm ci in {folder} took longer than 3 minutes");
         }
-        if (process.ExitCode != 0) throw new InvalidOperationException($"npm ci in {Folder} failed ({process.ExitCode}):\n{await output}\n{await errors}");
+        if (process.ExitCode != 0) throw new InvalidOperationException($"npm ci in {folder} failed ({process.ExitCode}):\n{await output}\n{await errors}");
     }
 }
