@@ -14,13 +14,10 @@ namespace SessionGrains.Hosting;
 /// changed fields, deletes the dropped ones (trimmed events, lapsed ledger entries, removed keys) and sets the key's
 /// expiry to the session's purge time, so a counter increment sends Redis a few hundred bytes whatever the session holds.
 /// <para>
-/// With replica acks (<see cref="ReplicaAcks"/>), the script is followed by <c>WAIT numreplicas timeout</c> in one batch on
-/// a connection of its own (<paramref name="writes"/>): the write counts as stored only once that many replicas
-/// confirmed it. WAIT waits for every write this client connection sent before it, and the batch writes the script and
-/// the WAIT back to back to the socket of one server, so the WAIT answers for this write (or a later offset, which
-/// covers it). Were the connection lost between the two, both fail: a command already written is never resent on a new
-/// connection, where a WAIT would wrongly count replicas of nothing. WAIT blocks that connection while it waits, which
-/// is why it is not the one reads, jobs and user indexes use. In a Redis Cluster, see <see cref="WriteAndWaitOnClusterNode"/>.
+/// With replica acks (<see cref="ReplicaAcks"/>), a write counts as stored only once that many replicas confirmed it:
+/// the script goes to the session's primary on a connection of its own (<paramref name="writes"/>; WAIT blocks the
+/// connection it runs on, so reads, jobs and user indexes do not share it) and <see cref="ReplicaAckRounds"/> follows it
+/// with a <c>WAIT numreplicas timeout</c> on that connection, one WAIT covering every script sent before it.
 /// </para>
 /// </summary>
 public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, Func<Task<IConnectionMultiplexer>> writes, ReplicaAcks acks, string serviceId,
@@ -30,6 +27,8 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
 
     /// <summary>How often the topology is looked at again when <c>Storage:MinReplicaAcks</c> is left to it.</summary>
     private const long TopologyCheckMilliseconds = 5000;
+
+    private readonly ReplicaAckRounds _rounds = new(acks.Timeout);
 
     private int _topologyAcks;
     private bool _clustered;
@@ -112,77 +111,54 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
             Check(await shared.GetDatabase().ScriptEvaluateAsync(WriteScript, [Key(session)], args), session, revision);
             return written;
         }
-        var redis = await writes();
-        var confirmed = _clustered
-            ? await WriteAndWaitOnClusterNode(redis, session, revision, args, min)
-            : await WriteAndWait(redis, session, revision, args, min);
+        var confirmed = await WriteAndWait(await writes(), session, revision, args, min);
         if (confirmed < min)
             throw new WriteNotReplicatedException($"Session {session.Key} revision {written}: {confirmed} of {min} replica(s) confirmed it within {acks.Timeout.TotalMilliseconds:F0} ms.");
         return written;
     }
 
-    /// <summary>The script and a WAIT in one batch, written back to back to the primary's socket.</summary>
+    /// <summary>
+    /// The script, then a WAIT on the connection to the session's primary (<see cref="ReplicaAckRounds"/>: one WAIT covers
+    /// every script sent to that node before it). In a Redis Cluster the script answers with the id of the node that ran
+    /// it: the write counts as confirmed only when that is the node the WAIT asked (a redirect elsewhere fails the check).
+    /// </summary>
     private async Task<long> WriteAndWait(IConnectionMultiplexer redis, GrainId session, long revision, RedisValue[] args, int min)
     {
-        var batch = redis.GetDatabase().CreateBatch();
-        var write = batch.ScriptEvaluateAsync(WriteScript, [Key(session)], args, CommandFlags.DemandMaster);
-        var wait = batch.ExecuteAsync("WAIT", [min, (long)acks.Timeout.TotalMilliseconds], CommandFlags.DemandMaster);
-        batch.Execute();
-        await Checked(write, wait, session, revision);
-        return (long)await wait;
-    }
-
-    /// <summary>
-    /// In a Redis Cluster a batch sends a command without a key (WAIT) to any primary, so the WAIT goes to the session's
-    /// primary by itself, between two <c>CLIENT ID</c>s, and the script answers with the id of the node that ran it. The
-    /// write counts as confirmed only when it ran on the node the WAIT asked (not redirected elsewhere meanwhile) and both
-    /// <c>CLIENT ID</c>s name one connection: then the WAIT ran on the connection the script was written to.
-    /// </summary>
-    private async Task<long> WriteAndWaitOnClusterNode(IConnectionMultiplexer redis, GrainId session, long revision, RedisValue[] args, int min)
-    {
         var key = Key(session);
-        IServer node;
-        try
-        {
-            node = redis.GetServer(key, null, CommandFlags.DemandMaster);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // No node serves the slot now (its primary died and no replica took over yet): storage is unavailable.
-            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.DemandMaster, $"Session {session.Key}: no primary serves its slot.", ex, CommandStatus.WaitingToBeSent);
-        }
+        var node = PrimaryOf(redis, key, session);
+        var clustered = _clustered;
         // The client's own view of the cluster (from CLUSTER NODES, which it reads anyway) names the node.
-        var nodeId = node.ClusterConfiguration?[node.EndPoint]?.NodeId;
-        var before = node.ExecuteAsync("CLIENT", ["ID"], CommandFlags.DemandMaster);
-        var write = redis.GetDatabase().ScriptEvaluateAsync(ClusterWriteScript, [key], args, CommandFlags.DemandMaster);
-        var wait = node.ExecuteAsync("WAIT", [min, (long)acks.Timeout.TotalMilliseconds], CommandFlags.DemandMaster);
-        var after = node.ExecuteAsync("CLIENT", ["ID"], CommandFlags.DemandMaster);
-        var ranOn = "";
+        var nodeId = clustered ? node.ClusterConfiguration?[node.EndPoint]?.NodeId : null;
+        var db = redis.GetDatabase();
+        var script = clustered ? ClusterWriteScript : WriteScript;
+        var (write, confirmed) = _rounds.Send(node, () => db.ScriptEvaluateAsync(script, [key], args, CommandFlags.DemandMaster), min);
         try
         {
             var result = await write;
             if (result.Resp2Type == ResultType.Integer) Check(result, session, revision);
-            ranOn = (string?)result ?? "";
+            if (clustered && (nodeId is null || (string?)result != nodeId))
+                throw new WriteNotReplicatedException($"Session {session.Key}: its primary changed while the write waited for replicas.");
         }
-        finally
+        catch
         {
-            _ = Task.WhenAll(before, wait, after).ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            _ = confirmed.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            throw;
         }
-        if (nodeId is null || ranOn != nodeId || (long)await before != (long)await after)
-            throw new WriteNotReplicatedException($"Session {session.Key}: its primary changed while the write waited for replicas.");
-        return (long)await wait;
+        var count = await confirmed;
+        return count >= 0 ? count
+            : throw new WriteNotReplicatedException($"Session {session.Key}: the connection to its primary changed while the write waited for replicas.");
     }
 
-    /// <summary>Awaits the script (a stale revision throws), observing the commands after it whatever happens.</summary>
-    private static async Task Checked(Task<RedisResult> write, Task after, GrainId session, long revision)
+    /// <summary>The primary that holds the session's key; none (a primary died, no replica took over yet) is storage unavailable.</summary>
+    private static IServer PrimaryOf(IConnectionMultiplexer redis, RedisKey key, GrainId session)
     {
         try
         {
-            Check(await write, session, revision);
+            return redis.GetServer(key, null, CommandFlags.DemandMaster);
         }
-        finally
+        catch (InvalidOperationException ex)
         {
-            _ = after.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.DemandMaster, $"Session {session.Key}: no primary serves its key now.", ex, CommandStatus.WaitingToBeSent);
         }
     }
 
