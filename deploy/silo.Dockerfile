@@ -9,11 +9,13 @@ COPY Directory.Build.props Directory.Packages.props ./
 COPY Grains.Interfaces/Grains.Interfaces.csproj Grains.Interfaces/
 COPY Grains/Grains.csproj Grains/
 COPY Hosting/Hosting.csproj Hosting/
+COPY SessionGrains.Direct/SessionGrains.Direct.csproj SessionGrains.Direct/
 COPY Silo/Silo.csproj Silo/
 RUN dotnet restore Silo/Silo.csproj
 COPY Grains.Interfaces/ Grains.Interfaces/
 COPY Grains/ Grains/
 COPY Hosting/ Hosting/
+COPY SessionGrains.Direct/ SessionGrains.Direct/
 COPY Silo/ Silo/
 RUN dotnet publish Silo/Silo.csproj -c Release --no-restore -o /app -p:UseAppHost=false
 
