@@ -580,10 +580,16 @@ stop_primary_node() {
         say "redis node $n: SIGKILL $pid"
         kill -KILL "$pid"
     fi
-    [[ $action == kill ]] && for pid in "${frozen[@]+"${frozen[@]}"}"; do kill -CONT "$pid" 2>/dev/null || true; done
+    [[ $action == kill ]] && resume_nodes "${frozen[@]+"${frozen[@]}"}"
     stop_processes "$([[ $action == kill ]] && echo KILL || echo TERM)" "redis node $n|node_alive $n"
     set_state "REDIS_${n}_PID" ""
-    for pid in "${frozen[@]+"${frozen[@]}"}"; do kill -CONT "$pid" 2>/dev/null || true; done
+    [[ $action == kill ]] || resume_nodes "${frozen[@]+"${frozen[@]}"}"
+}
+
+# SIGCONT to every PID given (nodes frozen by stop_primary_node).
+resume_nodes() {
+    local pid
+    for pid in "$@"; do kill -CONT "$pid" 2>/dev/null || true; done
 }
 
 # kill/stop: the primary that holds the most session keys. start: every stopped node; a former primary finds from

@@ -17,7 +17,7 @@ public sealed class ChatPageTests(SignalRCluster fixture)
     public async Task Two_browsers_chat_and_a_page_that_comes_back_gets_what_it_missed_without_joining_again()
     {
         // The page's SignalR client, installed from Client/wwwroot/lib's lock file on first use (as README says for people).
-        await SignalRScript.BrowserBuild(Path.Combine(Infrastructure.RepositoryPaths.Root, "Client", "wwwroot", "lib"));
+        await SignalRScript.BrowserBuild();
         await using var browser = await Infrastructure.Browser.Launch();
         var alice = await (await browser.NewContext(fixture.GrainsBalancer.BaseAddress)).NewPageAsync();
         var bob = await (await browser.NewContext(fixture.GrainsBalancer.BaseAddress)).NewPageAsync();

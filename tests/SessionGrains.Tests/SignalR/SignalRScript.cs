@@ -4,15 +4,15 @@ using SessionGrains.Tests.Infrastructure;
 namespace SessionGrains.Tests.SignalR;
 
 /// <summary>
-/// The official SignalR JavaScript client (<c>@microsoft/signalr</c>, pinned in <c>tests/signalr-js/package-lock.json</c>),
-/// installed on first use with <c>npm ci</c> into <c>tests/signalr-js/node_modules</c> (git-ignored), so a clean clone
+/// The official SignalR JavaScript client (<c>@microsoft/signalr</c>, pinned in <c>Client/wwwroot/lib/package-lock.json</c>,
+/// the example pages' own copy), installed on first use with <c>npm ci</c> into its <c>node_modules</c> (git-ignored), so a clean clone
 /// gets it from the npm registry; no copy of it is kept in the repository.
 /// </summary>
 public static class SignalRScript
 {
     private static readonly SemaphoreSlim Installing = new(1, 1);
 
-    public static string Folder => Path.Combine(RepositoryPaths.Root, "tests", "signalr-js");
+    public static string Folder => Path.Combine(RepositoryPaths.Root, "Client", "wwwroot", "lib");
 
     /// <summary>The browser build, <c>signalr.min.js</c>, installing the package first if needed.</summary>
     public static Task<string> BrowserBuild() => BrowserBuild(Folder);
