@@ -65,6 +65,8 @@ public static class SiloConfiguration
             if (configuration.GetValue(DistributedDirectoryKey, false)) silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
             silo.ConfigureFailureDetection(configuration);
+            // A silo whose port refuses connections is declared dead at once, not after its missed probes.
+            silo.AddPeerDeathWatch(configuration);
             // Each record expires at its own purge time (ExpiringRedisStorage), not after one fixed time for all.
             ExpiringRedisStorage.AddExpiringRedisStorage(silo.Services, SessionStorage.Name, redis, ReplicaAcks.Read(configuration, redis));
         }

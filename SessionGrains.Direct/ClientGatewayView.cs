@@ -46,6 +46,11 @@ public sealed partial class ClientGatewayView : IObserver<DiagnosticListener>, I
         _listeners = DiagnosticListener.AllListeners.Subscribe(this);
     }
 
+    /// <summary><see cref="Environment.TickCount64"/> of the client's latest report (0 before the first).</summary>
+    public long ReportedAt => Volatile.Read(ref _reportedAt);
+
+    private long _reportedAt;
+
     /// <summary>Whether the client has reported its live gateways at least once.</summary>
     public bool Reporting => _live is not null;
 
@@ -57,6 +62,7 @@ public sealed partial class ClientGatewayView : IObserver<DiagnosticListener>, I
         HashSet<IPEndPoint> next = [.. live.Select(a => a.Endpoint)];
         var previous = _live;
         _live = next;
+        Volatile.Write(ref _reportedAt, Environment.TickCount64);
         if (previous is null || !previous.SetEquals(next)) LogLive(string.Join(", ", next.Select(e => e.ToString()).Order()));
     }
 

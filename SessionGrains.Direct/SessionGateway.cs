@@ -70,9 +70,12 @@ public sealed partial class SessionGateway(
         return id;
     }
 
-    /// <summary>Failures that say the silo (not the session or its storage) could not be reached.</summary>
+    /// <summary>
+    /// Failures that say the silo (not the session or its storage) could not be reached. Not a cancellation: that comes from
+    /// <see cref="SessionRouting.SiloLost"/>, some other silo's death.
+    /// </summary>
     private static bool IsSiloFailure(Exception ex) => ex is SiloUnavailableException or TimeoutException
-        or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or ClientNotAvailableException or OperationCanceledException;
+        or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or ClientNotAvailableException;
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Retrying session {SessionId} after {Failure} (attempt {Attempt})")]
     private partial void LogRetry(string failure, string sessionId, int attempt);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Messaging;
+using Orleans.Runtime;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Direct;
@@ -30,6 +31,9 @@ public sealed partial class SessionRouting(
     private static readonly TimeSpan ClientCatchUpMargin = TimeSpan.FromSeconds(1);
 
     private volatile Route[] _routes = [];
+
+    /// <summary>When each gateway endpoint last refused a connection.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<System.Net.IPEndPoint, long> _goneAt = new();
     private readonly SemaphoreSlim _refresh = new(0);
 
     /// <summary>The router for <paramref name="sessionId"/>; null until the first gateway list is read.</summary>
@@ -38,12 +42,19 @@ public sealed partial class SessionRouting(
         var routes = _routes;
         if (routes.Length == 0) return null;
         var now = Environment.TickCount64;
-        Route? best = null, bestSuspect = null;
-        ulong bestScore = 0, bestSuspectScore = 0;
+        // Three tiers, each by rank: eligible routes; then suspect ones or ones the client does not count as live yet (a
+        // failed call is often not its silo's fault: a live silo's call to a session on a dead silo fails too); then, last,
+        // gateways that refused a connection, where no process listens.
+        Route? best = null, bestSuspect = null, bestGone = null;
+        ulong bestScore = 0, bestSuspectScore = 0, bestGoneScore = 0;
         foreach (var route in routes)
         {
             var score = SessionHomes.Score(sessionId, route.Seed);
-            if (route.SuspectUntil > now || !client.Admits(route.Address.Endpoint))
+            if (route.Gone)
+            {
+                if (bestGone is null || score > bestGoneScore) (bestGone, bestGoneScore) = (route, score);
+            }
+            else if (route.SuspectUntil > now || !client.Admits(route.Address.Endpoint) || route.AwaitReportAfter >= client.ReportedAt)
             {
                 if (bestSuspect is null || score > bestSuspectScore) (bestSuspect, bestSuspectScore) = (route, score);
             }
@@ -52,6 +63,8 @@ public sealed partial class SessionRouting(
                 (best, bestScore) = (route, score);
             }
         }
+        bestSuspect ??= bestGone;
+        if (best is null) LogNoEligibleRoute(sessionId, bestSuspect!.Address.Endpoint, bestSuspect.Generation);
         return (best ?? bestSuspect)!.Router;
     }
 
@@ -82,45 +95,65 @@ public sealed partial class SessionRouting(
 
     private CancellationTokenSource _siloLost = new();
 
-    /// <summary>
-    /// A gateway connection of the Orleans client closed or opened: tries a TCP connection to every routed gateway, and
-    /// cancels <see cref="SiloLost"/> for one whose connection is refused.
-    /// </summary>
+    /// <summary>A gateway connection of the Orleans client closed or opened: checks every routed gateway (<see cref="CheckGateway"/>).</summary>
     public void CheckGateways()
+    {
+        foreach (var route in _routes) CheckSoon(route);
+    }
+
+    /// <summary>The Orleans client starts a connection to a gateway (the one it had broke, or a new one): check that one.</summary>
+    private void OnConnecting(SiloAddress gateway)
     {
         foreach (var route in _routes)
         {
-            if (!route.Gone) _ = CheckGateway(route);
+            if (route.Address.Endpoint.Equals(gateway.Endpoint)) CheckSoon(route);
         }
     }
 
+    private void CheckSoon(Route route)
+    {
+        if (route.Gone || Interlocked.Exchange(ref route.Checking, 1) == 1) return;
+        _ = CheckGateway(route);
+    }
+
+    /// <summary>
+    /// Checks a gateway a few times over about 1.5 s, not once: a killed process closes its connections and its listening
+    /// port one after the other, and a check made in between is accepted by a process that is already gone.
+    /// </summary>
     private async Task CheckGateway(Route route)
     {
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        using var timeout = new CancellationTokenSource(GatewayCheckTimeout);
         try
         {
-            await socket.ConnectAsync(route.Address.Endpoint, timeout.Token);
+            foreach (var pause in CheckPauses)
+            {
+                if (pause > TimeSpan.Zero) await Task.Delay(pause);
+                if (route.Gone) return;
+                if (!await ConnectionAttempts.Refuses(route.Address.Endpoint, GatewayCheckTimeout)) continue;
+                // Refused: no process listens there. A slow, frozen or partitioned silo still accepts (or does not answer),
+                // and is left to the response timeout and membership.
+                route.SuspectUntil = Environment.TickCount64 + (long)SuspectFor.TotalMilliseconds;
+                route.Gone = true;
+                _goneAt[route.Address.Endpoint] = Environment.TickCount64;
+                LogGatewayGone(route.Address.Endpoint);
+                await Interlocked.Exchange(ref _siloLost, new CancellationTokenSource()).CancelAsync();
+                return;
+            }
         }
-        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+        finally
         {
-            route.SuspectUntil = Environment.TickCount64 + (long)SuspectFor.TotalMilliseconds;
-            if (route.Gone) return;
-            route.Gone = true;
-            LogGatewayGone(route.Address.Endpoint);
-            await Interlocked.Exchange(ref _siloLost, new CancellationTokenSource()).CancelAsync();
-        }
-        catch (Exception)
-        {
-            // Accepted slowly, unreachable or timed out: a slow or partitioned silo, left to the response timeout and membership.
+            Volatile.Write(ref route.Checking, 0);
         }
     }
+
+    /// <summary>Pauses before each check of one gateway after a sign that it may be gone.</summary>
+    private static readonly TimeSpan[] CheckPauses = [.. new[] { 0, 100, 200, 400, 800 }.Select(ms => TimeSpan.FromMilliseconds(ms))];
 
     /// <summary>How long a check of a gateway's port waits for the connection; a refusal comes at once.</summary>
     private static readonly TimeSpan GatewayCheckTimeout = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var attempts = new ConnectionAttempts(OnConnecting);
         var initialized = false;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -169,10 +202,19 @@ public sealed partial class SessionRouting(
                 // silo that joined is used once the client has surely read the gateway list too (it does so on its own period).
                 if (previous.Length > 0 && !client.Reporting)
                     known.SuspectUntil = Environment.TickCount64 + (long)(gatewayOptions.Value.GatewayListRefreshPeriod + ClientCatchUpMargin).TotalMilliseconds;
+                // A silo restarted where one was killed: the client's report from before the kill still lists the endpoint,
+                // though the client counts it out since its connection failed. Wait for a report made after this moment.
+                else if (_goneAt.TryGetValue(address.Endpoint, out var goneAt) && goneAt >= client.ReportedAt)
+                    known.AwaitReportAfter = Environment.TickCount64;
             }
             next.Add(known);
         }
         if (next.Count > 0) _routes = [.. next];
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            var now = Environment.TickCount64;
+            LogRoutes(string.Join(", ", next.Select(r => $"{r.Address.Endpoint}/{r.Generation}{(r.Gone ? " gone" : "")}{(r.SuspectUntil > now ? " suspect" : "")}{(client.Admits(r.Address.Endpoint) && r.AwaitReportAfter < client.ReportedAt ? "" : " not-admitted")}")));
+        }
     }
 
     private sealed class Route(SiloAddress address, int generation, long seed, ISessionRouter router)
@@ -183,12 +225,24 @@ public sealed partial class SessionRouting(
         public ISessionRouter Router { get; } = router;
         public long SuspectUntil { get; set; }
 
+        /// <summary>Not routed to until the client reports its live gateways after this tick (0: no wait).</summary>
+        public long AwaitReportAfter { get; set; }
+
+        /// <summary>1 while <see cref="CheckGateway"/> runs for this route.</summary>
+        public int Checking;
+
         /// <summary>This gateway (this generation of the silo) refused a connection.</summary>
         public bool Gone { get; set; }
     }
 
     [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Gateway {Gateway} refuses connections: the calls in flight are sent again")]
     private partial void LogGatewayGone(System.Net.IPEndPoint gateway);
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Debug, Message = "No eligible gateway for session {SessionId}: using {Gateway} (generation {Generation}), which is suspect or not live for the client")]
+    private partial void LogNoEligibleRoute(string sessionId, System.Net.IPEndPoint gateway, int generation);
+
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Debug, Message = "Routes: {Routes}")]
+    private partial void LogRoutes(string routes);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Could not read the gateway list; routing with the previous one")]
     private partial void LogRefreshFailed(Exception ex);

@@ -61,6 +61,9 @@ public partial class LocalCluster : IAsyncLifetime
     /// <summary>The process id of silo <paramref name="n"/> as the launcher recorded it.</summary>
     public int SiloPid(int n) => int.Parse(_state[$"SILO_{n}_PID"]);
 
+    /// <summary>The silo-to-silo port of silo <paramref name="n"/>.</summary>
+    public int SiloPort(int n) => int.Parse(_state[$"SILO_{n}_PORT"]);
+
     /// <summary>The process id of front end <paramref name="n"/> as the launcher recorded it.</summary>
     public int FrontEndPid(int n) => int.Parse(_state[$"FRONTEND_{n}_PID"]);
 
