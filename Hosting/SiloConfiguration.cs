@@ -52,6 +52,8 @@ public static class SiloConfiguration
             var redis = RedisConnection.Options(cluster.Redis!);
             silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(options => options.ConfigurationOptions = redis.Clone());
+            // Storage failures reach the caller as themselves (503), not as an exception Orleans cannot serialize.
+            silo.Services.AddRedisExceptionSerialization();
             // The front ends' entry on each silo: calls reach the silo that hosts the session without a second hop.
             silo.AddGrainService<SessionRouterService>();
             // Live sessions move to a silo that joins, and away from a silo that stops (SessionRehoming).

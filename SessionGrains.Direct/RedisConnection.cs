@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using StackExchange.Redis;
 
 namespace SessionGrains.Direct;
@@ -29,6 +31,16 @@ public static class RedisConnection
         if (!string.IsNullOrEmpty(options.ServiceName)) EnsureThreadsForFailover();
         return options;
     }
+
+    /// <summary>
+    /// Lets Orleans carry StackExchange.Redis' exceptions from a silo to its caller (a front end, an app's session store)
+    /// like its own: by default it serializes only exceptions of the Microsoft, System and Azure namespaces, so a session
+    /// write failing on a lost Redis connection reached the caller as "Could not find a codec for type
+    /// StackExchange.Redis.RedisConnectionException", with a warning on the silo for each response it could not send.
+    /// Both sides need it (the caller reads the type by name).
+    /// </summary>
+    public static IServiceCollection AddRedisExceptionSerialization(this IServiceCollection services) =>
+        services.Configure<ExceptionSerializationOptions>(options => options.SupportedNamespacePrefixes.Add("StackExchange.Redis"));
 
     /// <summary>Worker threads the pool starts at once, at least, in a process connected through Sentinel.</summary>
     public const int SentinelMinWorkerThreads = 32;

@@ -25,6 +25,7 @@ public static class SessionClusterClient
             options.ClusterId = clusterId;
         });
         client.UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options(redis));
+        client.Services.AddRedisExceptionSerialization();
         return client.ConfigureFailover(configuration);
     }
 
