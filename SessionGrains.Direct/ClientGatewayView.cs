@@ -23,7 +23,7 @@ namespace SessionGrains.Direct;
 /// Before the first report (or if a later Orleans stops reporting) <see cref="Admits"/> admits every gateway, and
 /// <see cref="SessionRouting"/> falls back to waiting a gateway-list period before using a new gateway.
 /// </summary>
-public sealed partial class ClientGatewayView : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+public sealed partial class ClientGatewayView : IDisposable
 {
     private const string ListenerName = "Orleans.Gateway";
     private const string EventName = "GatewayListUpdated";
@@ -31,8 +31,7 @@ public sealed partial class ClientGatewayView : IObserver<DiagnosticListener>, I
     private static readonly ConcurrentDictionary<Type, (FieldInfo? Source, FieldInfo? Live)> Fields = new();
 
     private readonly object? _gatewayManager;
-    private readonly IDisposable _listeners;
-    private IDisposable? _subscription;
+    private readonly DiagnosticEvent _events;
     private readonly ILogger<ClientGatewayView> _logger;
     private volatile HashSet<IPEndPoint>? _live;
 
@@ -43,7 +42,7 @@ public sealed partial class ClientGatewayView : IObserver<DiagnosticListener>, I
         _logger = logger;
         var managerType = typeof(IClusterClient).Assembly.GetType("Orleans.Messaging.GatewayManager");
         _gatewayManager = managerType is null ? null : services.GetService(managerType);
-        _listeners = DiagnosticListener.AllListeners.Subscribe(this);
+        _events = new DiagnosticEvent(ListenerName, EventName, OnReport);
     }
 
     /// <summary><see cref="Environment.TickCount64"/> of the client's latest report (0 before the first).</summary>
@@ -69,40 +68,12 @@ public sealed partial class ClientGatewayView : IObserver<DiagnosticListener>, I
     [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "The Orleans client counts these gateways as live: {Gateways}")]
     private partial void LogLive(string gateways);
 
-    void IObserver<DiagnosticListener>.OnNext(DiagnosticListener listener)
+    private void OnReport(object payload)
     {
-        if (listener.Name != ListenerName) return;
-        var previous = Interlocked.Exchange(ref _subscription, listener.Subscribe(this, name => name == EventName));
-        previous?.Dispose();
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnNext(KeyValuePair<string, object?> value)
-    {
-        if (value.Key != EventName || value.Value is not { } payload) return;
         var (source, live) = Fields.GetOrAdd(payload.GetType(), type => (type.GetField("Source"), type.GetField("LiveGateways")));
         if (_gatewayManager is not null && source?.GetValue(payload) is { } reporter && !ReferenceEquals(reporter, _gatewayManager)) return;
         if (live?.GetValue(payload) is IEnumerable<SiloAddress> gateways) Update(gateways);
     }
 
-    void IObserver<DiagnosticListener>.OnCompleted()
-    {
-    }
-
-    void IObserver<DiagnosticListener>.OnError(Exception error)
-    {
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnCompleted()
-    {
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnError(Exception error)
-    {
-    }
-
-    public void Dispose()
-    {
-        _listeners.Dispose();
-        Interlocked.Exchange(ref _subscription, null)?.Dispose();
-    }
+    public void Dispose() => _events.Dispose();
 }

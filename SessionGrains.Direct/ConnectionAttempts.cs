@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
@@ -16,22 +15,20 @@ namespace SessionGrains.Direct;
 /// and a payload without one is ignored. <c>ClientGatewayViewTests</c> and <c>PeerDeathTests</c> run real processes, so
 /// an Orleans change that stops these events fails a test.
 /// </summary>
-public sealed class ConnectionAttempts : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+public sealed class ConnectionAttempts : IDisposable
 {
     private const string ListenerName = "Orleans.Connections";
     private const string EventName = "Connecting";
 
     private static readonly ConcurrentDictionary<Type, Func<object, SiloAddress?>> Readers = new();
 
-    private readonly Action<SiloAddress> _onAttempt;
-    private readonly IDisposable _listeners;
-    private IDisposable? _subscription;
+    private readonly DiagnosticEvent _events;
 
-    public ConnectionAttempts(Action<SiloAddress> onAttempt)
-    {
-        _onAttempt = onAttempt;
-        _listeners = DiagnosticListener.AllListeners.Subscribe(this);
-    }
+    public ConnectionAttempts(Action<SiloAddress> onAttempt) =>
+        _events = new DiagnosticEvent(ListenerName, EventName, payload =>
+        {
+            if (Readers.GetOrAdd(payload.GetType(), ReaderFor)(payload) is { } address) onAttempt(address);
+        });
 
     /// <summary>
     /// True when a TCP connection to <paramref name="endpoint"/> is refused: no process listens there. False when it is
@@ -56,19 +53,6 @@ public sealed class ConnectionAttempts : IObserver<DiagnosticListener>, IObserve
         }
     }
 
-    void IObserver<DiagnosticListener>.OnNext(DiagnosticListener listener)
-    {
-        if (listener.Name != ListenerName) return;
-        var previous = Interlocked.Exchange(ref _subscription, listener.Subscribe(this, name => name == EventName));
-        previous?.Dispose();
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnNext(KeyValuePair<string, object?> value)
-    {
-        if (value.Key != EventName || value.Value is not { } payload) return;
-        if (Readers.GetOrAdd(payload.GetType(), ReaderFor)(payload) is { } address) _onAttempt(address);
-    }
-
     private static Func<object, SiloAddress?> ReaderFor(Type type)
     {
         var field = type.GetFields(BindingFlags.Public | BindingFlags.Instance).FirstOrDefault(f => f.FieldType == typeof(SiloAddress));
@@ -78,25 +62,5 @@ public sealed class ConnectionAttempts : IObserver<DiagnosticListener>, IObserve
         return static _ => null;
     }
 
-    void IObserver<DiagnosticListener>.OnCompleted()
-    {
-    }
-
-    void IObserver<DiagnosticListener>.OnError(Exception error)
-    {
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnCompleted()
-    {
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnError(Exception error)
-    {
-    }
-
-    public void Dispose()
-    {
-        _listeners.Dispose();
-        Interlocked.Exchange(ref _subscription, null)?.Dispose();
-    }
+    public void Dispose() => _events.Dispose();
 }
