@@ -127,7 +127,7 @@ public sealed partial class SessionRehoming(
                 var due = ramp.Due(Interlocked.Increment(ref next) - 1) - clock.Elapsed;
                 if (due > TimeSpan.Zero) await Task.Delay(due, token);
             }
-            await MoveTo(move.Id, move.Target);
+            await MoveTo(move.Id, move.Target, token);
         });
         LogMoving(moves.Count, paced ? "rebalance" : "drain");
         return (moves.Count, local.Count);
@@ -163,13 +163,24 @@ public sealed partial class SessionRehoming(
     /// <summary>Longest wait for a joining silo to warm up before sessions are moved to it anyway.</summary>
     private static readonly TimeSpan WarmWait = TimeSpan.FromSeconds(15);
 
-    private async Task MoveTo(string sessionId, SiloAddress target)
+    /// <summary>
+    /// Longest a move request waits for its session. One that is moving already holds the call until its own move ends:
+    /// up to Orleans' 30 s response timeout when two silos move sessions to each other (one drains just after it joined,
+    /// while another still moves sessions to it), which held a drain for 33 s. A session not moved is asked again.
+    /// </summary>
+    private static readonly TimeSpan MoveCallTimeout = TimeSpan.FromSeconds(2);
+
+    private async Task MoveTo(string sessionId, SiloAddress target, CancellationToken cancellationToken)
     {
         // Should the activation be gone by now, the hint places the one this call creates on the target, not here.
         RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
         try
         {
-            if (await grains.GetGrain<ISessionMover>(sessionId).MoveTo(target)) metrics.MoveRequested();
+            if (await grains.GetGrain<ISessionMover>(sessionId).MoveTo(target).WaitAsync(MoveCallTimeout, cancellationToken)) metrics.MoveRequested();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The drain's deadline, or the rebalance stopping: the loop above ends.
         }
         catch (Exception ex)
         {
