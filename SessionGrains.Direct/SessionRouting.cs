@@ -31,7 +31,6 @@ public sealed partial class SessionRouting(
     private static readonly TimeSpan ClientCatchUpMargin = TimeSpan.FromSeconds(1);
 
     private volatile Route[] _routes = [];
-
     /// <summary>When each gateway endpoint last refused a connection.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<System.Net.IPEndPoint, long> _goneAt = new();
     private readonly SemaphoreSlim _refresh = new(0);
@@ -54,7 +53,7 @@ public sealed partial class SessionRouting(
             {
                 if (bestGone is null || score > bestGoneScore) (bestGone, bestGoneScore) = (route, score);
             }
-            else if (route.SuspectUntil > now || !client.Admits(route.Address.Endpoint) || route.AwaitReportAfter >= client.ReportedAt)
+            else if (route.SuspectUntil > now || !client.Admits(route.Address.Endpoint) || route.AwaitingReport(client.ReportedAt))
             {
                 if (bestSuspect is null || score > bestSuspectScore) (bestSuspect, bestSuspectScore) = (route, score);
             }
@@ -213,7 +212,7 @@ public sealed partial class SessionRouting(
         if (logger.IsEnabled(LogLevel.Debug))
         {
             var now = Environment.TickCount64;
-            LogRoutes(string.Join(", ", next.Select(r => $"{r.Address.Endpoint}/{r.Generation}{(r.Gone ? " gone" : "")}{(r.SuspectUntil > now ? " suspect" : "")}{(client.Admits(r.Address.Endpoint) && r.AwaitReportAfter < client.ReportedAt ? "" : " not-admitted")}")));
+            LogRoutes(string.Join(", ", next.Select(r => $"{r.Address.Endpoint}/{r.Generation}{(r.Gone ? " gone" : "")}{(r.SuspectUntil > now ? " suspect" : "")}{(client.Admits(r.Address.Endpoint) && !r.AwaitingReport(client.ReportedAt) ? "" : " not-admitted")}")));
         }
     }
 
@@ -227,6 +226,8 @@ public sealed partial class SessionRouting(
 
         /// <summary>Not routed to until the client reports its live gateways after this tick (0: no wait).</summary>
         public long AwaitReportAfter { get; set; }
+
+        public bool AwaitingReport(long reportedAt) => AwaitReportAfter > 0 && AwaitReportAfter >= reportedAt;
 
         /// <summary>1 while <see cref="CheckGateway"/> runs for this route.</summary>
         public int Checking;
