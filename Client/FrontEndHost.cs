@@ -23,7 +23,7 @@ public static class FrontEndHost
     /// <param name="configure">Last changes to the builder before it is built (tests add in-memory exporters here).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args).UseShippedSettings();
+        var builder = WebApplication.CreateBuilder(ShippedSettings.HostArguments(args)).UseShippedSettings();
         var cluster = builder.Configuration.ReadClusterOptions();
 
         if (cluster.IsStandalone)

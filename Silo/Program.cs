@@ -2,7 +2,7 @@ using SessionGrains.Hosting;
 using SessionGrains.Silo;
 
 // A silo of a SessionGrains cluster: the shared silo configuration, plus Kestrel for health endpoints.
-var builder = WebApplication.CreateBuilder(args).UseShippedSettings();
+var builder = WebApplication.CreateBuilder(ShippedSettings.HostArguments(args)).UseShippedSettings();
 builder.UseOrleans(silo => silo
     .AddSessionSilo(builder.Configuration, builder.Environment.ContentRootPath)
     .UseKubernetesHostingIfEnabled(builder.Configuration));

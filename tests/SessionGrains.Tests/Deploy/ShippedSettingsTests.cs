@@ -59,4 +59,60 @@ public sealed class ShippedSettingsTests
             Directory.Delete(contentRoot, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_content_root_is_watched_for_changes_only_when_the_operator_asks(bool asked)
+    {
+        // The standalone SQLite file lives below the content root: a watch there wakes a thread on every write.
+        var contentRoot = RepositoryPaths.NewTempFolder("shipped-settings");
+        try
+        {
+            var ports = FreePorts.Take(2);
+            string[] args = ["--urls", "http://127.0.0.1:0", "--contentRoot", contentRoot,
+                "--Cluster:SiloPort", ports[0].ToString(), "--Cluster:GatewayPort", ports[1].ToString()];
+            await using var app = FrontEndHost.Build(asked ? [.. args, "--hostBuilder:reloadConfigOnChange=true"] : args);
+
+            Assert.Equal(asked, (await WatchedInodes()).Contains(await Inode(contentRoot)));
+        }
+        finally
+        {
+            Directory.Delete(contentRoot, recursive: true);
+        }
+    }
+
+    /// <summary>The inodes this process watches with inotify, from /proc/self/fdinfo.</summary>
+    private static async Task<HashSet<long>> WatchedInodes()
+    {
+        var inodes = new HashSet<long>();
+        foreach (var fd in Directory.GetFiles("/proc/self/fd"))
+        {
+            string? target;
+            try
+            {
+                target = new FileInfo(fd).LinkTarget;
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            if (target != "anon_inode:inotify") continue;
+            foreach (var line in await File.ReadAllLinesAsync($"/proc/self/fdinfo/{Path.GetFileName(fd)}"))
+            {
+                var at = line.IndexOf(" ino:", StringComparison.Ordinal);
+                if (line.StartsWith("inotify", StringComparison.Ordinal) && at >= 0)
+                    inodes.Add(Convert.ToInt64(line[(at + 5)..].Split(' ')[0], 16));
+            }
+        }
+        return inodes;
+    }
+
+    private static async Task<long> Inode(string path)
+    {
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true })!;
+        var output = await stat.StandardOutput.ReadToEndAsync();
+        await stat.WaitForExitAsync();
+        return long.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
