@@ -18,9 +18,9 @@ public sealed partial class SqliteGrainStorage
                     var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
                     // Through the writer, in its transaction: a session's record and its fields go together, never one
                     // without the other while a write of the same session runs.
-                    await Enqueue(async (connection, transaction) =>
+                    await Enqueue(async batch =>
                     {
-                        await using var command = Command(connection, transaction, """
+                        var command = batch.Command("""
                             DELETE FROM grain_state WHERE purge_after IS NOT NULL AND purge_after < $now;
                             DELETE FROM session_field WHERE id IN (SELECT id FROM session_record WHERE purge_after IS NOT NULL AND purge_after < $now);
                             DELETE FROM session_record WHERE purge_after IS NOT NULL AND purge_after < $now;

@@ -60,22 +60,19 @@ public sealed partial class SqliteGrainStorage
         var delta = Record.Diff(stored, next);
         var written = revision + 1;
         long? purgeAfter = revision == 0 || Rounded(stored.PurgeAfter) != Rounded(next.PurgeAfter) ? Rounded(next.PurgeAfter) : null;
-        await Enqueue(async (connection, transaction) =>
+        await Enqueue(async batch =>
         {
-            await using (var check = Command(connection, transaction, revision == 0
+            var check = batch.Command(revision == 0
                 ? "INSERT INTO session_field (id, name, value) VALUES ($id, 'r', $new) ON CONFLICT DO NOTHING"
-                : "UPDATE session_field SET value = $new WHERE id = $id AND name = 'r' AND value = $old"))
-            {
-                check.Parameters.AddWithValue("$id", id);
-                check.Parameters.AddWithValue("$old", revision);
-                check.Parameters.AddWithValue("$new", written);
-                if (await check.ExecuteNonQueryAsync() == 0)
-                    return new Orleans.Storage.InconsistentStateException($"Session {id} is no longer at revision {revision}.", "unknown", revision.ToString(CultureInfo.InvariantCulture));
-            }
+                : "UPDATE session_field SET value = $new WHERE id = $id AND name = 'r' AND value = $old");
+            check.Parameters.AddWithValue("$id", id);
+            check.Parameters.AddWithValue("$old", revision);
+            check.Parameters.AddWithValue("$new", written);
+            if (await check.ExecuteNonQueryAsync() == 0)
+                return new Orleans.Storage.InconsistentStateException($"Session {id} is no longer at revision {revision}.", "unknown", revision.ToString(CultureInfo.InvariantCulture));
             if (delta.Fields.Count > 0)
             {
-                await using var set = Command(connection, transaction,
-                    "INSERT INTO session_field (id, name, value) VALUES ($id, $name, $value) ON CONFLICT (id, name) DO UPDATE SET value = excluded.value");
+                var set = batch.Command("INSERT INTO session_field (id, name, value) VALUES ($id, $name, $value) ON CONFLICT (id, name) DO UPDATE SET value = excluded.value");
                 set.Parameters.AddWithValue("$id", id);
                 var name = set.Parameters.Add("$name", SqliteType.Text);
                 var value = set.Parameters.Add("$value", SqliteType.Blob);
@@ -88,7 +85,7 @@ public sealed partial class SqliteGrainStorage
             }
             if (delta.Deleted.Count > 0)
             {
-                await using var delete = Command(connection, transaction, "DELETE FROM session_field WHERE id = $id AND name = $name");
+                var delete = batch.Command("DELETE FROM session_field WHERE id = $id AND name = $name");
                 delete.Parameters.AddWithValue("$id", id);
                 var name = delete.Parameters.Add("$name", SqliteType.Text);
                 foreach (var field in delta.Deleted)
@@ -99,8 +96,7 @@ public sealed partial class SqliteGrainStorage
             }
             if (purgeAfter is { } purge)
             {
-                await using var record = Command(connection, transaction,
-                    "INSERT INTO session_record (id, purge_after) VALUES ($id, $purge) ON CONFLICT (id) DO UPDATE SET purge_after = excluded.purge_after");
+                var record = batch.Command("INSERT INTO session_record (id, purge_after) VALUES ($id, $purge) ON CONFLICT (id) DO UPDATE SET purge_after = excluded.purge_after");
                 record.Parameters.AddWithValue("$id", id);
                 record.Parameters.AddWithValue("$purge", purge);
                 await record.ExecuteNonQueryAsync();
@@ -113,14 +109,14 @@ public sealed partial class SqliteGrainStorage
     public Task Clear(GrainId session, long revision)
     {
         var id = session.Key.ToString()!;
-        return Enqueue(async (connection, transaction) =>
+        return Enqueue(async batch =>
         {
-            await using var check = Command(connection, transaction, "DELETE FROM session_field WHERE id = $id AND name = 'r' AND value = $old");
+            var check = batch.Command("DELETE FROM session_field WHERE id = $id AND name = 'r' AND value = $old");
             check.Parameters.AddWithValue("$id", id);
             check.Parameters.AddWithValue("$old", revision);
             if (await check.ExecuteNonQueryAsync() > 0)
             {
-                await using var rest = Command(connection, transaction, "DELETE FROM session_field WHERE id = $id; DELETE FROM session_record WHERE id = $id");
+                var rest = batch.Command("DELETE FROM session_field WHERE id = $id; DELETE FROM session_record WHERE id = $id");
                 rest.Parameters.AddWithValue("$id", id);
                 await rest.ExecuteNonQueryAsync();
             }

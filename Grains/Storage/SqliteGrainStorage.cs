@@ -106,9 +106,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ISessionStore, I
         var id = grainId.ToString();
         var expected = grainState.ETag;
         var payload = _serializer.Serialize(grainState.State).ToArray();
-        await Enqueue(async (connection, transaction) =>
+        await Enqueue(async batch =>
         {
-            await using var command = Command(connection, transaction, expected is null
+            var command = batch.Command(expected is null
                 ? """
                   INSERT INTO grain_state (grain_id, state_name, etag, payload, purge_after)
                   VALUES ($id, $name, $new, $payload, $purge) ON CONFLICT DO NOTHING
@@ -132,9 +132,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ISessionStore, I
         if (grainState.ETag is { } expected)
         {
             var id = grainId.ToString();
-            await Enqueue(async (connection, transaction) =>
+            await Enqueue(async batch =>
             {
-                await using var command = Command(connection, transaction, "DELETE FROM grain_state WHERE grain_id = $id AND state_name = $name AND etag = $old");
+                var command = batch.Command("DELETE FROM grain_state WHERE grain_id = $id AND state_name = $name AND etag = $old");
                 Bind(command, id, stateName, expected);
                 return await command.ExecuteNonQueryAsync() == 0 ? Conflict(id, expected) : null;
             });
@@ -150,7 +150,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ISessionStore, I
     /// that transaction is on disk, or fails with the exception <paramref name="apply"/> answered (its statements then
     /// changed nothing that matters: a refused conditional write) or with the batch's failure.
     /// </summary>
-    private Task Enqueue(Func<SqliteConnection, SqliteTransaction, Task<Exception?>> apply)
+    private Task Enqueue(Func<WriterBatch, Task<Exception?>> apply)
     {
         var write = new PendingWrite(apply);
         if (_writes.Writer.TryWrite(write)) return write.Done.Task;
@@ -163,45 +163,37 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ISessionStore, I
     private async Task WriteLoop()
     {
         var batch = new List<PendingWrite>(_options.MaxBatch);
-        while (await _writes.Reader.WaitToReadAsync())
+        WriterBatch? writer = null;
+        try
         {
-            while (batch.Count < _options.MaxBatch && _writes.Reader.TryRead(out var write)) batch.Add(write);
-            try
+            while (await _writes.Reader.WaitToReadAsync())
             {
-                var outcomes = await CommitBatch(batch);
-                for (var i = 0; i < batch.Count; i++)
+                while (batch.Count < _options.MaxBatch && _writes.Reader.TryRead(out var write)) batch.Add(write);
+                try
                 {
-                    if (outcomes[i] is { } failure) batch[i].Done.TrySetException(failure);
-                    else batch[i].Done.TrySetResult();
+                    writer ??= new WriterBatch(await OpenConnection(CancellationToken.None));
+                    var outcomes = await writer.Commit(batch);
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        if (outcomes[i] is { } failure) batch[i].Done.TrySetException(failure);
+                        else batch[i].Done.TrySetResult();
+                    }
                 }
+                catch (Exception ex)
+                {
+                    LogBatchFailed(ex, batch.Count);
+                    foreach (var write in batch) write.Done.TrySetException(ex);
+                    // The next batch starts on a fresh connection, whatever state this failure left behind.
+                    if (writer is not null) await writer.DisposeAsync();
+                    writer = null;
+                }
+                batch.Clear();
             }
-            catch (Exception ex)
-            {
-                LogBatchFailed(ex, batch.Count);
-                foreach (var write in batch) write.Done.TrySetException(ex);
-            }
-            batch.Clear();
         }
-    }
-
-    /// <summary>Applies the batch in one transaction; returns, per write, the conflict that refused it or null.</summary>
-    private async Task<Exception?[]> CommitBatch(List<PendingWrite> batch)
-    {
-        await using var connection = await OpenConnection(CancellationToken.None);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
-        var outcomes = new Exception?[batch.Count];
-        // Each write checks its condition first and changes nothing when refused, so one refusal spoils no other write.
-        for (var i = 0; i < batch.Count; i++) outcomes[i] = await batch[i].Apply(connection, transaction);
-        await transaction.CommitAsync();
-        return outcomes;
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
+        finally
+        {
+            if (writer is not null) await writer.DisposeAsync();
+        }
     }
 
     private static void Bind(SqliteCommand command, string id, string stateName, string? expectedETag)
@@ -229,9 +221,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ISessionStore, I
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private sealed class PendingWrite(Func<SqliteConnection, SqliteTransaction, Task<Exception?>> apply)
+    private sealed class PendingWrite(Func<WriterBatch, Task<Exception?>> apply)
     {
-        public Func<SqliteConnection, SqliteTransaction, Task<Exception?>> Apply { get; } = apply;
+        public Func<WriterBatch, Task<Exception?>> Apply { get; } = apply;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

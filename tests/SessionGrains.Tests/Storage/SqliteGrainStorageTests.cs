@@ -201,6 +201,48 @@ public sealed class SqliteGrainStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_that_fails_fails_every_write_in_it_stores_none_of_them_and_the_writer_carries_on()
+    {
+        var storage = await Open(new SqliteStorageOptions { FilePath = FilePath, MaxBatch = 8 });
+        await storage.WriteStateAsync(StateName, GrainIdOf("before"), new GrainState<SessionState>(StateOf(version: 1)));
+        // A fault injected from outside the writer: any batch holding a write of grain "poison" is rolled back whole.
+        await using (var outside = new SqliteConnection($"Data Source={FilePath}"))
+        {
+            await outside.OpenAsync();
+            await using var trigger = outside.CreateCommand();
+            trigger.CommandText = """
+                CREATE TRIGGER poison BEFORE INSERT ON grain_state WHEN NEW.grain_id LIKE '%poison%'
+                BEGIN SELECT RAISE(ABORT, 'injected fault'); END;
+                """;
+            await trigger.ExecuteNonQueryAsync();
+        }
+
+        var ids = Enumerable.Range(0, 40).Select(i => GrainIdOf(i == 20 ? "poison" : $"batch-{i}")).ToList();
+        var outcomes = await Task.WhenAll(ids.Select(async (id, i) =>
+        {
+            try
+            {
+                await storage.WriteStateAsync(StateName, id, new GrainState<SessionState>(StateOf(version: i + 1)));
+                return (Exception?)null;
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        }));
+
+        Assert.IsType<SqliteException>(outcomes[20]);
+        Assert.Contains(outcomes, o => o is null);
+        for (var i = 0; i < ids.Count; i++)
+            Assert.Equal(outcomes[i] is null, (await Read(storage, ids[i])).RecordExists);
+        // The writer starts again on a fresh connection: later writes land, earlier ones are still there.
+        await storage.WriteStateAsync(StateName, GrainIdOf("after"), new GrainState<SessionState>(StateOf(version: 7)));
+        var reopened = await Open();
+        Assert.Equal(7, (await Read(reopened, GrainIdOf("after"))).State!.Version);
+        Assert.Equal(1, (await Read(reopened, GrainIdOf("before"))).State!.Version);
+    }
+
+    [Fact]
     public async Task Of_concurrent_writes_with_the_same_ETag_exactly_one_succeeds()
     {
         var storage = await Open();
