@@ -52,6 +52,9 @@ public sealed class SessionMetrics
     /// <summary>A write reached the primary but too few replicas confirmed it: not acknowledged, the activation reloads.</summary>
     public void NotReplicated() => _writeFailures.Add(1, new KeyValuePair<string, object?>("reason", "not_replicated"));
 
+    /// <summary>Storage had gone back (a Redis failover lost writes) and the activation wrote its acknowledged state again.</summary>
+    public void Restored() => _writeFailures.Add(1, new KeyValuePair<string, object?>("reason", "restored"));
+
     public void MoveRequested() => _moves.Add(1, new KeyValuePair<string, object?>("direction", "requested"));
 
     public void MovedOut() => _moves.Add(1, new KeyValuePair<string, object?>("direction", "out"));

@@ -82,12 +82,18 @@ public sealed partial class SessionGrain
                 _open = null;
                 _inFlight = batch;
                 var target = _state;
+                Exception? ex = null;
                 try
                 {
                     using var span = Storage.StartActivity("WriteState");
                     _revision = await _store.Write(this.GetGrainId(), _revision, _stored, target);
                 }
-                catch (Exception ex)
+                catch (Exception refused)
+                {
+                    ex = refused;
+                }
+                if (ex is Orleans.Storage.InconsistentStateException && _loaded) ex = await Restore(target, ex);
+                if (ex is not null)
                 {
                     _state = _stored;
                     var later = _open;
@@ -95,10 +101,10 @@ public sealed partial class SessionGrain
                     _inFlight = null;
                     if (ex is Orleans.Storage.InconsistentStateException && _loaded)
                     {
-                        // Storage holds another revision: another activation wrote this session, or a Redis failover lost
-                        // a write this activation had stored. Storage is the truth: reload it on the next call (the front
-                        // end retries the refused calls, which changed nothing). (Unloaded, it was a creation written
-                        // without a read, which reads and decides again.)
+                        // Storage holds a newer revision (another activation wrote this session), or it went back and
+                        // could not be restored. Storage is the truth: reload it on the next call (the front end retries
+                        // the refused calls, which changed nothing). (Unloaded, it was a creation written without a read,
+                        // which reads and decides again.)
                         _metrics.StaleRevision();
                         LogStaleRevision(Id, _revision);
                         DeactivateOnIdle();
@@ -125,9 +131,9 @@ public sealed partial class SessionGrain
                     {
                         await _subscribers.Notify(Id, EventLog.Since(target, firstNewSeq));
                     }
-                    catch (Exception ex)
+                    catch (Exception notifyFailed)
                     {
-                        LogNotifyFailed(ex, Id);
+                        LogNotifyFailed(notifyFailed, Id);
                     }
                 }
                 batch.Done.TrySetResult();
@@ -140,6 +146,43 @@ public sealed partial class SessionGrain
         }
     }
 
+    /// <summary>
+    /// After a write refused for its revision: when storage holds an older revision than this activation stored (a Redis
+    /// failover promoted a replica that missed this activation's latest writes), storage went back, and the activation
+    /// still holds every write it acknowledged: it writes <paramref name="target"/> over what storage has, so nothing
+    /// acknowledged is lost while the activation lives. Null when that write is stored; otherwise the failure to report:
+    /// <paramref name="refused"/> when storage is ahead (another activation wrote, and storage is the truth), or the
+    /// failure of the read or of the write.
+    /// </summary>
+    private async Task<Exception?> Restore(SessionState target, Exception refused)
+    {
+        StoredSession found;
+        try
+        {
+            found = await ReadState();
+        }
+        catch (Exception readFailed)
+        {
+            // Not known yet whether storage is behind: the batch fails like any failed write (the callers may retry),
+            // and the activation keeps what it acknowledged for the next attempt.
+            return readFailed;
+        }
+        if (found.Revision >= _revision) return refused;
+        try
+        {
+            using var span = Storage.StartActivity("RestoreState");
+            var had = _revision;
+            _revision = await _store.Write(this.GetGrainId(), found.Revision, found.State, target);
+            _metrics.Restored();
+            LogRestored(Id, found.Revision, had);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+    }
+
     /// <summary>The changes that one storage write carries, and its outcome, which every caller of the batch awaits.</summary>
     private sealed class CommitBatch
     {
@@ -148,8 +191,12 @@ public sealed partial class SessionGrain
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1006, Level = Microsoft.Extensions.Logging.LogLevel.Warning,
-        Message = "Session {SessionId}: storage no longer holds revision {Revision} of this activation (another writer, or a write lost by a Redis failover); reloading from storage")]
+        Message = "Session {SessionId}: storage holds a newer revision than {Revision} of this activation (another activation wrote it); reloading from storage")]
     private partial void LogStaleRevision(string sessionId, long revision);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1008, Level = Microsoft.Extensions.Logging.LogLevel.Warning,
+        Message = "Session {SessionId}: storage had gone back to revision {Found} from {Had} (a Redis failover lost writes); wrote this activation's acknowledged state again")]
+    private partial void LogRestored(string sessionId, long found, long had);
 
     [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1007, Level = Microsoft.Extensions.Logging.LogLevel.Warning,
         Message = "Session {SessionId}: revision {Revision} was not confirmed by enough Redis replicas in time; not acknowledged, reloading from storage")]

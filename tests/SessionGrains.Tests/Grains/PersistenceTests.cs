@@ -135,4 +135,33 @@ public sealed class PersistenceTests(GrainClusterFixture cluster)
         Assert.Equal(SessionStatus.Ok, next.Status);
         Assert.Equal(2, next.Value?.Version);
     }
+
+    [Fact]
+    public async Task When_storage_goes_back_the_next_write_stores_every_acknowledged_change_again()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["n"] = "0" });
+        for (var i = 0; i < 3; i++) Assert.True((await session.Increment("n", 1, SessionWrite.Unconditional)).Succeeded);
+        var earlier = await cluster.StoredRows(session);
+        for (var i = 0; i < 4; i++) Assert.True((await session.Increment("n", 1, SessionWrite.Unconditional)).Succeeded);
+
+        // Storage loses the last four acknowledged writes, as a promoted Redis replica that never received them would.
+        await cluster.PutBackStoredRows(session, earlier);
+        Assert.Equal("3", (await cluster.StoredState(session))!.Data["n"]);
+
+        // The activation still holds them: its next write is refused for its revision, finds storage behind, and stores
+        // the whole acknowledged session again, with this write's change.
+        var next = await session.Increment("n", 1, SessionWrite.Unconditional);
+        Assert.True(next.Succeeded, next.Failure?.Detail);
+        Assert.Equal(8, next.Value!.Value);
+        var stored = await cluster.StoredState(session);
+        Assert.Equal("8", stored!.Data["n"]);
+        Assert.Equal(9, stored.Version);
+        Assert.Equal(Enumerable.Range(1, stored.Events.Count).Select(i => stored.NextSeq - stored.Events.Count - 1 + i), stored.Events.Select(e => e.Seq));
+
+        // A new activation reads all of it back.
+        await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var reread = await session.Get();
+        Assert.Equal("8", reread.Value?.Data!["n"]);
+        Assert.Equal(9, reread.Value?.Info.Version);
+    }
 }

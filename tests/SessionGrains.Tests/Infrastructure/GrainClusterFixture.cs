@@ -108,10 +108,55 @@ public class GrainClusterFixture : IAsyncLifetime
     public Task ReplaceStoredRevision(ISessionGrain session) =>
         OnRow(session, "UPDATE session_field SET value = value + 1000 WHERE id = $id AND name = 'r'");
 
+    /// <summary>The session's stored rows as they are now, to be put back later by <see cref="PutBackStoredRows"/>.</summary>
+    public async Task<IReadOnlyList<(string Name, object Value)>> StoredRows(ISessionGrain session)
+    {
+        await using var connection = await Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name, value FROM session_field WHERE id = $id";
+        command.Parameters.AddWithValue("$id", session.GetPrimaryKeyString());
+        var rows = new List<(string, object)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetValue(1)));
+        return rows;
+    }
+
+    /// <summary>
+    /// Replaces the session's stored rows with <paramref name="rows"/>, past the grain: storage goes back to an earlier
+    /// revision, as after a Redis failover that promoted a replica without the latest writes.
+    /// </summary>
+    public async Task PutBackStoredRows(ISessionGrain session, IReadOnlyList<(string Name, object Value)> rows)
+    {
+        await using var connection = await Open();
+        await using var transaction = connection.BeginTransaction();
+        await using (var delete = connection.CreateCommand())
+        {
+            delete.CommandText = "DELETE FROM session_field WHERE id = $id";
+            delete.Parameters.AddWithValue("$id", session.GetPrimaryKeyString());
+            await delete.ExecuteNonQueryAsync();
+        }
+        foreach (var (name, value) in rows)
+        {
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO session_field (id, name, value) VALUES ($id, $name, $value)";
+            insert.Parameters.AddWithValue("$id", session.GetPrimaryKeyString());
+            insert.Parameters.AddWithValue("$name", name);
+            insert.Parameters.AddWithValue("$value", value);
+            await insert.ExecuteNonQueryAsync();
+        }
+        await transaction.CommitAsync();
+    }
+
+    private async Task<SqliteConnection> Open()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false, DefaultTimeout = 30 }.ToString());
+        await connection.OpenAsync();
+        return connection;
+    }
+
     private async Task<object?> OnRow(ISessionGrain session, string sql, params (string Name, object Value)[] parameters)
     {
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false, DefaultTimeout = 30 }.ToString());
-        await connection.OpenAsync();
+        await using var connection = await Open();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Parameters.AddWithValue("$id", session.GetPrimaryKeyString());
