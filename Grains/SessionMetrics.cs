@@ -29,7 +29,7 @@ public sealed class SessionMetrics
         _commitChanges = meter.CreateHistogram<int>("sessiongrains.sessions.commit_changes", "{change}",
             "Changes of one session stored by one storage write (group commit)", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
         _writeFailures = meter.CreateCounter<long>("sessiongrains.sessions.write_refusals", "{write}",
-            "Storage writes that were not acknowledged and made the activation reload: reason=stale (storage holds another revision than the activation, e.g. after a failover lost a write) or not_replicated (no replica confirmed the write in time)");
+            "Storage writes refused for the session's stored revision or its replicas: reason=stale (storage holds a newer revision than the activation: another activation wrote; it reloads), restored (storage went back, e.g. a failover lost writes: the activation wrote its acknowledged state again, nothing failed) or not_replicated (no replica confirmed the write in time; the activation reloads)");
     }
 
     public void Created() => _created.Add(1);
