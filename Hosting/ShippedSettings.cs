@@ -20,14 +20,16 @@ public static class ShippedSettings
 
     /// <summary>
     /// The process's arguments, with configuration files not watched for changes unless the operator asks for it
-    /// (<c>--hostBuilder:reloadConfigOnChange=true</c> or <c>DOTNET_hostBuilder__reloadConfigOnChange=true</c>).
+    /// (<c>--hostBuilder:reloadConfigOnChange=true</c>, or the variable <c>DOTNET_hostBuilder__reloadConfigOnChange</c> or
+    /// <c>ASPNETCORE_hostBuilder__reloadConfigOnChange</c>).
     /// ASP.NET Core's default watches the content root and every folder below it with inotify, and the standalone
     /// SQLite file lives below it (<c>data/</c>): every write to the file woke a watcher thread (5-6 % of a standalone
     /// process's CPU under write load, measured with perf). Nothing in SessionGrains reads a setting again after start.
     /// </summary>
     public static string[] HostArguments(string[] args)
     {
-        var asked = Environment.GetEnvironmentVariable("DOTNET_" + ReloadOnChangeKey.Replace(":", "__", StringComparison.Ordinal)) is not null
+        var variable = ReloadOnChangeKey.Replace(":", "__", StringComparison.Ordinal);
+        var asked = Environment.GetEnvironmentVariable("DOTNET_" + variable) is not null || Environment.GetEnvironmentVariable("ASPNETCORE_" + variable) is not null
             || args.Any(a => a.Contains(ReloadOnChangeKey, StringComparison.OrdinalIgnoreCase));
         return asked ? args : [$"--{ReloadOnChangeKey}=false", .. args];
     }
