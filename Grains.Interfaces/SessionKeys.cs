@@ -38,6 +38,20 @@ public static class SessionKeys
     /// <summary>Prefix of the idempotency keys the front end assigns to writes that came without one.</summary>
     public const string FrontEndKeyPrefix = "fe:";
 
+    /// <summary>
+    /// Prefix of the keys a standalone front end assigns instead: its retries stay in its own process, with the session's
+    /// activation, so the grain keeps these answers in memory and never stores them (a stored ledger entry per write
+    /// was a fifth of a standalone write's cost). Reserved: a client's key may not start with it.
+    /// </summary>
+    public const string LocalFrontEndKeyPrefix = "fl:";
+
+    /// <summary>Whether <paramref name="key"/> was assigned by a front end (either prefix): it is kept for the front end's window.</summary>
+    public static bool IsFrontEndKey(string key) =>
+        key.StartsWith(FrontEndKeyPrefix, StringComparison.Ordinal) || key.StartsWith(LocalFrontEndKeyPrefix, StringComparison.Ordinal);
+
+    /// <summary>Whether the answer under <paramref name="key"/> is kept in memory only (<see cref="LocalFrontEndKeyPrefix"/>).</summary>
+    public static bool IsLocalKey(string key) => key.StartsWith(LocalFrontEndKeyPrefix, StringComparison.Ordinal);
+
     /// <summary>A client's idempotency key: 1-<see cref="MaxIdempotencyKeyLength"/> printable ASCII characters.</summary>
     public static bool IsValidIdempotencyKey(string? key)
     {

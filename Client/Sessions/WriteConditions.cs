@@ -1,12 +1,16 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SessionGrains.Hosting;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Client.Sessions;
 
 /// <summary>
 /// Reads <c>If-Match</c> and <c>Idempotency-Key</c> of a write. A write without a client key gets one from the
-/// front end, so that the front end's own retries apply it once.
+/// front end, so that the front end's own retries apply it once: stored with the session in a cluster, where a retry
+/// may reach another silo after a crash; kept in memory only in standalone mode, where a retry never leaves the process
+/// (<see cref="SessionKeys.LocalFrontEndKeyPrefix"/>).
 /// </summary>
 public static class WriteConditions
 {
@@ -35,7 +39,8 @@ public static class WriteConditions
         var keyHeader = request.Headers[IdempotencyKeyHeader];
         if (keyHeader.Count == 0)
         {
-            key = SessionKeys.FrontEndKeyPrefix + SessionTokens.NewId();
+            var standalone = request.HttpContext.RequestServices.GetRequiredService<IOptions<SessionClusterOptions>>().Value.IsStandalone;
+            key = (standalone ? SessionKeys.LocalFrontEndKeyPrefix : SessionKeys.FrontEndKeyPrefix) + SessionTokens.NewId();
         }
         else
         {
@@ -43,6 +48,11 @@ public static class WriteConditions
             if (keyHeader.Count > 1 || !SessionKeys.IsValidIdempotencyKey(key))
             {
                 problem = SessionProblems.BadRequest(SessionKeys.IdempotencyKeyRule);
+                return false;
+            }
+            if (SessionKeys.IsLocalKey(key))
+            {
+                problem = SessionProblems.BadRequest($"Idempotency-Key may not start with '{SessionKeys.LocalFrontEndKeyPrefix}': the front end reserves it for keys it keeps in memory only.");
                 return false;
             }
         }

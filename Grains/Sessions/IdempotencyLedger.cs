@@ -54,7 +54,7 @@ public static class IdempotencyLedger
         }
         if (key is not null)
         {
-            var window = key.StartsWith(SessionKeys.FrontEndKeyPrefix, StringComparison.Ordinal) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow;
+            var window = SessionKeys.IsFrontEndKey(key) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow;
             // Kept in the order entries lapse, which is also the order storage gives them back (SessionRecord).
             var keepUntil = now + window;
             var at = next.Count;

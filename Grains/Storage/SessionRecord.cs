@@ -62,19 +62,20 @@ public sealed class SessionRecord(Serializer serializer)
         }
 
         // Entries are immutable and keyed: an entry of both ledgers is the same object; a new one under a kept key
-        // overwrites its field, so only keys gone from the ledger are deleted.
+        // overwrites its field, so only keys gone from the ledger are deleted. Entries under a local key (a standalone
+        // front end's own) are never stored, so never deleted either.
         if (!ReferenceEquals(stored.Ledger, next.Ledger))
         {
             var unchanged = new HashSet<LedgerEntry>(stored.Ledger, ReferenceEqualityComparer.Instance);
             HashSet<string>? keys = null;
             foreach (var entry in next.Ledger)
             {
-                if (!unchanged.Remove(entry)) delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
+                if (!unchanged.Remove(entry) && !SessionKeys.IsLocalKey(entry.Key)) delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
             }
             foreach (var entry in unchanged)
             {
                 keys ??= [.. next.Ledger.Select(e => e.Key)];
-                if (!keys.Contains(entry.Key)) delta.Delete(LedgerPrefix + entry.Key);
+                if (!keys.Contains(entry.Key) && !SessionKeys.IsLocalKey(entry.Key)) delta.Delete(LedgerPrefix + entry.Key);
             }
         }
         return delta;

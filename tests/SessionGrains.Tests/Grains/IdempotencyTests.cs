@@ -149,4 +149,23 @@ public sealed class IdempotencyTests(GrainClusterFixture cluster)
         Assert.Equal(SessionStatus.InvalidArgument, reply.Status);
         Assert.Equal(before, await SessionSnapshot.Take(cluster, session));
     }
+
+    [Fact]
+    public async Task A_standalone_front_ends_local_key_replays_from_memory_and_is_never_stored()
+    {
+        var session = await cluster.CreateSession();
+        var local = SessionKeys.LocalFrontEndKeyPrefix + "retry-1";
+
+        var first = await session.Increment("n", 1, new SessionWrite(null, local));
+        var retried = await session.Increment("n", 1, new SessionWrite(null, local));
+        var keyed = await session.Increment("n", 1, new SessionWrite(null, "client-key"));
+
+        Assert.Equal(1, first.Value!.Value);
+        Assert.Equal(1, retried.Value!.Value);
+        Assert.Equal(2, keyed.Value!.Value);
+        var stored = (await cluster.StoredRows(session)).Select(r => r.Name).ToList();
+        Assert.Contains("lclient-key", stored);
+        Assert.DoesNotContain(stored, name => name.StartsWith("l" + SessionKeys.LocalFrontEndKeyPrefix, StringComparison.Ordinal));
+        Assert.Equal(["client-key"], (await cluster.StoredState(session))!.Ledger.Select(e => e.Key));
+    }
 }

@@ -25,6 +25,7 @@ public sealed class BadInputTests(StandaloneFrontEnd frontEnd) : IDisposable
         { "PUT", "/sessions/current/data/a", "2", "text/plain", null, HttpStatusCode.UnsupportedMediaType },
         { "PUT", "/sessions/current/data/a", "2", "application/json", "If-Match: not-an-etag", HttpStatusCode.BadRequest },
         { "PUT", "/sessions/current/data/a", "2", "application/json", "Idempotency-Key: " + new string('i', 65), HttpStatusCode.BadRequest },
+        { "PUT", "/sessions/current/data/a", "2", "application/json", "Idempotency-Key: fl:reserved", HttpStatusCode.BadRequest },
         { "PATCH", "/sessions/current/data", "[1,2]", "application/json", null, HttpStatusCode.BadRequest },
         { "PATCH", "/sessions/current/data", "{\"a\":2,\"bad key\":1}", "application/json", null, HttpStatusCode.BadRequest },
         { "PATCH", "/sessions/current/data", "{\"a\":2,\"b\":" + ValueOver64KiB + "}", "application/json", null, HttpStatusCode.RequestEntityTooLarge },
