@@ -25,6 +25,13 @@ public sealed partial class PeerDeathWatch(
     /// <summary>Pause between the two connection attempts that must both be refused.</summary>
     private static readonly TimeSpan Confirm = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// When to try the port after a connection starts: a killed process closes its connections before its listening
+    /// socket (the kernel tears a large process down for a while), so an attempt made in between is accepted, and a
+    /// peer whose port accepts is tried again a few times before it is left to the probes (1.5 s in all).
+    /// </summary>
+    private static readonly TimeSpan[] Tries = [TimeSpan.Zero, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(800)];
+
     /// <summary>How long one connection attempt waits; a refusal comes at once, so a slow answer counts as alive.</summary>
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromMilliseconds(500);
 
@@ -54,11 +61,17 @@ public sealed partial class PeerDeathWatch(
     {
         try
         {
-            if (!await ConnectionAttempts.Refuses(peer.Endpoint, AttemptTimeout)) return;
-            await Task.Delay(Confirm, _loop.Stopping);
-            if (!await ConnectionAttempts.Refuses(peer.Endpoint, AttemptTimeout) || !IsMember(peer)) return;
-            LogRefused(peer);
-            await membership.TryKill(peer);
+            foreach (var pause in Tries)
+            {
+                await Task.Delay(pause, _loop.Stopping);
+                if (!IsMember(peer)) return;
+                if (!await ConnectionAttempts.Refuses(peer.Endpoint, AttemptTimeout)) continue;
+                await Task.Delay(Confirm, _loop.Stopping);
+                if (!await ConnectionAttempts.Refuses(peer.Endpoint, AttemptTimeout) || !IsMember(peer)) continue;
+                LogRefused(peer);
+                await membership.TryKill(peer);
+                return;
+            }
         }
         catch (Exception ex) when (!_loop.Stopping.IsCancellationRequested)
         {
