@@ -51,7 +51,7 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
         load.AssertWorstWaitsWithinBound();
         // Each killed silo was declared dead by a peer that found its port refusing (Hosting/PeerDeathWatch.cs), not after
         // missed probes: the Orleans connection events it listens to are still there.
-        var silos = string.Concat(cluster.ProcessLogs().Where(f => Path.GetFileName(f).StartsWith("silo-", StringComparison.Ordinal)).Select(File.ReadAllText));
+        var silos = cluster.SiloLogText();
         foreach (var killed in new[] { 1, 2 })
             Assert.Matches($@"PeerDeathWatch\[2301\] Silo S127\.0\.0\.1:{cluster.SiloPort(killed)}:\d+ refuses connections", silos);
     }

@@ -40,7 +40,7 @@ public sealed record PrimaryKillRun(long Acknowledged, long Lost, long Extra, Ti
     /// </summary>
     public void AssertStorageWentBackAndTheSessionsRestoredIt(LocalCluster cluster, ITestOutputHelper output)
     {
-        var silos = string.Concat(cluster.ProcessLogs().Where(f => Path.GetFileName(f).StartsWith("silo-", StringComparison.Ordinal)).Select(File.ReadAllText));
+        var silos = cluster.SiloLogText();
         var restored = System.Text.RegularExpressions.Regex.Matches(silos, @"\[1008\] Session \S+: storage had gone back").Count;
         output.WriteLine($"replica acks off: {restored} session(s) found Redis behind what they had acknowledged and stored it again; {Lost} acknowledged write(s) lost of {Acknowledged}");
         Assert.True(restored > 0, "no session found storage behind: the fault did not open the window it is meant to");

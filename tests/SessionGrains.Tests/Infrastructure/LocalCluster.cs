@@ -71,6 +71,10 @@ public partial class LocalCluster : IAsyncLifetime
     public IReadOnlyList<string> ProcessLogs() =>
         [.. Directory.GetFiles(Path.Combine(_stateDir, "logs"), "*.log").Where(f => Path.GetFileName(f).StartsWith("silo-", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("frontend-", StringComparison.Ordinal)).Order()];
 
+    /// <summary>The text of every silo's log so far, one after the other.</summary>
+    public string SiloLogText() =>
+        string.Concat(ProcessLogs().Where(f => Path.GetFileName(f).StartsWith("silo-", StringComparison.Ordinal)).Select(File.ReadAllText));
+
     /// <summary>What the last successful command of <c>local-cluster.sh</c> said, each line stamped with the time (UTC).</summary>
     public string LastLog { get; private set; } = "";
 
