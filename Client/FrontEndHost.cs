@@ -16,7 +16,8 @@ namespace SessionGrains.Client;
 
 /// <summary>
 /// The front end. Standalone (no <c>Cluster:Redis</c>): one silo co-hosted in this process with SQLite storage.
-/// Cluster: an Orleans client of the silos found through Redis.
+/// Cluster: an Orleans client of the silos found through Redis; or, with <c>Cluster:CoHostSilo</c>, a combined node that
+/// runs a silo of the cluster itself.
 /// </summary>
 public static class FrontEndHost
 {
@@ -29,6 +30,11 @@ public static class FrontEndHost
         if (cluster.IsStandalone)
         {
             builder.Configuration.AddStandaloneSecrets(Path.Combine(builder.Environment.ContentRootPath, cluster.DataPath));
+            builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, builder.Environment.ContentRootPath));
+        }
+        else if (cluster.CoHostSilo)
+        {
+            // A combined node: a silo of the cluster in this process, so calls to its sessions take no network hop.
             builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, builder.Environment.ContentRootPath));
         }
         else
@@ -50,7 +56,7 @@ public static class FrontEndHost
         AddFrontEnd(builder);
         builder.AddChat(); // Example chat on SessionGrains.SignalR: Client/Chat/ChatWiring.cs
         builder.AddSessionDashboard(cluster); // Dashboard: Client/Dashboard/DashboardEndpoints.cs
-        builder.AddSessionTelemetry(cluster.IsStandalone ? "session-grains" : "session-grains-frontend");
+        builder.AddSessionTelemetry(cluster.IsStandalone ? "session-grains" : cluster.CoHostSilo ? "session-grains-node" : "session-grains-frontend");
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseTrustedProxies();

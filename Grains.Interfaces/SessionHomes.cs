@@ -19,3 +19,16 @@ public static class SessionHomes
     /// <summary>The rank of the silo with <paramref name="seed"/> for <paramref name="sessionId"/>; the highest wins.</summary>
     public static ulong Score(string sessionId, long seed) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(sessionId.AsSpan()), seed);
 }
+
+/// <summary>
+/// A process that hosts a silo next to its front end (a combined node): which sessions live on this silo, so that the
+/// front end gives a new session an id whose home is here and its calls take no network hop.
+/// </summary>
+public interface ILocalSessionHomes
+{
+    /// <summary>Whether <paramref name="sessionId"/> belongs on this silo (false before the first membership read and while draining).</summary>
+    bool IsHomedHere(string sessionId);
+
+    /// <summary>Whether both sessions belong on the same silo.</summary>
+    bool SameHome(string a, string b);
+}

@@ -89,6 +89,7 @@ public sealed class SessionClusterOptionsValidator : IValidateOptions<SessionClu
             }
         }
         if (o.Kubernetes && o.IsStandalone) failures.Add("Cluster:Kubernetes needs cluster mode: set Cluster:Redis (membership stays in Redis).");
+        if (o.CoHostSilo && o.IsStandalone) failures.Add("Cluster:CoHostSilo needs cluster mode: set Cluster:Redis (a standalone front end always hosts its silo).");
         if (string.IsNullOrWhiteSpace(o.DataPath)) failures.Add("Cluster:DataPath must not be empty.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

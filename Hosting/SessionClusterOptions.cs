@@ -32,5 +32,14 @@ public sealed class SessionClusterOptions
     /// </summary>
     public bool Kubernetes { get; set; }
 
+    /// <summary>
+    /// Cluster mode: the front end runs a silo of the cluster in its own process (a combined node), so a request whose
+    /// session lives here takes no network hop. Default: off (a front end is an Orleans client of the silos).
+    /// </summary>
+    public bool CoHostSilo { get; set; }
+
     public bool IsStandalone => string.IsNullOrWhiteSpace(Redis);
+
+    /// <summary>This process runs a silo beside its front end: standalone, or a combined node of a cluster.</summary>
+    public bool HostsSilo => IsStandalone || CoHostSilo;
 }

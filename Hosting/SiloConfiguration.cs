@@ -91,6 +91,7 @@ public static class SiloConfiguration
         services.AddValidatedOptions<SessionPlacementOptions, SessionPlacementOptionsValidator>(configuration, SessionPlacementOptions.Section);
         services.AddSingleton<SiloHomes>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloHomes>());
+        services.AddSingleton<ILocalSessionHomes>(sp => sp.GetRequiredService<SiloHomes>()); // a combined node's front end
         services.AddSingleton<SiloWarmUp>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloWarmUp>());
         services.AddSingleton<SessionRehoming>();

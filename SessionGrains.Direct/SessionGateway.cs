@@ -8,11 +8,14 @@ namespace SessionGrains.Direct;
 /// <summary>
 /// Sends session calls under one deadline per request and retries across silo failures. Standalone: straight to the
 /// grain in this process. Cluster: to the <see cref="ISessionRouter"/> of the silo <see cref="SessionRouting"/> picks,
-/// which hosts the session, so a call takes one hop. Retrying a write is safe because every write carries an
+/// which hosts the session, so a call takes one hop. A combined node (a front end with a silo of the cluster in its
+/// process, <see cref="ILocalSessionHomes"/>): straight to the grain, which Orleans finds on its home silo, here or one
+/// hop away; new sessions get ids whose home is this silo. Retrying a write is safe because every write carries an
 /// idempotency key (the client's or the front end's).
 /// </summary>
 public sealed partial class SessionGateway(
-    IGrainFactory grains, IOptions<SessionCallOptions> options, ILogger<SessionGateway> logger, SessionRouting? routing = null, ISessionCallMetrics? metrics = null)
+    IGrainFactory grains, IOptions<SessionCallOptions> options, ILogger<SessionGateway> logger, SessionRouting? routing = null, ISessionCallMetrics? metrics = null,
+    ILocalSessionHomes? localHomes = null)
 {
     private readonly SessionCallOptions _options = options.Value;
 
@@ -62,13 +65,27 @@ public sealed partial class SessionGateway(
         }
     }
 
+    /// <summary>Ids tried for one whose home is the wanted silo; past them, the last one is used wherever it lives.</summary>
+    private const int IdTries = 64;
+
+    /// <summary>The id of a new session: on a combined node, one whose home is this silo (its calls then stay in this process).</summary>
+    public string NewId()
+    {
+        var id = SessionTokens.NewId();
+        for (var tries = 0; localHomes is not null && tries < IdTries && !localHomes.IsHomedHere(id); tries++) id = SessionTokens.NewId();
+        return id;
+    }
+
     /// <summary>A new session id that is routed like <paramref name="sessionId"/>, so that a rotated session stays on its silo.</summary>
     public string NewIdNear(string sessionId)
     {
         var id = SessionTokens.NewId();
-        for (var tries = 0; routing is not null && tries < 64 && !routing.SameRoute(sessionId, id); tries++) id = SessionTokens.NewId();
+        for (var tries = 0; tries < IdTries && !SameRoute(sessionId, id); tries++) id = SessionTokens.NewId();
         return id;
     }
+
+    private bool SameRoute(string a, string b) =>
+        routing is not null ? routing.SameRoute(a, b) : localHomes is null || localHomes.SameHome(a, b);
 
     /// <summary>
     /// Failures that say the silo (not the session or its storage) could not be reached. Not a cancellation: that comes from

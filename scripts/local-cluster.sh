@@ -28,9 +28,11 @@ usage() {
     cat <<EOF
 Usage: scripts/local-cluster.sh COMMAND [ARGS] [--state DIR]
 
-  up [--silos N] [--frontends M] [--redis single|sentinel|cluster] [--build] [--config Release|Debug] [--log-level LEVEL]
-     [--replicas R] [--set KEY=VALUE]...
+  up [--silos N] [--frontends M] [--combined] [--redis single|sentinel|cluster] [--build] [--config Release|Debug]
+     [--log-level LEVEL] [--replicas R] [--set KEY=VALUE]...
                      start redis, N silos (default 3) and M front ends (default 2); wait until all are ready.
+                     --combined: every front end is a combined node, a silo of the cluster in the front end's own
+                     process (Cluster:CoHostSilo), and --silos defaults to 0 (silos without a front end may be added).
                      --redis single (default): one redis-server. --redis sentinel: a primary, R replicas (default 1)
                      and three redis-sentinel processes (service name $SENTINEL_SERVICE); silos and front ends find
                      the primary through the sentinels, which promote a replica about 2 s after the primary dies.
@@ -263,7 +265,7 @@ EOF
 # Ports for one new process, distinct from every port already in the state file.
 new_ports() {
     local count=$1 used candidates port result=()
-    used=" $(grep -E '^(REDIS_PORT|REDIS_[0-9]+_(BUS_)?PORT|SENTINEL_[0-9]+_PORT|SILO_[0-9]+_(PORT|GATEWAY|HTTP_PORT)|FRONTEND_[0-9]+_PORT)=' "$(state_file)" 2>/dev/null | cut -d= -f2 | tr '\n' ' ') "
+    used=" $(grep -E '^(REDIS_PORT|REDIS_[0-9]+_(BUS_)?PORT|SENTINEL_[0-9]+_PORT|SILO_[0-9]+_(PORT|GATEWAY|HTTP_PORT)|FRONTEND_[0-9]+_(PORT|SILO_PORT|GATEWAY))=' "$(state_file)" 2>/dev/null | cut -d= -f2 | tr '\n' ' ') "
     while ((${#result[@]} < count)); do
         read -r -a candidates <<<"$(free_ports "$count")"
         for port in "${candidates[@]}"; do
@@ -668,23 +670,32 @@ launch_silo() {
 }
 
 ensure_frontend_port() {
-    local n=$1 var="FRONTEND_${1}_PORT" port
+    local n=$1 var="FRONTEND_${1}_PORT" port ports
     [[ -n ${!var-} ]] && return 0
     port=$(new_ports 1)
     set_state "FRONTEND_${n}_PORT" "$port"
     set_state "FRONTEND_${n}_URL" "http://127.0.0.1:$port"
+    if [[ ${COMBINED-} == yes ]]; then
+        read -r -a ports <<<"$(new_ports 2)"
+        set_state "FRONTEND_${n}_SILO_PORT" "${ports[0]}"
+        set_state "FRONTEND_${n}_GATEWAY" "${ports[1]}"
+    fi
 }
 
 # Starts front end N on its recorded port (no waiting). Secrets go in the environment, not the command line.
 launch_frontend() {
-    local n=$1 url
+    local n=$1 url silo_args=()
     frontend_alive "$n" && die "front end $n is already running (pid $(pid_of "frontend_alive $n"))"
     ensure_frontend_port "$n"
     url=FRONTEND_${n}_URL
     host_args
+    if [[ ${COMBINED-} == yes ]]; then
+        local port=FRONTEND_${n}_SILO_PORT gateway=FRONTEND_${n}_GATEWAY
+        silo_args=(--Cluster:CoHostSilo=true "--Cluster:SiloPort=${!port}" "--Cluster:GatewayPort=${!gateway}" --Cluster:AdvertisedAddress=127.0.0.1)
+    fi
     spawn "$STATE_DIR/logs/frontend-$n.log" "front end $n" env ASPNETCORE_URLS= DOTNET_NOLOGO=1 \
         "Tokens__SigningKey=$SIGNING_KEY" "Admin__ApiKey=$API_KEY" \
-        dotnet "$FRONTEND_DLL" "--urls=${!url}" "--webroot=$ROOT/Client/wwwroot" "${HOST_ARGS[@]}"
+        dotnet "$FRONTEND_DLL" "--urls=${!url}" "--webroot=$ROOT/Client/wwwroot" "${HOST_ARGS[@]}" "${silo_args[@]+"${silo_args[@]}"}"
     set_state "FRONTEND_${n}_PID" "$SPAWNED_PID"
 }
 
@@ -724,10 +735,11 @@ choose_build() {
 # --- commands ------------------------------------------------------------------------------------
 
 cmd_up() {
-    local silos=3 frontends=2 build=no config="" log_level="" settings=() topology=single replicas=1
+    local silos="" frontends=2 build=no config="" log_level="" settings=() topology=single replicas=1 combined=no
     while (($#)); do
         case $1 in
         --silos) silos=${2:?}; shift 2 ;;
+        --combined) combined=yes; shift ;;
         --frontends) frontends=${2:?}; shift 2 ;;
         --build) build=yes; shift ;;
         --redis)
@@ -745,7 +757,13 @@ cmd_up() {
         *) die "up: unknown argument '$1'" ;;
         esac
     done
-    [[ $silos =~ ^[1-9][0-9]*$ && $frontends =~ ^[0-9]+$ ]] || die "--silos must be >= 1 and --frontends >= 0"
+    if [[ $combined == yes ]]; then
+        silos=${silos:-0}
+        [[ $silos =~ ^[0-9]+$ && $frontends =~ ^[1-9][0-9]*$ ]] || die "--combined needs --frontends >= 1 and --silos >= 0"
+    else
+        silos=${silos:-3}
+        [[ $silos =~ ^[1-9][0-9]*$ && $frontends =~ ^[0-9]+$ ]] || die "--silos must be >= 1 and --frontends >= 0"
+    fi
     command -v dotnet >/dev/null || die "dotnet not found"
     command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
     command -v curl >/dev/null || die "curl not found"
@@ -819,6 +837,7 @@ cmd_up() {
     fi
     set_state SILOS "$silos"
     set_state FRONTENDS "$frontends"
+    set_state COMBINED "$combined"
     for ((i = 1; i <= silos; i++)); do ensure_silo_ports "$i"; done
     for ((i = 1; i <= frontends; i++)); do ensure_frontend_port "$i"; done
 

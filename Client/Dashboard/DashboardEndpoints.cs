@@ -17,7 +17,7 @@ public static class DashboardEndpoints
     public static WebApplicationBuilder AddSessionDashboard(this WebApplicationBuilder builder, SessionClusterOptions cluster)
     {
         // Standalone: the co-hosted silo registered the dashboard already. Cluster: reuses the front end's Orleans client.
-        if (!cluster.IsStandalone) builder.UseOrleansClient(client => client.AddDashboard());
+        if (!cluster.HostsSilo) builder.UseOrleansClient(client => client.AddDashboard());
         builder.Services.AddOptions<DashboardAccessOptions>().Bind(builder.Configuration.GetSection(DashboardAccessOptions.Section))
             .Validate(o => o.CookieLifetime > TimeSpan.Zero, "Dashboard:CookieLifetime must be positive.")
             .ValidateOnStart();

@@ -45,7 +45,7 @@ public static class SessionEndpoints
         }
         if (!trusted && anonymous.Value.Refuse(creation) is { } refused) return refused;
 
-        var id = SessionTokens.NewId();
+        var id = gateway.NewId();
         var reply = await gateway.Call(id, new SessionCalls.Create(creation), cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         return TypedResults.Created("/sessions/current", Issue(http, tokens, reply.Value));

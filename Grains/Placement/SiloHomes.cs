@@ -10,7 +10,7 @@ namespace SessionGrains.Grains.Placement;
 /// </summary>
 public sealed partial class SiloHomes(
     IClusterMembershipService membership, IMembershipTable table, ILocalSiloDetails local, ILogger<SiloHomes> logger)
-    : ILifecycleParticipant<ISiloLifecycle>
+    : ILifecycleParticipant<ISiloLifecycle>, ILocalSessionHomes
 {
     private readonly SiloLoop _loop = new();
     private volatile Home[] _homes = [];
@@ -34,6 +34,10 @@ public sealed partial class SiloHomes(
         _draining = true;
         Changed?.Invoke();
     }
+
+    public bool IsHomedHere(string sessionId) => HomeOf(sessionId) is { } home && home.Equals(Self);
+
+    public bool SameHome(string a, string b) => Equals(HomeOf(a), HomeOf(b));
 
     /// <summary>The silo <paramref name="sessionId"/> belongs on, or null before the first membership read.</summary>
     public SiloAddress? HomeOf(string sessionId)

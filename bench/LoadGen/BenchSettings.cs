@@ -5,7 +5,7 @@ namespace SessionGrains.Bench.LoadGen;
 /// <summary>What one run measures and how hard; parsed from the command line (see <see cref="Usage"/>).</summary>
 public sealed class BenchSettings
 {
-    public static readonly string[] AllTargets = ["standalone", "cluster", "cluster-3x2", "baseline", "kestrel"];
+    public static readonly string[] AllTargets = ["standalone", "cluster", "cluster-3x2", "cluster-combined", "baseline", "kestrel"];
 
     private static readonly string[] KnownTargets = [.. AllTargets, "baseline-everysec", "cluster-sentinel", "cluster-sentinel-noacks", "external"];
 
@@ -20,14 +20,16 @@ public sealed class BenchSettings
         dotnet SessionGrains.Bench.LoadGen.dll [--all | --quick] [options]
           --all                 every target and scenario at full length (the default)
           --quick               smoke mode: every target and scenario, 8 connections, 0.3 s warm-up + 1 s each (~1 min)
-          --targets a,b         of: standalone, cluster, cluster-3x2, baseline, kestrel, baseline-everysec,
+          --targets a,b         of: standalone, cluster, cluster-3x2, cluster-combined, baseline, kestrel, baseline-everysec,
                                 cluster-sentinel, cluster-sentinel-noacks, external
-                                (default: the first five; kestrel runs the read scenario only, as GET /ok)
+                                (default: the first six; kestrel runs the read scenario only, as GET /ok)
+                                cluster-combined: 2 combined nodes (front end + silo in one process) and Redis
                                 cluster-sentinel: the cluster target with Redis behind Sentinel (local-cluster.sh --redis
                                 sentinel --replicas 2): a write is acknowledged once a replica has it; its CPU counts
                                 every Redis process (nodes and sentinels), its storage figures are the primary's.
                                 cluster-sentinel-noacks: the same with Storage:MinReplicaAcks=0
-          --url URL             the already running SessionGrains front end that target 'external' measures
+          --url URL[,URL...]    the already running SessionGrains front end(s) that target 'external' measures
+          --pids ROLE=PID,...   target 'external': the processes whose CPU time counts (e.g. node=123,redis=456)
           --scenarios a,b       of: read, write, mix, increment, create, fanout (default: all)
           --connections N       concurrent connections per scenario (default 64)
           --warmup S            seconds of warm-up per scenario at least, not measured (default 3)
@@ -105,6 +107,12 @@ public sealed class BenchSettings
     /// <summary>Front end of target <c>external</c>.</summary>
     public Uri? ExternalUrl { get; private set; }
 
+    /// <summary>Target 'external': every URL of <c>--url</c> (connections spread round-robin).</summary>
+    public IReadOnlyList<Uri> ExternalUrls { get; private set; } = [];
+
+    /// <summary>Target 'external': the processes whose CPU time counts (<c>--pids role=pid,...</c>).</summary>
+    public IReadOnlyList<KeyValuePair<string, int>> ExternalPids { get; private set; } = [];
+
     /// <summary>Extra configuration (key, value) for every SessionGrains process, from <c>--set</c>.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Extra => _extra;
 
@@ -135,7 +143,14 @@ public sealed class BenchSettings
                 case "--quick": quick = true; break;
                 case "--docs": settings.WriteDocs = true; break;
                 case "--render": settings.RenderFrom = Path.GetFullPath(Next()); break;
-                case "--url": settings.ExternalUrl = new Uri(Next()); break;
+                case "--url":
+                    settings.ExternalUrls = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(url => new Uri(url))];
+                    settings.ExternalUrl = settings.ExternalUrls[0];
+                    break;
+                case "--pids":
+                    settings.ExternalPids = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(entry => entry.Split('=', 2))
+                        .Select(parts => new KeyValuePair<string, int>(parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)))];
+                    break;
                 case "--env":
                     var variable = Next().Split('=', 2);
                     if (variable.Length != 2 || variable[0].Length == 0) throw new ArgumentException("--env takes KEY=VALUE");

@@ -6,7 +6,7 @@ namespace SessionGrains.Bench.LoadGen.Targets;
 /// <summary>One system under test, started fresh for a run and stopped (with every process it started) when disposed.</summary>
 public abstract class BenchTarget : IAsyncDisposable
 {
-    /// <summary>Short key used on the command line and in the results (standalone, cluster, cluster-3x2, baseline, kestrel).</summary>
+    /// <summary>Short key used on the command line and in the results (standalone, cluster, cluster-3x2, cluster-combined, baseline, kestrel).</summary>
     public abstract string Key { get; }
 
     /// <summary>What it is, for the table.</summary>
@@ -38,12 +38,13 @@ public abstract class BenchTarget : IAsyncDisposable
         "standalone" => new StandaloneTarget(settings),
         "cluster" => new ClusterTarget(settings, "cluster", settings.Silos, settings.FrontEnds),
         "cluster-3x2" => new ClusterTarget(settings, "cluster-3x2", 3, 2),
+        "cluster-combined" => new ClusterTarget(settings, "cluster-combined", 0, 2, combined: true),
         "cluster-sentinel" => new ClusterTarget(settings, "cluster-sentinel", settings.Silos, settings.FrontEnds, ClusterTarget.Sentinel(replicaAcks: true)),
         "cluster-sentinel-noacks" => new ClusterTarget(settings, "cluster-sentinel-noacks", settings.Silos, settings.FrontEnds, ClusterTarget.Sentinel(replicaAcks: false)),
         "baseline" => new BaselineTarget(settings, "always"),
         "baseline-everysec" => new BaselineTarget(settings, "everysec"),
         "kestrel" => new KestrelTarget(settings),
-        "external" => new ExternalTarget(settings.ExternalUrl!),
+        "external" => new ExternalTarget(settings.ExternalUrls, settings.ExternalPids),
         _ => throw new ArgumentException($"unknown target '{key}'"),
     };
 

@@ -14,7 +14,9 @@ namespace SessionGrains.Bench.LoadGen.Targets;
 /// With a <see cref="RedisTopology"/> other than the single server (<c>--redis sentinel</c>), every Redis process counts
 /// (REDIS_n_PID, SENTINEL_n_PID) and the storage figures are the first primary's (REDIS_PORT names it).
 /// </summary>
-public sealed partial class ClusterTarget(BenchSettings settings, string key, int silos, int frontEnds, ClusterTarget.RedisTopology? topology = null) : BenchTarget
+/// With <paramref name="combined"/>, every front end is a combined node (a silo of the cluster in its own process,
+/// local-cluster.sh --combined) and there are no other silos unless <paramref name="silos"/> asks for them.
+public sealed partial class ClusterTarget(BenchSettings settings, string key, int silos, int frontEnds, ClusterTarget.RedisTopology? topology = null, bool combined = false) : BenchTarget
 {
     /// <summary>Launcher arguments for Redis (<c>--redis ...</c>), settings of this target only, and how it is described.</summary>
     public sealed record RedisTopology(string Description, IReadOnlyList<string> LauncherArgs, IReadOnlyList<KeyValuePair<string, string>> Settings);
@@ -34,7 +36,9 @@ public sealed partial class ClusterTarget(BenchSettings settings, string key, in
 
     public override string Key => key;
 
-    public override string Description => $"SessionGrains cluster ({silos} silo{(silos > 1 ? "s" : "")} + {frontEnds} front end{(frontEnds > 1 ? "s" : "")}, {topology?.Description ?? "Redis"})";
+    public override string Description => combined
+        ? $"SessionGrains cluster ({frontEnds} combined node{(frontEnds > 1 ? "s" : "")}: front end + silo in one process, {topology?.Description ?? "Redis"})"
+        : $"SessionGrains cluster ({silos} silo{(silos > 1 ? "s" : "")} + {frontEnds} front end{(frontEnds > 1 ? "s" : "")}, {topology?.Description ?? "Redis"})";
 
     public override bool IsSessionGrains => true;
 
@@ -52,7 +56,7 @@ public sealed partial class ClusterTarget(BenchSettings settings, string key, in
         _started = true;
         Directory.CreateDirectory(_state);
         await Run(["up", "--silos", silos.ToString(CultureInfo.InvariantCulture), "--frontends", frontEnds.ToString(CultureInfo.InvariantCulture),
-            "--config", settings.Configuration, .. topology?.LauncherArgs ?? [],
+            "--config", settings.Configuration, .. topology?.LauncherArgs ?? [], .. combined ? new[] { "--combined" } : [],
             "--set", $"Sessions:RequestsPerSecond={BenchSettings.RequestsPerSecond}",
             // One load generator on one address creates sessions in bulk: the abuse limits would measure themselves.
             "--set", "RateLimits:Enabled=false", "--set", "Anonymous:MaxDataBytes=4194304", "--set", "Anonymous:MaxIdleTimeout=7.00:00:00",
@@ -66,7 +70,9 @@ public sealed partial class ClusterTarget(BenchSettings settings, string key, in
         var (redis, primary) = RedisProcesses(state);
         _processes =
         [
-            .. Enumerable.Range(1, frontEnds).Select(n => StateProcess(state, $"FRONTEND_{n}_PID", $"front end {n}", "front end", "SessionGrains.Client.dll")),
+            .. Enumerable.Range(1, frontEnds).Select(n => combined
+                ? StateProcess(state, $"FRONTEND_{n}_PID", $"node {n}", "node", "SessionGrains.Client.dll")
+                : StateProcess(state, $"FRONTEND_{n}_PID", $"front end {n}", "front end", "SessionGrains.Client.dll")),
             .. Enumerable.Range(1, silos).Select(n => StateProcess(state, $"SILO_{n}_PID", $"silo {n}", "silo", "SessionGrains.Silo.dll")),
             .. redis,
         ];

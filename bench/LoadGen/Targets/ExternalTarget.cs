@@ -2,21 +2,27 @@ using SessionGrains.Bench.LoadGen.Cpu;
 
 namespace SessionGrains.Bench.LoadGen.Targets;
 
-/// <summary>A SessionGrains front end that is already running at <c>--url</c> (for experiments on a changed build); not started or stopped here.</summary>
-public sealed class ExternalTarget(Uri url) : BenchTarget
+/// <summary>
+/// SessionGrains front ends that are already running at <c>--url</c> (for experiments on a changed build or topology);
+/// not started or stopped here. Their CPU time counts when <c>--pids</c> names the processes.
+/// </summary>
+public sealed class ExternalTarget(IReadOnlyList<Uri> urls, IReadOnlyList<KeyValuePair<string, int>> pids) : BenchTarget
 {
     public override string Key => "external";
 
-    public override string Description => $"SessionGrains at {url}";
+    public override string Description => $"SessionGrains at {string.Join(", ", urls)}";
 
     public override bool IsSessionGrains => true;
 
-    /// <summary>Not started here: its processes, and so its CPU time, are unknown.</summary>
-    public override IReadOnlyList<SutProcess> Processes => [];
+    /// <summary>The processes <c>--pids</c> names, each under its role; none when not given.</summary>
+    public override IReadOnlyList<SutProcess> Processes { get; } =
+        [.. pids.Select((entry, i) => new SutProcess($"{entry.Key} {i + 1}", entry.Key, entry.Value))];
+
+    public override IReadOnlyList<Uri> Endpoints => urls;
 
     public override Task Start(CancellationToken cancellationToken)
     {
-        BaseAddress = url;
+        BaseAddress = urls[0];
         return Task.CompletedTask;
     }
 

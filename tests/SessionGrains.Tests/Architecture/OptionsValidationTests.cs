@@ -29,6 +29,16 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void A_combined_node_needs_cluster_mode()
+    {
+        var failure = Assert.Throws<OptionsValidationException>(() => Configuration(("Cluster:CoHostSilo", "true")).ReadClusterOptions());
+        Assert.Contains("Cluster:CoHostSilo needs cluster mode", failure.Message);
+        var combined = Configuration(("Cluster:CoHostSilo", "true"), ("Cluster:Redis", "127.0.0.1:6379")).ReadClusterOptions();
+        Assert.True(combined.HostsSilo);
+        Assert.False(Configuration(("Cluster:Redis", "127.0.0.1:6379")).ReadClusterOptions().HostsSilo);
+    }
+
+    [Fact]
     public void Standalone_defaults_are_valid()
     {
         Assert.True(Configuration().ReadClusterOptions().IsStandalone);

@@ -175,9 +175,10 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
     }
 
     /// <summary>Acknowledged steps missing from storage (lost) and steps stored beyond those acknowledged (applied twice), summed over sessions.</summary>
-    public async Task<(long Lost, long Extra, IReadOnlyList<string> Mismatches)> CompareWithStorage()
+    /// <param name="frontEnd">The front end the sessions are read through (1 unless that one is down).</param>
+    public async Task<(long Lost, long Extra, IReadOnlyList<string> Mismatches)> CompareWithStorage(int frontEnd = 1)
     {
-        var api = new SessionApi(_clients[0]);
+        var api = new SessionApi(_clients[frontEnd - 1]);
         var mismatches = new List<string>();
         long lost = 0, extra = 0;
         for (var i = 0; i < sessionCount; i++)

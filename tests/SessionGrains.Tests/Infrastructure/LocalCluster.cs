@@ -64,6 +64,9 @@ public partial class LocalCluster : IAsyncLifetime
     /// <summary>The silo-to-silo port of silo <paramref name="n"/>.</summary>
     public int SiloPort(int n) => int.Parse(_state[$"SILO_{n}_PORT"]);
 
+    /// <summary>The silo-to-silo port of combined node <paramref name="n"/> (<c>up --combined</c>: front end n runs a silo).</summary>
+    public int FrontEndSiloPort(int n) => int.Parse(_state[$"FRONTEND_{n}_SILO_PORT"]);
+
     /// <summary>The process id of front end <paramref name="n"/> as the launcher recorded it.</summary>
     public int FrontEndPid(int n) => int.Parse(_state[$"FRONTEND_{n}_PID"]);
 

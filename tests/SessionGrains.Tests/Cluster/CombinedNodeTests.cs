@@ -1,0 +1,138 @@
+using System.Net;
+using System.Text.Json;
+using SessionGrains.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SessionGrains.Tests.Cluster;
+
+/// <summary>
+/// Combined nodes (<c>local-cluster.sh up --combined</c>, <c>Cluster:CoHostSilo=true</c>): two processes, each a front end
+/// with a silo of the cluster in it, and Redis; no other silo. A session lives on the silo of the node that created it,
+/// every node serves every session, and a node's death loses no acknowledged write.
+/// </summary>
+public sealed class CombinedNodeTests(CombinedNodeTests.CombinedCluster cluster, ITestOutputHelper output) : IClassFixture<CombinedNodeTests.CombinedCluster>, IDisposable
+{
+    public sealed class CombinedCluster : LocalCluster
+    {
+        protected override int Silos => 0;
+
+        protected override IReadOnlyList<string> UpArguments => ["--combined"];
+    }
+
+    [Fact]
+    public async Task A_session_lives_on_the_node_that_created_it_and_every_node_serves_it()
+    {
+        using var http1 = cluster.CreateClient(1);
+        using var http2 = cluster.CreateClient(2);
+        var apis = new[] { new SessionApi(http1), new SessionApi(http2) };
+        await cluster.WaitReady();
+        // Both nodes must see both silos before ids are picked for the local one.
+        await WaitUntilEveryNodeSeesTwoSilos(http1, http2);
+
+        for (var i = 0; i < 20; i++)
+        {
+            var creator = i % 2;
+            var other = 1 - creator;
+            var session = await apis[creator].Create("""{"data":{"n":0}}""");
+
+            using var placement = await apis[other].Send(HttpMethod.Get, "/sessions/current/placement", session.Token);
+            Assert.Equal(HttpStatusCode.OK, placement.StatusCode);
+            var silo = JsonDocument.Parse(await placement.Content.ReadAsStringAsync()).RootElement.GetProperty("silo").GetString()!;
+            Assert.StartsWith($"127.0.0.1:{cluster.FrontEndSiloPort(creator + 1)}@", silo);
+
+            // A write through the other node, read back through the creator.
+            using var increment = await apis[other].Send(HttpMethod.Post, "/sessions/current/counters/n/increment", session.Token);
+            Assert.Equal(HttpStatusCode.OK, increment.StatusCode);
+            var read = await apis[creator].Get(session.Token);
+            Assert.Equal(1, read.GetProperty("data").GetProperty("n").GetInt64());
+        }
+    }
+
+    [Fact]
+    public async Task A_SIGKILLed_node_loses_no_acknowledged_write_and_the_other_node_serves_its_sessions()
+    {
+        const string NodeKill = "node 1 SIGKILL";
+        var load = await UnderLoad(NodeKill, () => cluster.KillFrontEnd(1), settle: TimeSpan.FromSeconds(6));
+
+        // Every session, those of the dead node too, holds exactly what was acknowledged (read through the live node).
+        await AssertNothingLostOrAppliedTwice(load);
+        // Calls cut by the kill are retried under the same idempotency key; none answers a 5xx other than 503.
+        Assert.Equal(0, load.ServerErrors);
+        load.AssertWorstWaitsWithinBound(NodeKill);
+        await cluster.StartFrontEnd(1);
+    }
+
+    [Fact]
+    public async Task A_node_stopped_with_SIGTERM_hands_its_sessions_over_and_no_call_fails()
+    {
+        var load = await UnderLoad("node 1 SIGTERM", () => cluster.StopFrontEnd(1), settle: TimeSpan.FromSeconds(3));
+
+        await AssertNothingLostOrAppliedTwice(load);
+        Assert.Equal(0, load.ServerErrors + load.Unavailable);
+        Assert.Equal(0, load.TransportErrors);
+        load.AssertWorstWaitsWithinBound();
+        await cluster.StartFrontEnd(1);
+    }
+
+    /// <summary>
+    /// Sequenced writes on 40 sessions created through both nodes (so half live on node 1) from a client that opens a
+    /// connection per call and tries the other node when one refuses; after 3 s, <paramref name="fault"/>; then
+    /// <paramref name="settle"/> more. The load is reported and disposed with the test.
+    /// </summary>
+    private async Task<SequencedLoad> UnderLoad(string fault, Func<Task> act, TimeSpan settle)
+    {
+        await cluster.WaitReady();
+        var load = new SequencedLoad(cluster, sessionCount: 40, pace: TimeSpan.FromMilliseconds(100));
+        _loads.Add(load);
+        await load.CreateSessions();
+        using var stop = new CancellationTokenSource();
+        var running = load.Run(stop.Token);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            load.Fault(fault);
+            await act();
+            load.Fault($"after {fault}");
+            await Task.Delay(settle);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+        load.Report(output);
+        foreach (var failure in load.Failures.Take(10)) output.WriteLine(failure);
+        output.WriteLine($"{load.TotalAcknowledged} writes acknowledged; 503: {load.Unavailable}, other 5xx: {load.ServerErrors}, cut: {load.TransportErrors}");
+        return load;
+    }
+
+    private readonly List<SequencedLoad> _loads = [];
+
+    public void Dispose() => _loads.ForEach(load => load.Dispose());
+
+    /// <summary>Read through node 2, which stays up: every session holds exactly the writes acknowledged to the client.</summary>
+    private static async Task AssertNothingLostOrAppliedTwice(SequencedLoad load)
+    {
+        var (lost, extra, mismatches) = await load.CompareWithStorage(frontEnd: 2);
+        Assert.True(mismatches.Count == 0, string.Join(Environment.NewLine, mismatches));
+        Assert.Equal(0, lost);
+        Assert.Equal(0, extra);
+    }
+
+    private static async Task WaitUntilEveryNodeSeesTwoSilos(params HttpClient[] nodes)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        foreach (var node in nodes)
+        {
+            while (true)
+            {
+                using var ready = await node.GetAsync("/readyz");
+                var body = await ready.Content.ReadAsStringAsync();
+                if (ready.StatusCode == HttpStatusCode.OK && JsonDocument.Parse(body).RootElement.TryGetProperty("silos", out var silos) && silos.GetInt32() == 2) break;
+                Assert.True(DateTime.UtcNow < deadline, $"a node does not see both silos: {body}");
+                await Task.Delay(200);
+            }
+        }
+    }
+}
