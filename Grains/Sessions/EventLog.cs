@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SessionGrains.Interfaces;
 
 namespace SessionGrains.Grains;
@@ -10,9 +11,12 @@ public static class EventLog
 {
     public static SessionState Append(SessionState state, SessionEventKind kind, long version, string[] keys, string? messageJson, SessionRules rules)
     {
-        var events = new List<SessionEvent>(Math.Min(state.Events.Count + 1, rules.EventLogLength));
         var skip = Math.Max(0, state.Events.Count + 1 - rules.EventLogLength);
-        for (var i = skip; i < state.Events.Count; i++) events.Add(state.Events[i]);
+        var kept = state.Events.Count - skip;
+        // One block copy of the kept events (a write's most frequent work on a long log), then the new one.
+        var events = new List<SessionEvent>(kept + 1);
+        CollectionsMarshal.SetCount(events, kept);
+        CollectionsMarshal.AsSpan(state.Events).Slice(skip, kept).CopyTo(CollectionsMarshal.AsSpan(events));
         events.Add(new SessionEvent(state.NextSeq, kind, version, keys, messageJson));
 
         // Walking back from the newest event (always kept), drop everything older than where the byte budget runs out.

@@ -63,19 +63,23 @@ public sealed class SessionRecord(Serializer serializer)
 
         // Entries are immutable and keyed: an entry of both ledgers is the same object; a new one under a kept key
         // overwrites its field, so only keys gone from the ledger are deleted. Entries under a local key (a standalone
-        // front end's own) are never stored, so never deleted either.
+        // front end's own) are never stored, so never deleted either: a ledger of local keys only costs no work here.
         if (!ReferenceEquals(stored.Ledger, next.Ledger))
         {
-            var unchanged = new HashSet<LedgerEntry>(stored.Ledger, ReferenceEqualityComparer.Instance);
-            HashSet<string>? keys = null;
+            HashSet<LedgerEntry>? unchanged = null;
+            foreach (var entry in stored.Ledger)
+            {
+                if (!SessionKeys.IsLocalKey(entry.Key)) (unchanged ??= new(ReferenceEqualityComparer.Instance)).Add(entry);
+            }
             foreach (var entry in next.Ledger)
             {
-                if (!unchanged.Remove(entry) && !SessionKeys.IsLocalKey(entry.Key)) delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
+                if (SessionKeys.IsLocalKey(entry.Key) || unchanged?.Remove(entry) == true) continue;
+                delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
             }
-            foreach (var entry in unchanged)
+            // What is left lapsed or was trimmed (usually one entry a write): deleted unless its key was answered again.
+            foreach (var entry in unchanged ?? [])
             {
-                keys ??= [.. next.Ledger.Select(e => e.Key)];
-                if (!keys.Contains(entry.Key) && !SessionKeys.IsLocalKey(entry.Key)) delta.Delete(LedgerPrefix + entry.Key);
+                if (!HasKey(next.Ledger, entry.Key)) delta.Delete(LedgerPrefix + entry.Key);
             }
         }
         return delta;
@@ -104,6 +108,15 @@ public sealed class SessionRecord(Serializer serializer)
         // The ledger is trimmed from its oldest entry; stored entries come back in the order they lapse.
         ledger.Sort(static (a, b) => a.KeepUntil.CompareTo(b.KeepUntil));
         return meta.ToState(data, events, [.. ledger]);
+    }
+
+    private static bool HasKey(LedgerEntry[] ledger, string key)
+    {
+        foreach (var entry in ledger)
+        {
+            if (entry.Key == key) return true;
+        }
+        return false;
     }
 
     private void AddEvent(SessionDelta delta, SessionEvent e) => delta.Put(EventField(e.Seq), serializer.SerializeToArray(e));
