@@ -16,14 +16,21 @@ namespace SessionGrains.AspNetCore;
 /// token exactly as the front end makes them (<see cref="SessionTokens"/>), so their cookies and the front end's API
 /// agree. Every write carries an idempotency key, so a retried call is applied once.
 /// </summary>
-internal sealed class GrainSessionConnection(SessionGateway gateway, SessionTokens tokens, IOptions<ClientMessagingOptions> messaging) : ISessionConnection
+internal sealed class GrainSessionConnection(
+    SessionGateway gateway, SessionTokens tokens, IOptions<ClientMessagingOptions> messaging, IOptions<SessionCallOptions> calls) : ISessionConnection
 {
     /// <summary>
-    /// The longest one acquire waits in the grain: a second under the client's response timeout (3 s in the cluster),
-    /// so the grain answers "busy" before Orleans gives up on the call; the session then asks again with the same lease id.
+    /// The longest one acquire waits in the grain: a second under the client's response timeout (3 s in the cluster) and
+    /// under the call's deadline (in an app that hosts a silo, the client's timeout is not the one that applies), so the
+    /// grain answers "busy" before the call is given up; the session then asks again with the same lease id.
     /// </summary>
-    private readonly TimeSpan _longestWait = messaging.Value.ResponseTimeout > TimeSpan.FromSeconds(2)
-        ? messaging.Value.ResponseTimeout - TimeSpan.FromSeconds(1) : messaging.Value.ResponseTimeout / 2;
+    private readonly TimeSpan _longestWait = Under(Under(TimeSpan.MaxValue, messaging.Value.ResponseTimeout), calls.Value.CallDeadline);
+
+    private static TimeSpan Under(TimeSpan wait, TimeSpan limit)
+    {
+        var under = limit > TimeSpan.FromSeconds(2) ? limit - TimeSpan.FromSeconds(1) : limit / 2;
+        return under < wait ? under : wait;
+    }
 
     public async Task<Dictionary<string, byte[]>?> AcquireAsync(string token, string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -53,7 +60,8 @@ internal sealed class GrainSessionConnection(SessionGateway gateway, SessionToke
     public async Task<string> CreateAsync(IReadOnlyDictionary<string, byte[]> data, TimeSpan idleTimeout, CancellationToken cancellationToken)
     {
         var values = data.ToDictionary(entry => SessionKeyCodec.Encode(entry.Key), entry => JsonString(entry.Value), StringComparer.Ordinal);
-        var id = SessionTokens.NewId();
+        // In an app that is a silo of the cluster itself, an id whose home is that silo: the session then lives in the app.
+        var id = gateway.NewId();
         var reply = await gateway.Call(id, new SessionCalls.Create(new SessionCreation(values, idleTimeout, null, NewWriteKey())), cancellationToken).ConfigureAwait(false);
         return tokens.Issue(Checked(reply).Id);
     }

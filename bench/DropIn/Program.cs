@@ -4,8 +4,9 @@ using SessionGrains.Bench.LoadGen.Cpu;
 using SessionGrains.Bench.LoadGen.Load;
 
 // The drop-in store's cost (issue 19): samples/Shop's GET /visits (load, increment, commit) over 200 sessions from 32
-// connections, with the built-in Redis provider and with SessionGrains as an Orleans client of a cluster (1 silo on
-// Redis) and over HTTP (a standalone front end), in one run. CPU per page sums every process of the store and the app,
+// connections, with the built-in Redis provider and with SessionGrains in a shop that is a silo of the cluster itself
+// (Session:Mode=Silo, Redis), as an Orleans client of a cluster (1 silo on Redis) and over HTTP (a standalone front end),
+// in one run. CPU per page sums every process of the store and the app,
 // read from /proc while the generator is pinned to a CPU of its own (bench/LoadGen's meter). Then 32 concurrent
 // clients of one session each increment 10 times: lost updates. Ratios are against the Redis provider of the same run.
 //   dotnet bench/DropIn/bin/Release/net10.0/SessionGrains.Bench.DropIn.dll [--rounds 2] [--seconds 10] [--config Release]
@@ -19,7 +20,7 @@ const int Sessions = 200, Connections = 32, ConcurrentClients = 32, IncrementsEa
 
 var pinning = Pinning.Pin(Pinning.DefaultCpu);
 Console.WriteLine($"load generator on {pinning?.Describe() ?? "all CPUs (pinning unavailable)"}; {Sessions} sessions, {Connections} connections, {seconds} s windows, {rounds} round(s), {configuration}");
-string[] targets = ["redis", "cluster", "http"];
+string[] targets = ["redis", "silo", "cluster", "http"];
 var best = new Dictionary<string, Figures>();
 for (var round = 1; round <= rounds; round++)
 {
@@ -46,6 +47,7 @@ string Describe(string target) => target switch
 {
     "redis" => "built-in `AddStackExchangeRedisCache`",
     "cluster" => "`AddSessionGrains`, Orleans client (`UseCluster`: 1 silo, Redis)",
+    "silo" => "`AddSessionGrains` in a shop that is a silo of the cluster (`Session:Mode=Silo`, Redis)",
     _ => "`AddSessionGrains`, HTTP (standalone front end)",
 };
 
@@ -75,6 +77,14 @@ async Task<Figures> Measure(string target)
                         ["--Cluster:Redis", redisServer!.ConnectionString, "--Cluster:SiloPort", Text(ports[0]), "--Cluster:GatewayPort", Text(ports[1])], environment, temp);
                     await silo.Process.WaitUntilReady(new Uri(silo.Address, "readyz"), TimeSpan.FromSeconds(90));
                     shopSettings = ["--Session:Mode", "Cluster", "--Session:ClusterRedis", redisServer.ConnectionString, "--Session:SigningKey", signingKey];
+                    break;
+                }
+                case "silo":
+                {
+                    // No other process: the shop's own silo hosts its sessions and stores them in Redis.
+                    var ports = FreePorts.Take(2);
+                    shopSettings = ["--Session:Mode", "Silo", "--Session:SigningKey", signingKey, "--Cluster:Redis", redisServer!.ConnectionString,
+                        "--Cluster:SiloPort", Text(ports[0]), "--Cluster:GatewayPort", Text(ports[1]), "--Sessions:RequestsPerSecond", "100000"];
                     break;
                 }
                 default:
