@@ -78,26 +78,40 @@ public sealed class CombinedNodeTests(CombinedNodeTests.CombinedCluster cluster,
     public async Task A_SIGKILLed_node_loses_no_acknowledged_write_and_the_other_node_serves_its_sessions()
     {
         const string NodeKill = "node 1 SIGKILL";
-        var load = await UnderLoad(NodeKill, () => cluster.KillFrontEnd(1), settle: TimeSpan.FromSeconds(6));
+        try
+        {
+            var load = await UnderLoad(NodeKill, () => cluster.KillFrontEnd(1), settle: TimeSpan.FromSeconds(6));
 
-        // Every session, those of the dead node too, holds exactly what was acknowledged (read through the live node).
-        await AssertNothingLostOrAppliedTwice(load);
-        // Calls cut by the kill are retried under the same idempotency key; none answers a 5xx other than 503.
-        Assert.Equal(0, load.ServerErrors);
-        load.AssertWorstWaitsWithinBound(NodeKill);
-        await cluster.StartFrontEnd(1);
+            // Every session, those of the dead node too, holds exactly what was acknowledged (read through the live node).
+            await AssertNothingLostOrAppliedTwice(load);
+            // Calls cut by the kill are retried under the same idempotency key; none answers a 5xx other than 503.
+            Assert.Equal(0, load.ServerErrors);
+            load.AssertWorstWaitsWithinBound(NodeKill);
+        }
+        finally
+        {
+            await cluster.StartFrontEnd(1);
+        }
     }
 
     [Fact]
     public async Task A_node_stopped_with_SIGTERM_hands_its_sessions_over_and_no_call_fails()
     {
-        var load = await UnderLoad("node 1 SIGTERM", () => cluster.StopFrontEnd(1), settle: TimeSpan.FromSeconds(3));
+        try
+        {
+            var load = await UnderLoad("node 1 SIGTERM", () => cluster.StopFrontEnd(1), settle: TimeSpan.FromSeconds(3));
 
-        await AssertNothingLostOrAppliedTwice(load);
-        Assert.Equal(0, load.ServerErrors + load.Unavailable);
-        Assert.Equal(0, load.TransportErrors);
-        load.AssertWorstWaitsWithinBound();
-        await cluster.StartFrontEnd(1);
+            await AssertNothingLostOrAppliedTwice(load);
+            Assert.Equal(0, load.ServerErrors + load.Unavailable);
+            // The only call a stop may cut is one the kernel accepted as the listener closed, reset before its request was
+            // sent (nothing was applied; FrontEndStopTests allows the same): no call is cut once it reached the node.
+            Assert.Equal(load.ResetUnsent, load.TransportErrors);
+            load.AssertWorstWaitsWithinBound();
+        }
+        finally
+        {
+            await cluster.StartFrontEnd(1);
+        }
     }
 
     /// <summary>
@@ -137,9 +151,10 @@ public sealed class CombinedNodeTests(CombinedNodeTests.CombinedCluster cluster,
     public void Dispose() => _loads.ForEach(load => load.Dispose());
 
     /// <summary>Read through node 2, which stays up: every session holds exactly the writes acknowledged to the client.</summary>
-    private static async Task AssertNothingLostOrAppliedTwice(SequencedLoad load)
+    private async Task AssertNothingLostOrAppliedTwice(SequencedLoad load)
     {
         var (lost, extra, mismatches) = await load.CompareWithStorage(frontEnd: 2);
+        output.WriteLine($"comparison reads answered 503 and asked again: {load.ComparisonReadsRefused}");
         Assert.True(mismatches.Count == 0, string.Join(Environment.NewLine, mismatches));
         Assert.Equal(0, lost);
         Assert.Equal(0, extra);

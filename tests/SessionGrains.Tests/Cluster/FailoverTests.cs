@@ -46,6 +46,7 @@ public sealed class FailoverTests(LocalCluster cluster, ITestOutputHelper output
         foreach (var failure in load.Failures.Take(10)) output.WriteLine(failure);
 
         await load.AssertEveryAcknowledgedWriteIsPresent();
+        output.WriteLine($"comparison reads answered 503 and asked again: {load.ComparisonReadsRefused}");
         Assert.Equal(0, load.ServerErrors + load.Unavailable);
         Assert.Equal(0, load.TransportErrors);
         load.AssertWorstWaitsWithinBound();
