@@ -27,14 +27,10 @@ public static class FrontEndHost
         var builder = WebApplication.CreateBuilder(ShippedSettings.HostArguments(args)).UseShippedSettings();
         var cluster = builder.Configuration.ReadClusterOptions();
 
-        if (cluster.IsStandalone)
+        if (cluster.IsStandalone) builder.Configuration.AddStandaloneSecrets(Path.Combine(builder.Environment.ContentRootPath, cluster.DataPath));
+        if (cluster.HostsSilo)
         {
-            builder.Configuration.AddStandaloneSecrets(Path.Combine(builder.Environment.ContentRootPath, cluster.DataPath));
-            builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, builder.Environment.ContentRootPath));
-        }
-        else if (cluster.CoHostSilo)
-        {
-            // A combined node: a silo of the cluster in this process, so calls to its sessions take no network hop.
+            // Standalone, or a combined node: a silo of the cluster in this process, so calls to its sessions take no network hop.
             builder.UseOrleans(silo => silo.AddSessionSilo(builder.Configuration, builder.Environment.ContentRootPath));
         }
         else

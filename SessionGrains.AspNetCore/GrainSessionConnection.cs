@@ -24,13 +24,9 @@ internal sealed class GrainSessionConnection(
     /// under the call's deadline (in an app that hosts a silo, the client's timeout is not the one that applies), so the
     /// grain answers "busy" before the call is given up; the session then asks again with the same lease id.
     /// </summary>
-    private readonly TimeSpan _longestWait = Under(Under(TimeSpan.MaxValue, messaging.Value.ResponseTimeout), calls.Value.CallDeadline);
+    private readonly TimeSpan _longestWait = TimeSpan.FromTicks(Math.Min(Under(messaging.Value.ResponseTimeout).Ticks, Under(calls.Value.CallDeadline).Ticks));
 
-    private static TimeSpan Under(TimeSpan wait, TimeSpan limit)
-    {
-        var under = limit > TimeSpan.FromSeconds(2) ? limit - TimeSpan.FromSeconds(1) : limit / 2;
-        return under < wait ? under : wait;
-    }
+    private static TimeSpan Under(TimeSpan limit) => limit > TimeSpan.FromSeconds(2) ? limit - TimeSpan.FromSeconds(1) : limit / 2;
 
     public async Task<Dictionary<string, byte[]>?> AcquireAsync(string token, string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
     {

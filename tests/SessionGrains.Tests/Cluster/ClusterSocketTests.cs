@@ -18,18 +18,27 @@ public sealed class ClusterSocketTests(LocalCluster cluster, ITestOutputHelper o
         using var http1 = cluster.CreateClient(1);
         using var http2 = cluster.CreateClient(2);
         var session = await new SessionApi(http1).Create();
-        await using var socket1 = await EventSocket.Connect(cluster.FrontEndUrls[0], session.Token);
-        await using var socket2 = await EventSocket.Connect(cluster.FrontEndUrls[1], session.Token);
+        await AssertBothFrontEndsSeeEveryEvent(cluster, session.Token, writeThrough: http1, messageThrough: http2, "from 2", Wait);
+    }
 
-        using (var put = await new SessionApi(http1).Send(HttpMethod.Put, "/sessions/current/data/from1", session.Token, SessionApi.Json("1")))
+    /// <summary>
+    /// Sockets on front ends 1 and 2: a PUT through <paramref name="writeThrough"/> and a message (<paramref name="message"/>)
+    /// through <paramref name="messageThrough"/> reach both, as seq 1 and 2, in order and nothing else.
+    /// </summary>
+    internal static async Task AssertBothFrontEndsSeeEveryEvent(LocalCluster cluster, string token, HttpClient writeThrough, HttpClient messageThrough, string message, TimeSpan wait)
+    {
+        await using var socket1 = await EventSocket.Connect(cluster.FrontEndUrls[0], token);
+        await using var socket2 = await EventSocket.Connect(cluster.FrontEndUrls[1], token);
+
+        using (var put = await new SessionApi(writeThrough).Send(HttpMethod.Put, "/sessions/current/data/written", token, SessionApi.Json("1")))
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        using (var message = await new SessionApi(http2).Send(HttpMethod.Post, "/sessions/current/messages", session.Token, SessionApi.Json("\"from 2\"")))
-            Assert.Equal(HttpStatusCode.Accepted, message.StatusCode);
+        using (var sent = await new SessionApi(messageThrough).Send(HttpMethod.Post, "/sessions/current/messages", token, SessionApi.Json($"\"{message}\"")))
+            Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
 
         foreach (var socket in new[] { socket1, socket2 })
         {
-            Assert.Equal("changed", (await socket.WaitForSeq(1, Wait)).GetProperty("type").GetString());
-            Assert.Equal("from 2", (await socket.WaitForSeq(2, Wait)).GetProperty("data").GetString());
+            Assert.Equal("changed", (await socket.WaitForSeq(1, wait)).GetProperty("type").GetString());
+            Assert.Equal(message, (await socket.WaitForSeq(2, wait)).GetProperty("data").GetString());
             Assert.Equal([1, 2], socket.Seqs);
         }
     }

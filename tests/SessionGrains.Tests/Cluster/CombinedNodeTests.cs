@@ -58,20 +58,7 @@ public sealed class CombinedNodeTests(CombinedNodeTests.CombinedCluster cluster,
         await WaitUntilEveryNodeSeesTwoSilos(http1, http2);
         // Lives on node 1's silo: node 1's socket is fed inside its process, node 2's across the silos.
         var session = await new SessionApi(http1).Create();
-        await using var socket1 = await EventSocket.Connect(cluster.FrontEndUrls[0], session.Token);
-        await using var socket2 = await EventSocket.Connect(cluster.FrontEndUrls[1], session.Token);
-
-        using (var put = await new SessionApi(http2).Send(HttpMethod.Put, "/sessions/current/data/from2", session.Token, SessionApi.Json("2")))
-            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        using (var message = await new SessionApi(http1).Send(HttpMethod.Post, "/sessions/current/messages", session.Token, SessionApi.Json("\"from 1\"")))
-            Assert.Equal(HttpStatusCode.Accepted, message.StatusCode);
-
-        foreach (var socket in new[] { socket1, socket2 })
-        {
-            Assert.Equal("changed", (await socket.WaitForSeq(1, TimeSpan.FromSeconds(10))).GetProperty("type").GetString());
-            Assert.Equal("from 1", (await socket.WaitForSeq(2, TimeSpan.FromSeconds(10))).GetProperty("data").GetString());
-            Assert.Equal([1, 2], socket.Seqs);
-        }
+        await ClusterSocketTests.AssertBothFrontEndsSeeEveryEvent(cluster, session.Token, writeThrough: http2, messageThrough: http1, "from 1", TimeSpan.FromSeconds(10));
     }
 
     [Fact]
