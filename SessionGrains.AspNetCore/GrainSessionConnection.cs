@@ -12,9 +12,9 @@ namespace SessionGrains.AspNetCore;
 /// <summary>
 /// Sessions as an Orleans client of the cluster: each call is one grain call (through the <see cref="ISessionRouter"/> of
 /// the silo that hosts the session when the store has its own client), with Orleans' binary serialization and the same
-/// retries across silo failures as the front end (<see cref="SessionGateway"/>). New sessions get their id and signed
-/// token exactly as the front end makes them (<see cref="SessionTokens"/>), so their cookies and the front end's API
-/// agree. Every write carries an idempotency key, so a retried call is applied once.
+/// retries across silo failures as the front end (<see cref="SessionGateway"/>). New sessions get their id as the front
+/// end makes them; their cookies hold a reference (<see cref="SessionCookie.Reference"/>), and cookies holding a token
+/// signed with the same key (<see cref="SessionTokens"/>) work too. Every write carries an idempotency key, so a retried call is applied once.
 /// </summary>
 internal sealed class GrainSessionConnection(
     SessionGateway gateway, SessionTokens tokens, IOptions<ClientMessagingOptions> messaging, IOptions<SessionCallOptions> calls) : ISessionConnection
@@ -30,7 +30,7 @@ internal sealed class GrainSessionConnection(
 
     public async Task<Dictionary<string, byte[]>?> AcquireAsync(string token, string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
     {
-        if (!tokens.TryVerify(token, out var id)) return null;
+        if (!TryResolve(token, out var id)) return null;
         if (wait > _longestWait) wait = _longestWait;
         var reply = await gateway.Call(id, new SessionCalls.AcquireLease(leaseId, ttl, wait, cancellationToken), cancellationToken).ConfigureAwait(false);
         return reply.Status == SessionStatus.SessionNotFound ? null : Decoded(Checked(reply).Session.Data);
@@ -38,7 +38,7 @@ internal sealed class GrainSessionConnection(
 
     public async Task<Dictionary<string, byte[]>?> ReadAsync(string token, CancellationToken cancellationToken)
     {
-        if (!tokens.TryVerify(token, out var id)) return null;
+        if (!TryResolve(token, out var id)) return null;
         var reply = await gateway.Call(id, SessionCalls.Get.Instance, cancellationToken).ConfigureAwait(false);
         return reply.Status == SessionStatus.SessionNotFound ? null : Decoded(Checked(reply).Data);
     }
@@ -59,7 +59,7 @@ internal sealed class GrainSessionConnection(
         // In an app that is a silo of the cluster itself, an id whose home is that silo: the session then lives in the app.
         var id = gateway.NewId();
         var reply = await gateway.Call(id, new SessionCalls.Create(new SessionCreation(values, idleTimeout, null, NewWriteKey())), cancellationToken).ConfigureAwait(false);
-        return tokens.Issue(Checked(reply).Id);
+        return SessionCookie.Reference(Checked(reply).Id);
     }
 
     public async Task TouchAsync(string token, CancellationToken cancellationToken) =>
@@ -70,7 +70,18 @@ internal sealed class GrainSessionConnection(
 
     /// <summary>The session id of a token the store itself issued or loaded; anything else is a session that does not exist.</summary>
     private string Verified(string token) =>
-        tokens.TryVerify(token, out var id) ? id : throw new SessionNotFoundException("The session token is not genuine.");
+        TryResolve(token, out var id) ? id : throw new SessionNotFoundException("The session token is not genuine.");
+
+    /// <summary>
+    /// The session id of what a cookie holds: a reference (<see cref="SessionCookie.Reference"/>, what this connection gives
+    /// new sessions; the cookie's encryption proved it genuine), or a token (cookies set over HTTP, or before references).
+    /// </summary>
+    private bool TryResolve(string session, out string id)
+    {
+        if (!SessionCookie.IsReference(session)) return tokens.TryVerify(session, out id);
+        id = SessionCookie.IdOf(session);
+        return true;
+    }
 
     /// <summary>The result, or the refusal as the exception the HTTP API would have caused.</summary>
     private static T Checked<T>(Reply<T> reply) where T : class

@@ -5,7 +5,8 @@ namespace SessionGrains.AspNetCore;
 /// client of the cluster (<see cref="GrainSessionConnection"/>). Values are the session's own (ISession keys and bytes);
 /// each connection stores them as SessionGrains data (<see cref="SessionKeyCodec"/>, base64 JSON strings). Refusals
 /// arrive as the <c>SessionGrains.Http</c> exceptions (<c>SessionNotFoundException</c>, <c>LeaseBusyException</c>, ...)
-/// whichever way the call went.
+/// whichever way the call went. A session is named by what its cookie holds: a token, or (over grain calls) a reference
+/// (<see cref="SessionCookie.Reference"/>); the parameters are called <c>token</c> for both.
 /// </summary>
 internal interface ISessionConnection
 {
@@ -24,7 +25,7 @@ internal interface ISessionConnection
     /// <summary>Applies <paramref name="changes"/> as one merge patch without a lease.</summary>
     Task PatchAsync(string token, IReadOnlyDictionary<string, byte[]?> changes, CancellationToken cancellationToken);
 
-    /// <summary>Creates a session holding <paramref name="data"/>; answers its token (what the cookie carries).</summary>
+    /// <summary>Creates a session holding <paramref name="data"/>; answers what the cookie carries: its token over HTTP, its reference over grain calls.</summary>
     Task<string> CreateAsync(IReadOnlyDictionary<string, byte[]> data, TimeSpan idleTimeout, CancellationToken cancellationToken);
 
     /// <summary>Counts as access (sliding expiry) without reading or changing anything.</summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using SessionGrains.Interfaces;
 
 namespace SessionGrains.AspNetCore;
 
@@ -31,7 +32,7 @@ public sealed class SessionCookie
     /// <summary>
     /// The content of the session cookie (a SessionGrains token, or an old provider's session key), or null when absent or
     /// not genuine. The cookie is looked for under <c>SessionOptions.Cookie.Name</c> first; an app that gave its options
-    /// to <c>UseSession(options)</c> instead may name it otherwise, so any other cookie holding a token also counts.
+    /// to <c>UseSession(options)</c> instead may name it otherwise, so any other cookie holding a token or a reference also counts.
     /// </summary>
     public string? Read(HttpContext http)
     {
@@ -39,7 +40,7 @@ public sealed class SessionCookie
         if (FromCookie(cookies[_options.Cookie.Name!]) is { } content) return content;
         foreach (var (name, value) in cookies)
         {
-            if (name != _options.Cookie.Name && FromCookie(value) is { } other && IsToken(other)) return other;
+            if (name != _options.Cookie.Name && FromCookie(value) is { } other && IsSession(other)) return other;
         }
         return null;
     }
@@ -66,6 +67,29 @@ public sealed class SessionCookie
 
     /// <summary>Whether a cookie's content is a SessionGrains token (<c>id.signature</c>) rather than a 36-character session key.</summary>
     public static bool IsToken(string? content) => content is { Length: > 36 } && content.Contains('.', StringComparison.Ordinal);
+
+    /// <summary>
+    /// The start of a session reference: <c>SessionGrains:</c> and the 22-character session id, 36 characters, the length
+    /// of the session middleware's own keys. A store that reaches the grains itself (it holds the signing key) puts a
+    /// reference in the cookie instead of a token: the cookie's encryption already proves it genuine, and the middleware
+    /// takes it as its session key, so a request costs one decryption of the cookie (as with the built-in provider) where a
+    /// token costs the middleware a new key and its encryption, and the store a second decryption.
+    /// </summary>
+    public const string ReferencePrefix = "SessionGrains:";
+
+    /// <summary>A session reference for session <paramref name="id"/>.</summary>
+    public static string Reference(string id) => ReferencePrefix + id;
+
+    /// <summary>Whether a cookie's content is a session reference (<see cref="ReferencePrefix"/>).</summary>
+    public static bool IsReference(string? content) =>
+        content is { Length: 36 } && content.StartsWith(ReferencePrefix, StringComparison.Ordinal) && SessionKeys.IsValidId(content.AsSpan(ReferencePrefix.Length));
+
+    /// <summary>Whether a cookie's content names a SessionGrains session: a token or a reference.</summary>
+    public static bool IsSession(string? content) => IsReference(content) || IsToken(content);
+
+    /// <summary>The session id inside a token or a reference.</summary>
+    public static string IdOf(string session) =>
+        IsReference(session) ? session[ReferencePrefix.Length..] : session[..session.IndexOf('.', StringComparison.Ordinal)];
 
     /// <summary>Whether the app may set the cookie: it is essential, or the user consented to tracking.</summary>
     public bool MaySet(HttpContext http) =>

@@ -92,7 +92,7 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
     }
 
     /// <summary>The session's id, or the middleware's session key while it has none: what logs name it by.</summary>
-    private string Name => _token is { } token ? token[..token.IndexOf('.', StringComparison.Ordinal)] : _sessionKey;
+    private string Name => _token is { } token ? SessionCookie.IdOf(token) : _sessionKey;
 
     /// <inheritdoc />
     public IEnumerable<string> Keys

@@ -28,8 +28,9 @@ public sealed class SessionGrainsStore(
     {
         var http = accessor.HttpContext ?? throw new InvalidOperationException("SessionGrains sessions are made for HTTP requests (IHttpContextAccessor has none).");
         var settings = options.CurrentValue;
-        var content = cookie.Read(http);
-        var token = SessionCookie.IsToken(content) ? content : null;
+        // A reference in the cookie is the middleware's session key already; anything else is looked for in the cookie.
+        var token = !isNewSessionKey && SessionCookie.IsReference(sessionKey) ? sessionKey
+            : cookie.Read(http) is { } content && SessionCookie.IsSession(content) ? content : null;
         // The middleware found a session key of its own in the cookie: a session of the old provider.
         var legacy = settings.Migration is not null && token is null && !isNewSessionKey ? services.GetRequiredService<LegacySessions>() : null;
         if (settings.Migration == SessionMigrationPhase.Prepare && token is null)

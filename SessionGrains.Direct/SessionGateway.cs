@@ -36,7 +36,7 @@ public sealed partial class SessionGateway(
             using var attemptToken = gone.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, gone) : null;
             try
             {
-                var sent = router is null ? call.On(grains.GetGrain<ISessionGrain>(sessionId)) : call.Via(router, sessionId);
+                var sent = router is null ? call.On(grains.Reference<ISessionGrain>(sessionId)) : call.Via(router, sessionId);
                 return await sent.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, attemptToken?.Token ?? cancellationToken);
             }
             catch (OperationCanceledException) when (!goneBefore && gone.IsCancellationRequested && !cancellationToken.IsCancellationRequested && attempt < MaxRedirects)

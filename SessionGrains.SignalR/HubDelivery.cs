@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SessionGrains.Interfaces;
 using SessionGrains.Interfaces.SignalR;
 
 namespace SessionGrains.SignalR;
@@ -151,7 +152,7 @@ public sealed partial class HubDelivery : IHubDeliveryObserver, IHostedService
                 foreach (var live in item.Connections)
                 {
                     live.Poke(view.LastSequence);
-                    await _grains.GetGrain<IHubConnectionGrain>(live.ConnectionKey).Set(live.Mailbox);
+                    await _grains.Reference<IHubConnectionGrain>(live.ConnectionKey).Set(live.Mailbox);
                 }
             }
             catch (Exception ex) when (!token.IsCancellationRequested)
@@ -179,7 +180,7 @@ public sealed partial class HubDelivery : IHubDeliveryObserver, IHostedService
         lock (_byMailbox) return _byMailbox.TryGetValue(mailbox, out var list) ? [.. list] : [];
     }
 
-    private IHubMailboxGrain Mailbox(string key) => _grains.GetGrain<IHubMailboxGrain>(key);
+    private IHubMailboxGrain Mailbox(string key) => _grains.Reference<IHubMailboxGrain>(key);
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Debug, Message = "Renewing {Count} hub mailbox subscriptions")]
     private partial void LogRenewing(int count);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using SessionGrains.Interfaces;
 using SessionGrains.Interfaces.SignalR;
 
 namespace SessionGrains.SignalR;
@@ -45,7 +46,7 @@ public sealed partial class SessionGrainsHubLifetime<THub> : HubLifetimeManager<
         var joins = new List<Task>
         {
             _calls.Run(() => Group(HubKeys.All(HubName)).Add(mailbox), aborted),
-            _calls.Run(() => _grains.GetGrain<IHubConnectionGrain>(live.ConnectionKey).Set(mailbox), aborted),
+            _calls.Run(() => _grains.Reference<IHubConnectionGrain>(live.ConnectionKey).Set(mailbox), aborted),
             _delivery.Open(live, HubRecipients.ResumePointOf(connection)),
         };
         if (connection.UserIdentifier is { } user) joins.Add(_calls.Run(() => Group(HubKeys.User(HubName, user)).Add(mailbox), aborted));
@@ -130,7 +131,7 @@ public sealed partial class SessionGrainsHubLifetime<THub> : HubLifetimeManager<
     private async Task<string?> MailboxOf(string connectionId, CancellationToken cancellationToken) =>
         _connections.TryGetValue(connectionId, out var live)
             ? live.Mailbox
-            : await _calls.Run(() => _grains.GetGrain<IHubConnectionGrain>(HubKeys.Connection(HubName, connectionId)).Get(), cancellationToken);
+            : await _calls.Run(() => _grains.Reference<IHubConnectionGrain>(HubKeys.Connection(HubName, connectionId)).Get(), cancellationToken);
 
     private void Forget(string connectionId)
     {
@@ -143,7 +144,7 @@ public sealed partial class SessionGrainsHubLifetime<THub> : HubLifetimeManager<
     {
         try
         {
-            await _grains.GetGrain<IHubConnectionGrain>(key).Clear();
+            await _grains.Reference<IHubConnectionGrain>(key).Clear();
         }
         catch (Exception)
         {
@@ -151,7 +152,7 @@ public sealed partial class SessionGrainsHubLifetime<THub> : HubLifetimeManager<
         }
     }
 
-    private IHubMailboxGrain Mailbox(string key) => _grains.GetGrain<IHubMailboxGrain>(key);
+    private IHubMailboxGrain Mailbox(string key) => _grains.Reference<IHubMailboxGrain>(key);
 
-    private IHubGroupGrain Group(string key) => _grains.GetGrain<IHubGroupGrain>(key);
+    private IHubGroupGrain Group(string key) => _grains.Reference<IHubGroupGrain>(key);
 }

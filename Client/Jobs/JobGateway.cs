@@ -13,9 +13,9 @@ public sealed partial class JobGateway(IGrainFactory grains, IOptions<FrontEndOp
 {
     private readonly FrontEndOptions _options = options.Value;
 
-    public IJobGrain Job(string sessionId, string jobId) => grains.GetGrain<IJobGrain>(JobKeys.GrainKey(sessionId, jobId));
+    public IJobGrain Job(string sessionId, string jobId) => grains.Reference<IJobGrain>(JobKeys.GrainKey(sessionId, jobId));
 
-    public ISessionJobsGrain Jobs(string sessionId) => grains.GetGrain<ISessionJobsGrain>(sessionId);
+    public ISessionJobsGrain Jobs(string sessionId) => grains.Reference<ISessionJobsGrain>(sessionId);
 
     public Task<T> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken) => Call(call, _options.CallDeadline, cancellationToken);
 

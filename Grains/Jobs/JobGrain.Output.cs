@@ -133,7 +133,7 @@ public sealed partial class JobGrain
     {
         try
         {
-            var reply = await GrainFactory.GetGrain<ISessionGrain>(SessionId).PublishJobEvent(kind, EventJson());
+            var reply = await GrainFactory.Reference<ISessionGrain>(SessionId).PublishJobEvent(kind, EventJson());
             if (reply.Status == SessionStatus.SessionNotFound)
             {
                 _sessionGone = true;

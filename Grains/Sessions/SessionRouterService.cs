@@ -62,5 +62,5 @@ public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFact
     /// so that the front end sends the call to the silo that takes the session over.
     /// </summary>
     private ISessionGrain Session(string sessionId) =>
-        homes.Draining ? throw new SiloDrainingException() : grains.GetGrain<ISessionGrain>(sessionId);
+        homes.Draining ? throw new SiloDrainingException() : grains.Reference<ISessionGrain>(sessionId);
 }

@@ -1,5 +1,6 @@
 using Orleans.Concurrency;
 using SessionGrains.Grains.Storage;
+using SessionGrains.Interfaces;
 using SessionGrains.Interfaces.SignalR;
 
 namespace SessionGrains.Grains.SignalR;
@@ -40,7 +41,7 @@ public sealed class HubGroupGrain : Grain, IHubGroupGrain
     {
         var started = _clock.GetUtcNow();
         var targets = except.Count == 0 ? [.. Members.Keys] : Members.Keys.Except(except, StringComparer.Ordinal).ToList();
-        var abandoned = await Task.WhenAll(targets.Select(m => GrainFactory.GetGrain<IHubMailboxGrain>(m).Append(envelope, retention)));
+        var abandoned = await Task.WhenAll(targets.Select(m => GrainFactory.Reference<IHubMailboxGrain>(m).Append(envelope, retention)));
         var removed = false;
         for (var i = 0; i < targets.Count; i++)
         {

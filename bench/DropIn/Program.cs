@@ -9,7 +9,8 @@ using SessionGrains.Bench.LoadGen.Load;
 // in one run. CPU per page sums every process of the store and the app,
 // read from /proc while the generator is pinned to a CPU of its own (bench/LoadGen's meter). Then 32 concurrent
 // clients of one session each increment 10 times: lost updates. Ratios are against the Redis provider of the same run.
-//   dotnet bench/DropIn/bin/Release/net10.0/SessionGrains.Bench.DropIn.dll [--rounds 2] [--seconds 10] [--config Release]
+//   dotnet bench/DropIn/bin/Release/net10.0/SessionGrains.Bench.DropIn.dll [--rounds 2] [--seconds 10] [--config Release] [--targets silo,cluster,http]
+// (the Redis provider always runs: it is the baseline of the ratios)
 var options = args.Select((arg, i) => (arg, i)).Where(a => a.arg.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(a => a.arg[2..], a => a.i + 1 < args.Length ? args[a.i + 1] : "");
 var rounds = int.Parse(options.GetValueOrDefault("rounds", "1"), CultureInfo.InvariantCulture);
@@ -20,7 +21,7 @@ const int Sessions = 200, Connections = 32, ConcurrentClients = 32, IncrementsEa
 
 var pinning = Pinning.Pin(Pinning.DefaultCpu);
 Console.WriteLine($"load generator on {pinning?.Describe() ?? "all CPUs (pinning unavailable)"}; {Sessions} sessions, {Connections} connections, {seconds} s windows, {rounds} round(s), {configuration}");
-string[] targets = ["redis", "silo", "cluster", "http"];
+string[] targets = options.TryGetValue("targets", out var only) ? ["redis", .. only.Split(',').Where(t => t != "redis")] : ["redis", "silo", "cluster", "http"];
 var best = new Dictionary<string, Figures>();
 for (var round = 1; round <= rounds; round++)
 {

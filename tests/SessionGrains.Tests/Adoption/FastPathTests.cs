@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
 using SessionGrains.AspNetCore;
 using SessionGrains.Tests.Http;
 using SessionGrains.Tests.Infrastructure;
@@ -45,6 +46,40 @@ public sealed class FastPathTests(StandaloneFrontEnd frontEnd, ITestOutputHelper
         put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         (await api.SendAsync(put)).EnsureSuccessStatusCode();
         Assert.Equal("dark", await browser.Get("/get/theme"));
+    }
+
+    [Fact]
+    public async Task The_fast_paths_cookie_holds_a_reference_the_session_middleware_keeps_and_an_older_token_cookie_still_works()
+    {
+        await using var app = await SessionApp.Start(_keys, services => services.AddSessionGrains(Mode("cluster")));
+        using var browser = new AppClient(app.Address);
+        await browser.Post("/set/cart?value=book");
+        var first = browser.Cookie!;
+
+        // 36 characters, as the middleware's own keys: it takes the cookie as its session key and sets no new one.
+        var content = app.ContentOf(first);
+        Assert.True(SessionCookie.IsReference(content), $"the cookie holds '{content}', not a reference");
+        Assert.Equal(36, content!.Length);
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = app.Address };
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/set/cart?value=pen"))
+        {
+            request.Headers.Add("Cookie", first);
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.False(response.Headers.Contains("Set-Cookie"), "a session that exists got a new cookie");
+        }
+        Assert.Equal("pen", await browser.Get("/get/cart"));
+
+        // A cookie holding the session's token (as cookies set over HTTP, or by earlier versions, do) names the same session.
+        var token = app.TokenIn(first)!;
+        var cookie = app.Services.GetRequiredService<SessionCookie>().ProtectForCookie(token);
+        using var older = new AppClient(app.Address, first[..(first.IndexOf('=') + 1)] + cookie);
+        Assert.Equal("pen", await older.Get("/get/cart"));
+
+        // A reference to a session that does not exist is a new session, not an error.
+        var unknown = app.Services.GetRequiredService<SessionCookie>().ProtectForCookie(SessionCookie.Reference(SessionGrains.Direct.SessionTokens.NewId()));
+        using var stranger = new AppClient(app.Address, first[..(first.IndexOf('=') + 1)] + unknown);
+        Assert.Equal("(none)", await stranger.Get("/get/cart"));
     }
 
     [Theory]

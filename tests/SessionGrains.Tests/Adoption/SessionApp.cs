@@ -140,13 +140,25 @@ public sealed class SessionApp : IAsyncDisposable
         });
     }
 
-    /// <summary>The SessionGrains token inside a cookie this app set (as <c>name=value</c>), or null when it holds none.</summary>
+    /// <summary>
+    /// The SessionGrains token of the session a cookie this app set names (as <c>name=value</c>), or null when it names
+    /// none. A reference (what the grain modes put in cookies) gets its token from the app's signing key.
+    /// </summary>
     public string? TokenIn(string cookie)
     {
         var http = new DefaultHttpContext();
         http.Request.Headers.Cookie = cookie;
         var content = Services.GetRequiredService<SessionCookie>().Read(http);
+        if (SessionCookie.IsReference(content)) return Services.GetRequiredService<SessionGrains.Direct.SessionTokens>().Issue(SessionCookie.IdOf(content!));
         return SessionCookie.IsToken(content) ? content : null;
+    }
+
+    /// <summary>What a cookie this app set holds (a token or a reference), or null.</summary>
+    public string? ContentOf(string cookie)
+    {
+        var http = new DefaultHttpContext();
+        http.Request.Headers.Cookie = cookie;
+        return Services.GetRequiredService<SessionCookie>().Read(http);
     }
 
     public async ValueTask DisposeAsync()
