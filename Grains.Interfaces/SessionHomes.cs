@@ -32,3 +32,14 @@ public interface ILocalSessionHomes
     /// <summary>Whether both sessions belong on the same silo.</summary>
     bool SameHome(string a, string b);
 }
+
+/// <summary>
+/// Session ids minted in this process for sessions about to be created here (a silo's process: a combined node, an app
+/// that is a silo, a silo's router). A new random id cannot be registered anywhere yet, so the session directory answers
+/// its lookup without asking Redis, and a create costs one round trip less.
+/// </summary>
+public interface INewSessionIds
+{
+    /// <summary>Notes <paramref name="sessionId"/> as new: the next directory lookup of it is answered "not registered".</summary>
+    void Minted(string sessionId);
+}

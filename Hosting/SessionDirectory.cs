@@ -6,6 +6,8 @@ using Orleans.GrainDirectory;
 using Orleans.Metadata;
 using Orleans.Runtime.GrainDirectory;
 using SessionGrains.Grains;
+using SessionGrains.Grains.Placement;
+using SessionGrains.Interfaces;
 using StackExchange.Redis;
 
 namespace SessionGrains.Hosting;
@@ -21,7 +23,8 @@ namespace SessionGrains.Hosting;
 /// their next call. A registration in Redis does not belong to any silo, so a silo leaving touches none but its own
 /// activations, which it has moved. Costs: one Redis script per activation (a session's creation also writes its
 /// record), a Redis GET on a directory-cache miss (the front ends route a session's calls to the silo where it is
-/// activated, so its own silo finds it in the cache), and a registration left behind by a killed silo, removed by the
+/// activated, so its own silo finds it in the cache; none for a session being created, <see cref="NewSessionsDirectory"/>),
+/// and a registration left behind by a killed silo, removed by the
 /// next call that finds it (Orleans checks the silo is dead) or by <see cref="SessionDirectoryJanitor"/>.
 /// </para>
 /// <c>Cluster:Placement:SessionDirectory=default</c> keeps session grains in Orleans' default directory.
@@ -51,6 +54,8 @@ public static class SessionDirectory
             directory.CreateMultiplexer = async _ => (await connection.Get(), IsShared: true);
         }));
         silo.Services.AddSingleton<IGrainDirectoryResolver, SessionDirectoryResolver>();
+        silo.Services.AddSingleton<NewSessionIds>();
+        silo.Services.AddSingleton<INewSessionIds>(services => services.GetRequiredService<NewSessionIds>());
         silo.Services.AddSingleton<SessionDirectoryJanitor>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionDirectoryJanitor>());
         return silo;
@@ -67,7 +72,7 @@ public sealed class SessionDirectoryResolver(IServiceProvider services, GrainCla
     {
         // Orleans asks once per grain type and keeps the answer.
         grainDirectory = classes.TryGetGrainClass(grainType, out var grainClass) && grainClass == typeof(SessionGrain)
-            ? services.GetRequiredKeyedService<IGrainDirectory>(SessionDirectory.Name)
+            ? new NewSessionsDirectory(services.GetRequiredKeyedService<IGrainDirectory>(SessionDirectory.Name), services.GetRequiredService<NewSessionIds>())
             : null;
         return grainDirectory is not null;
     }

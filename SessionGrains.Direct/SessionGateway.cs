@@ -15,7 +15,7 @@ namespace SessionGrains.Direct;
 /// </summary>
 public sealed partial class SessionGateway(
     IGrainFactory grains, IOptions<SessionCallOptions> options, ILogger<SessionGateway> logger, SessionRouting? routing = null, ISessionCallMetrics? metrics = null,
-    ILocalSessionHomes? localHomes = null)
+    ILocalSessionHomes? localHomes = null, INewSessionIds? newIds = null)
 {
     private readonly SessionCallOptions _options = options.Value;
 
@@ -73,6 +73,8 @@ public sealed partial class SessionGateway(
     {
         var id = SessionTokens.NewId();
         for (var tries = 0; localHomes is not null && tries < IdTries && !localHomes.IsHomedHere(id); tries++) id = SessionTokens.NewId();
+        // In a silo's process the session is placed from here: the directory need not be asked about an id made just now.
+        newIds?.Minted(id);
         return id;
     }
 

@@ -10,10 +10,16 @@ namespace SessionGrains.Grains;
 /// all front ends for one session meet on the silo they hash it to, and reach the grain without a second hop.
 /// </summary>
 [Reentrant]
-public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains, Placement.SiloHomes homes, Placement.SiloWarmUp warmUp)
+public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains, Placement.SiloHomes homes, Placement.SiloWarmUp warmUp,
+    INewSessionIds? newIds = null)
     : GrainService(grainId, silo, loggers), ISessionRouter
 {
-    public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation) => Session(sessionId).Create(creation);
+    public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation)
+    {
+        // The front end minted the id just now: placing the grain need not ask the directory where it is.
+        newIds?.Minted(sessionId);
+        return Session(sessionId).Create(creation);
+    }
 
     public Task<Reply<SessionView>> Get(string sessionId) => Session(sessionId).Get();
 

@@ -50,6 +50,43 @@ public sealed class CombinedNodeTests(CombinedNodeTests.CombinedCluster cluster,
     }
 
     [Fact]
+    public async Task Creating_a_session_asks_the_directory_nothing_and_the_other_node_still_finds_it()
+    {
+        using var http1 = cluster.CreateClient(1);
+        using var http2 = cluster.CreateClient(2);
+        var apis = new[] { new SessionApi(http1), new SessionApi(http2) };
+        await cluster.WaitReady();
+        await WaitUntilEveryNodeSeesTwoSilos(http1, http2);
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(cluster.RedisConnectionString);
+        options.AllowAdmin = true; // INFO commandstats
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+
+        // A directory lookup is a GET of the session's directory key. The registration is a script that GETs the key too,
+        // and Redis counts the commands a script runs: a create that looks its session up makes 2 GETs, one that does not, 1.
+        const int Creates = 20;
+        var getsBefore = await Calls(server, "get");
+        var sessions = new List<CreatedSession>();
+        for (var i = 0; i < Creates; i++) sessions.Add(await apis[i % 2].Create("""{"data":{"n":1}}"""));
+        var gets = await Calls(server, "get") - getsBefore;
+        output.WriteLine($"{Creates} creates: {gets} GET calls on Redis");
+        Assert.True(gets < Creates * 3 / 2, $"{Creates} creates made {gets} GET calls: a new session's placement still looks it up in the directory");
+
+        // Registered all the same: each is found through the node that did not create it.
+        for (var i = 0; i < Creates; i++)
+        {
+            var read = await apis[1 - i % 2].Get(sessions[i].Token);
+            Assert.Equal(1, read.GetProperty("data").GetProperty("n").GetInt64());
+        }
+    }
+
+    private static async Task<long> Calls(StackExchange.Redis.IServer server, string command)
+    {
+        var stats = (await server.InfoAsync("commandstats")).SelectMany(g => g).FirstOrDefault(p => p.Key == "cmdstat_" + command).Value;
+        return stats is null ? 0 : long.Parse(stats.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task WebSockets_on_both_nodes_get_every_event_of_a_session_in_order()
     {
         using var http1 = cluster.CreateClient(1);
