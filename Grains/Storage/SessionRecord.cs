@@ -61,26 +61,26 @@ public sealed class SessionRecord(Serializer serializer)
             }
         }
 
-        // Entries are immutable and keyed: an entry of both ledgers is the same object; a new one under a kept key
-        // overwrites its field, so only keys gone from the ledger are deleted. Entries under a local key (a standalone
-        // front end's own) are never stored, so never deleted either: a ledger of local keys only costs no work here.
+        // Entries are immutable and keyed: an entry of both ledgers is the same object, and a ledger keeps the order of the
+        // entries it keeps (IdempotencyLedger.Record only drops and inserts), so one walk over both finds what is new and
+        // what is gone. A new entry under a kept key overwrites its field, so only keys gone from the ledger are deleted.
+        // Entries under a local key (a standalone front end's own) are never stored, so never deleted either.
         if (!ReferenceEquals(stored.Ledger, next.Ledger))
         {
-            HashSet<LedgerEntry>? unchanged = null;
-            foreach (var entry in stored.Ledger)
-            {
-                if (!SessionKeys.IsLocalKey(entry.Key)) (unchanged ??= new(ReferenceEqualityComparer.Instance)).Add(entry);
-            }
+            var old = stored.Ledger;
+            var from = 0;
             foreach (var entry in next.Ledger)
             {
-                if (SessionKeys.IsLocalKey(entry.Key) || unchanged?.Remove(entry) == true) continue;
-                delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
+                var at = IndexOf(old, entry, from);
+                if (at < 0)
+                {
+                    if (!SessionKeys.IsLocalKey(entry.Key)) delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
+                    continue;
+                }
+                DeleteGone(delta, old, from, at, next.Ledger);
+                from = at + 1;
             }
-            // What is left lapsed or was trimmed (usually one entry a write): deleted unless its key was answered again.
-            foreach (var entry in unchanged ?? [])
-            {
-                if (!HasKey(next.Ledger, entry.Key)) delta.Delete(LedgerPrefix + entry.Key);
-            }
+            DeleteGone(delta, old, from, old.Length, next.Ledger);
         }
         return delta;
     }
@@ -110,6 +110,25 @@ public sealed class SessionRecord(Serializer serializer)
         return meta.ToState(data, events, [.. ledger]);
     }
 
+    /// <summary>Deletes the fields of <paramref name="old"/>[from..to), entries that lapsed or were trimmed, unless their key was answered again.</summary>
+    private static void DeleteGone(SessionDelta delta, LedgerEntry[] old, int from, int to, LedgerEntry[] next)
+    {
+        for (var i = from; i < to; i++)
+        {
+            if (!SessionKeys.IsLocalKey(old[i].Key) && !HasKey(next, old[i].Key)) delta.Delete(LedgerPrefix + old[i].Key);
+        }
+    }
+
+    /// <summary>Where <paramref name="entry"/> itself (not an equal record) is in <paramref name="ledger"/> from <paramref name="from"/> on; -1 if absent.</summary>
+    private static int IndexOf(LedgerEntry[] ledger, LedgerEntry entry, int from)
+    {
+        for (var i = from; i < ledger.Length; i++)
+        {
+            if (ReferenceEquals(ledger[i], entry)) return i;
+        }
+        return -1;
+    }
+
     private static bool HasKey(LedgerEntry[] ledger, string key)
     {
         foreach (var entry in ledger)
@@ -122,34 +141,6 @@ public sealed class SessionRecord(Serializer serializer)
     private void AddEvent(SessionDelta delta, SessionEvent e) => delta.Put(EventField(e.Seq), serializer.SerializeToArray(e));
 
     private static string EventField(long seq) => EventPrefix + seq.ToString(CultureInfo.InvariantCulture);
-}
-
-/// <summary>What one write sends to storage: the fields to set, the fields to delete, and when the record may be purged.</summary>
-public sealed class SessionDelta(DateTimeOffset? purgeAfter)
-{
-    private readonly List<KeyValuePair<string, byte[]>> _set = [];
-    private readonly List<string> _deleted = [];
-
-    public DateTimeOffset? PurgeAfter { get; } = purgeAfter;
-
-    public IReadOnlyList<KeyValuePair<string, byte[]>> Fields => _set;
-
-    public IReadOnlyList<string> Deleted => _deleted;
-
-    /// <summary>Bytes of field names and values this write sends (what the benchmark reports per write).</summary>
-    public int Bytes { get; private set; }
-
-    public void Put(string name, byte[] value)
-    {
-        _set.Add(new(name, value));
-        Bytes += name.Length + value.Length;
-    }
-
-    public void Delete(string name)
-    {
-        _deleted.Add(name);
-        Bytes += name.Length;
-    }
 }
 
 /// <summary>
