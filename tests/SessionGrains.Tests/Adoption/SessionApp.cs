@@ -146,9 +146,7 @@ public sealed class SessionApp : IAsyncDisposable
     /// </summary>
     public string? TokenIn(string cookie)
     {
-        var http = new DefaultHttpContext();
-        http.Request.Headers.Cookie = cookie;
-        var content = Services.GetRequiredService<SessionCookie>().Read(http);
+        var content = ContentOf(cookie);
         if (SessionCookie.IsReference(content)) return Services.GetRequiredService<SessionGrains.Direct.SessionTokens>().Issue(SessionCookie.IdOf(content!));
         return SessionCookie.IsToken(content) ? content : null;
     }

@@ -23,12 +23,8 @@ public sealed class CombinedNodeTests(CombinedNodeTests.CombinedCluster cluster,
     [Fact]
     public async Task A_session_lives_on_the_node_that_created_it_and_every_node_serves_it()
     {
-        using var http1 = cluster.CreateClient(1);
-        using var http2 = cluster.CreateClient(2);
-        var apis = new[] { new SessionApi(http1), new SessionApi(http2) };
-        await cluster.WaitReady();
-        // Both nodes must see both silos before ids are picked for the local one.
-        await WaitUntilEveryNodeSeesTwoSilos(http1, http2);
+        using var nodes = await ReadyNodes();
+        var apis = nodes.Apis;
 
         for (var i = 0; i < 20; i++)
         {
@@ -52,11 +48,8 @@ public sealed class CombinedNodeTests(CombinedNodeTests.CombinedCluster cluster,
     [Fact]
     public async Task Creating_a_session_asks_the_directory_nothing_and_the_other_node_still_finds_it()
     {
-        using var http1 = cluster.CreateClient(1);
-        using var http2 = cluster.CreateClient(2);
-        var apis = new[] { new SessionApi(http1), new SessionApi(http2) };
-        await cluster.WaitReady();
-        await WaitUntilEveryNodeSeesTwoSilos(http1, http2);
+        using var nodes = await ReadyNodes();
+        var apis = nodes.Apis;
         var options = StackExchange.Redis.ConfigurationOptions.Parse(cluster.RedisConnectionString);
         options.AllowAdmin = true; // INFO commandstats
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
@@ -89,13 +82,10 @@ public sealed class CombinedNodeTests(CombinedNodeTests.CombinedCluster cluster,
     [Fact]
     public async Task WebSockets_on_both_nodes_get_every_event_of_a_session_in_order()
     {
-        using var http1 = cluster.CreateClient(1);
-        using var http2 = cluster.CreateClient(2);
-        await cluster.WaitReady();
-        await WaitUntilEveryNodeSeesTwoSilos(http1, http2);
+        using var nodes = await ReadyNodes();
         // Lives on node 1's silo: node 1's socket is fed inside its process, node 2's across the silos.
-        var session = await new SessionApi(http1).Create();
-        await ClusterSocketTests.AssertBothFrontEndsSeeEveryEvent(cluster, session.Token, writeThrough: http2, messageThrough: http1, "from 1", TimeSpan.FromSeconds(10));
+        var session = await nodes.Apis[0].Create();
+        await ClusterSocketTests.AssertBothFrontEndsSeeEveryEvent(cluster, session.Token, writeThrough: nodes.Two, messageThrough: nodes.One, "from 1", TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -182,6 +172,31 @@ public sealed class CombinedNodeTests(CombinedNodeTests.CombinedCluster cluster,
         Assert.True(mismatches.Count == 0, string.Join(Environment.NewLine, mismatches));
         Assert.Equal(0, lost);
         Assert.Equal(0, extra);
+    }
+
+    /// <summary>HTTP clients of both nodes and their session APIs.</summary>
+    private sealed class Nodes(HttpClient one, HttpClient two) : IDisposable
+    {
+        public HttpClient One => one;
+
+        public HttpClient Two => two;
+
+        public SessionApi[] Apis { get; } = [new(one), new(two)];
+
+        public void Dispose()
+        {
+            one.Dispose();
+            two.Dispose();
+        }
+    }
+
+    /// <summary>Clients of both nodes once the cluster is ready and each node sees both silos (only then are ids picked for the local one).</summary>
+    private async Task<Nodes> ReadyNodes()
+    {
+        var nodes = new Nodes(cluster.CreateClient(1), cluster.CreateClient(2));
+        await cluster.WaitReady();
+        await WaitUntilEveryNodeSeesTwoSilos(nodes.One, nodes.Two);
+        return nodes;
     }
 
     private static async Task WaitUntilEveryNodeSeesTwoSilos(params HttpClient[] nodes)
