@@ -38,6 +38,8 @@ public static class SiloConfiguration
 
         // Every silo feeds the Orleans Dashboard (silos, activations per silo); the front end serves it at /dashboard.
         silo.AddDashboard();
+        // Its counters without the readings that walk every session, nor instruments recorded on every message.
+        DashboardFeed.Replace(silo.Services, configuration);
         silo.AddSessionJobs(configuration, cluster); // Session jobs: Hosting/JobConfiguration.cs
 
         if (cluster.IsStandalone)

@@ -17,6 +17,8 @@ public sealed class MemorySettings
           --concurrency N      Create calls in flight (default 512)
           --settle S           seconds idle before each measurement (default 65): the shared ArrayPool gives back
                                buffers unused for 60 s at the next full GC, so they are not counted as sessions
+          --idle S             seconds of idle CPU measured at each checkpoint, after the heap (default 10): what the
+                               silo spends per second on sessions nobody calls
           --heap-stats         at the first checkpoint, dump the heap and list what the new objects are, by type (ClrMD)
           --root DIR           repository root (default: found above this program)
           --out DIR            memory.json and memory.md go here (default bench/results)
@@ -34,6 +36,8 @@ public sealed class MemorySettings
     public bool HeapStats { get; private set; }
 
     public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(65);
+
+    public TimeSpan Idle { get; private set; } = TimeSpan.FromSeconds(10);
 
     public bool WriteDocs { get; private set; }
 
@@ -62,6 +66,7 @@ public sealed class MemorySettings
                     settings.Checkpoints = [10_000];
                     settings.WarmupSessions = 1_000;
                     settings.Settle = TimeSpan.FromSeconds(3);
+                    settings.Idle = TimeSpan.FromSeconds(2);
                     break;
                 case "--storage":
                     settings.Storage = Next() is "sqlite" or "null" ? args[i] : throw new ArgumentException("--storage takes sqlite or null");
@@ -70,6 +75,7 @@ public sealed class MemorySettings
                 case "--concurrency": settings.Concurrency = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--heap-stats": settings.HeapStats = true; break;
                 case "--settle": settings.Settle = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                case "--idle": settings.Idle = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--docs": settings.WriteDocs = true; break;
                 case "--root": settings.Root = Path.GetFullPath(Next()); break;
                 case "--out": settings.OutputDirectory = Path.GetFullPath(Next()); break;

@@ -24,6 +24,34 @@ public sealed class StandaloneDashboardTests(StandaloneFrontEnd frontEnd) : IDis
     }
 
     [Fact]
+    public async Task The_silos_counters_leave_out_the_readings_that_walk_every_session_and_the_instruments_recorded_per_call()
+    {
+        var silo = Assert.Single(await Hosts()).GetProperty("siloAddress").GetString();
+        // Calls and an activation to count; the feed reads once a second.
+        using (var created = await _http.PostAsync("/sessions", new StringContent("{}", System.Text.Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        HashSet<string> names;
+        do
+        {
+            await Task.Delay(300);
+            using var counters = await _http.GetAsync($"/dashboard/SiloCounters/{silo}");
+            Assert.Equal(HttpStatusCode.OK, counters.StatusCode);
+            names = JsonDocument.Parse(await counters.Content.ReadAsStringAsync()).RootElement.EnumerateArray()
+                .Select(c => c.GetProperty("name").GetString()!).ToHashSet();
+        }
+        while (!names.Contains("orleans-catalog-activations") && DateTime.UtcNow < deadline);
+
+        Assert.Contains("orleans-catalog-activations", names);
+        Assert.Contains("orleans-messaging-processing-dispatcher-received", names);
+        // Orleans' own feed reads these two by walking every activation and every directory cache entry, each second.
+        Assert.DoesNotContain("orleans-messaging-processing-activation-data", names);
+        Assert.DoesNotContain("orleans-directory-cache-size", names);
+        // ...and records this one on every grain call.
+        Assert.DoesNotContain("orleans-app-requests-latency", names);
+    }
+
+    [Fact]
     public async Task The_dashboard_is_not_part_of_the_OpenAPI_document()
     {
         var document = await _http.GetStringAsync("/openapi/v1.json");
