@@ -38,6 +38,7 @@ public static class ServiceCollectionExtensions
         services.AddDataProtection();
         services.TryAddSingleton<SessionCookie>();
         services.TryAddSingleton<LegacySessions>();
+        services.TryAddSingleton<LeaseKeeper>();
         // Replaces DistributedSessionStore whether AddSession() ran before or runs after (it only TryAdds its store).
         services.RemoveAll<ISessionStore>();
         services.AddTransient<ISessionStore, SessionGrainsStore>();

@@ -19,8 +19,12 @@ public sealed class SessionGrainsOptions
     /// </summary>
     public TimeSpan ThrottleWait { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a request's lease is guaranteed (1 s to 5 min); a request running longer may lose it to the next one.</summary>
-    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a lease outlives the request that holds it when that request stops renewing it (1 s to 5 min). A request
+    /// renews its lease while it runs, every third of this time; this is how long the next request of the session waits
+    /// when an app server dies holding a lease.
+    /// </summary>
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a request waits for the lease of its session; null: <c>SessionOptions.IOTimeout</c> (1 minute by default).</summary>
     public TimeSpan? LeaseWait { get; set; }

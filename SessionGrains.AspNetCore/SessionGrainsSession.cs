@@ -19,6 +19,10 @@ namespace SessionGrains.AspNetCore;
 public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
 {
     private readonly ISessionConnection _connection;
+    private readonly LeaseKeeper _keeper;
+    private readonly Lock _renewing = new();
+    private Task? _renewal;
+    private bool _releasing;
     private readonly bool _readOnly;
     private readonly SessionCookie _cookie;
     private readonly SessionGrainsOptions _options;
@@ -48,7 +52,7 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
     /// middleware's (it sets the cookie of a new session key itself, which this session fills with its token).
     /// <paramref name="readOnly"/>: the endpoint only reads (<see cref="ReadOnlySessionAttribute"/>).
     /// </summary>
-    internal SessionGrainsSession(ISessionConnection connection, SessionCookie cookie, SessionGrainsOptions options, ILogger logger, HttpContext http,
+    internal SessionGrainsSession(ISessionConnection connection, LeaseKeeper keeper, SessionCookie cookie, SessionGrainsOptions options, ILogger logger, HttpContext http,
         string sessionKey, TimeSpan idleTimeout, TimeSpan ioTimeout, string? token, LegacySessions? legacy, Func<bool> tryEstablishSession, bool isNewSessionKey,
         bool readOnly)
     {
@@ -56,6 +60,7 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
         _tryEstablishSession = tryEstablishSession;
         _isNewSessionKey = isNewSessionKey;
         _connection = connection;
+        _keeper = keeper;
         _cookie = cookie;
         _options = options;
         _logger = logger;
@@ -209,6 +214,9 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Session {SessionKey} of the old store copied into SessionGrains ({Keys} keys)")]
     private partial void LogImported(string sessionKey, int keys);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Could not renew the lease of session {SessionKey} while its request runs")]
+    private partial void LogRenewFailed(Exception ex, string sessionKey);
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Debug, Message = "Session not created: the user has not consented to non-essential cookies")]
     private partial void LogNoConsent();

@@ -22,6 +22,7 @@ public sealed class SessionGrainsStore(
 {
     private readonly ILogger _logger = loggers.CreateLogger<SessionGrainsSession>();
     private readonly ISessionConnection _connection = services.GetRequiredService<ISessionConnection>();
+    private readonly LeaseKeeper _keeper = services.GetRequiredService<LeaseKeeper>();
 
     /// <inheritdoc />
     public ISession Create(string sessionKey, TimeSpan idleTimeout, TimeSpan ioTimeout, Func<bool> tryEstablishSession, bool isNewSessionKey)
@@ -36,6 +37,6 @@ public sealed class SessionGrainsStore(
         if (settings.Migration == SessionMigrationPhase.Prepare && token is null)
             return services.GetRequiredService<LegacySessions>().Create(sessionKey, idleTimeout, ioTimeout, tryEstablishSession, isNewSessionKey);
         var readOnly = http.GetEndpoint()?.Metadata.GetMetadata<ReadOnlySessionAttribute>() is not null;
-        return new SessionGrainsSession(_connection, cookie, settings, _logger, http, sessionKey, idleTimeout, ioTimeout, token, legacy, tryEstablishSession, isNewSessionKey, readOnly);
+        return new SessionGrainsSession(_connection, _keeper, cookie, settings, _logger, http, sessionKey, idleTimeout, ioTimeout, token, legacy, tryEstablishSession, isNewSessionKey, readOnly);
     }
 }

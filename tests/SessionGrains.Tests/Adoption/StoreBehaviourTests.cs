@@ -132,8 +132,9 @@ public sealed class StoreBehaviourTests(StandaloneFrontEnd frontEnd) : IAsyncLif
     [Fact]
     public async Task A_commit_that_fails_before_the_response_starts_answers_503_and_one_after_it_leaves_the_response_and_is_logged_as_an_error()
     {
-        // A lease of 1 s: a request holding it longer loses it to the next request of the session, and its commit is refused.
-        var app = await App(configure: o => o.LeaseTtl = TimeSpan.FromSeconds(1));
+        // Between the app and the front end: loads pass, commits (lease releases) are refused once told to.
+        await using var flaky = await FlakyFrontEnd.Start(frontEnd.BaseAddress);
+        var app = await App(configure: o => o.LeaseTtl = TimeSpan.FromSeconds(1), baseAddress: flaky.Address);
         using var browser = new AppClient(app.Address);
         await browser.Post("/set/k?value=first");
 
@@ -144,31 +145,54 @@ public sealed class StoreBehaviourTests(StandaloneFrontEnd frontEnd) : IAsyncLif
             request.Headers.Add("Cookie", browser.Cookie);
             return await http.SendAsync(request);
         }
+        flaky.FailCommits = true;
 
-        // Before: the slow request's change cannot be stored, so it answers 503 rather than "stored".
-        var slow = Send("/slow-set/k?value=slow&ms=2500");
-        await Task.Delay(300);
-        using (var next = await Send("/slow-set/k?value=next&ms=0")) Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        using (var failed = await slow)
+        // Before: the change cannot be stored, so the page answers 503 rather than "stored".
+        using (var failed = await Send("/slow-set/k?value=slow&ms=0"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
             Assert.NotNull(failed.Headers.RetryAfter);
             Assert.Contains("session-store-unavailable", await failed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.False(failed.Headers.Contains("Set-Cookie"));
         }
-        Assert.Equal("next", await browser.Get("/get/k"));
 
         // After: the response went out as it was; the refused commit is logged as an error.
-        var late = Send("/late-set/k?value=late&ms=2500");
-        await Task.Delay(300);
-        using (var next = await Send("/slow-set/k?value=later&ms=0")) Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        using (var sent = await late)
+        using (var sent = await Send("/late-set/k?value=late&ms=300"))
         {
             Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
             Assert.Equal("sent", await sent.Content.ReadAsStringAsync());
         }
-        Assert.Equal("later", await browser.Get("/get/k"));
+        flaky.FailCommits = false;
+        // Neither change was stored; the leases the failed releases left lapse after their second.
+        Assert.Equal("first", await browser.Get("/get/k"));
         Assert.Contains(app.Log, e => e.Level == LogLevel.Error && e.Exception is SessionStoreException && e.StateText.Length > 0);
+    }
+
+    [Fact]
+    public async Task A_request_keeps_its_lease_past_the_time_to_live_while_it_runs_and_a_lease_left_behind_lapses_within_it()
+    {
+        // A lease of 1 s and a page of 3 s: the page renews its lease while it runs, so the next request of the session
+        // waits for it, sees its change, and both commits count.
+        var app = await App(configure: o => o.LeaseTtl = TimeSpan.FromSeconds(1));
+        using var browser = new AppClient(app.Address);
+        await browser.Post("/set/k?value=a");
+        var slow = browser.Send(HttpMethod.Post, "/append-slowly/k?value=b&ms=3000");
+        await Task.Delay(300);
+        Assert.Equal("abc", await new AppClient(app.Address, browser.Cookie).Post("/append-slowly/k?value=c&ms=0"));
+        Assert.Equal("ab", await slow);
+        Assert.Equal("abc", await browser.Get("/get/k"));
+
+        // What an app server that died mid-request leaves: a lease with the store's default time to live that nobody
+        // renews or releases. The next request of the session, on another server, waits for that time and no longer.
+        var defaults = await App();
+        var token = defaults.TokenIn(browser.Cookie!)!;
+        var ttl = new SessionGrainsOptions().LeaseTtl;
+        await defaults.Services.GetRequiredService<SessionGrains.Http.SessionGrainsClient>()
+            .AcquireLeaseAsync(token, new SessionGrains.Http.LeaseRequest { LeaseId = "died-with-its-server", Ttl = ttl });
+        var clock = Stopwatch.StartNew();
+        Assert.Equal("abcd", await new AppClient(defaults.Address, browser.Cookie).Post("/append-slowly/k?value=d&ms=0"));
+        Assert.True(clock.Elapsed < ttl + TimeSpan.FromSeconds(4), $"the next request waited {clock.Elapsed} for a lease of {ttl}");
+        Assert.Empty(app.Warnings);
     }
 
     [Fact]
