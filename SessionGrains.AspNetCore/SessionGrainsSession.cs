@@ -20,9 +20,6 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
 {
     private readonly ISessionConnection _connection;
     private readonly LeaseKeeper _keeper;
-    private readonly Lock _renewing = new();
-    private Task? _renewal;
-    private bool _releasing;
     private readonly bool _readOnly;
     private readonly SessionCookie _cookie;
     private readonly SessionGrainsOptions _options;

@@ -1,0 +1,48 @@
+namespace SessionGrains.AspNetCore;
+
+// Renewals of the request's lease while it runs (LeaseKeeper), and their end before the lease goes back.
+public sealed partial class SessionGrainsSession
+{
+    private readonly Lock _renewing = new();
+    private Task? _renewal;
+    private bool _releasing;
+
+    /// <summary>The <see cref="LeaseKeeper"/>'s call, on its timer: renews the lease this request holds (one renewal at a time).</summary>
+    internal void Renew()
+    {
+        lock (_renewing)
+        {
+            if (_releasing || _leaseId is not { } leaseId || _token is not { } token || _renewal is { IsCompleted: false }) return;
+            _renewal = RenewAsync(token, leaseId);
+        }
+    }
+
+    /// <summary>
+    /// Acquiring under the id the request holds renews its lease at once. Should the lease be gone, the request finds
+    /// out at its commit (lease lost), as it would without renewals.
+    /// </summary>
+    private async Task RenewAsync(string token, string leaseId)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.LeaseTtl);
+            await _connection.AcquireAsync(token, leaseId, _options.LeaseTtl, TimeSpan.Zero, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _keeper.Drop(this);
+            LogRenewFailed(ex, Name);
+        }
+    }
+
+    /// <summary>No renewal may reach the session after its release (it would take the lease again): stops them and waits for one in flight.</summary>
+    private Task StopRenewingAsync()
+    {
+        _keeper.Drop(this);
+        lock (_renewing)
+        {
+            _releasing = true;
+            return _renewal ?? Task.CompletedTask;
+        }
+    }
+}
