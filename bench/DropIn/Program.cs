@@ -11,8 +11,24 @@ using SessionGrains.Bench.LoadGen.Load;
 // clients of one session each increment 10 times: lost updates. Ratios are against the Redis provider of the same run.
 //   dotnet bench/DropIn/bin/Release/net10.0/SessionGrains.Bench.DropIn.dll [--rounds 2] [--seconds 10] [--config Release] [--targets silo,cluster,http]
 // (the Redis provider always runs: it is the baseline of the ratios)
+const string Usage = "usage: SessionGrains.Bench.DropIn.dll [--rounds N] [--seconds S] [--config Release|Debug] [--targets silo,cluster,http]\n"
+    + "  the Redis provider always runs: it is the baseline of the ratios";
 var options = args.Select((arg, i) => (arg, i)).Where(a => a.arg.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(a => a.arg[2..], a => a.i + 1 < args.Length ? args[a.i + 1] : "");
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(Usage);
+    return 0;
+}
+string[] knownOptions = ["rounds", "seconds", "config", "targets"], knownTargets = ["redis", "silo", "cluster", "http"];
+var unknownArgument = options.Keys.FirstOrDefault(o => !knownOptions.Contains(o)) is { } badOption ? $"option --{badOption}"
+    : options.TryGetValue("targets", out var namedTargets) && namedTargets.Split(',').FirstOrDefault(t => !knownTargets.Contains(t)) is { } badTarget
+        ? $"target {badTarget}" : null;
+if (unknownArgument is not null)
+{
+    Console.Error.WriteLine($"error: unknown {unknownArgument}\n{Usage}");
+    return 2;
+}
 var rounds = int.Parse(options.GetValueOrDefault("rounds", "1"), CultureInfo.InvariantCulture);
 var seconds = double.Parse(options.GetValueOrDefault("seconds", "10"), CultureInfo.InvariantCulture);
 var configuration = options.GetValueOrDefault("config", AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release");
