@@ -43,3 +43,13 @@ public interface INewSessionIds
     /// <summary>Notes <paramref name="sessionId"/> as new: the next directory lookup of it is answered "not registered".</summary>
     void Minted(string sessionId);
 }
+
+/// <summary>
+/// Creates sessions in a silo's process without activating them: a creation is a storage write, and the session's grain
+/// is activated by its first call (which reads it). Registered in every silo; a front end in a silo's process uses it
+/// directly, a front end elsewhere through the silo's <see cref="ISessionRouter"/>.
+/// </summary>
+public interface ISessionCreator
+{
+    Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation);
+}

@@ -119,6 +119,8 @@ public static class SiloConfiguration
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<SessionMetrics>();
+        // Creations write a session's first state without activating it (the grain comes at the session's first call).
+        services.TryAddSingleton<ISessionCreator, SessionCreator>();
         return services;
     }
 

@@ -58,7 +58,7 @@ internal sealed class GrainSessionConnection(
         var values = data.ToDictionary(entry => SessionKeyCodec.Encode(entry.Key), entry => JsonString(entry.Value), StringComparer.Ordinal);
         // In an app that is a silo of the cluster itself, an id whose home is that silo: the session then lives in the app.
         var id = gateway.NewId();
-        var reply = await gateway.Call(id, new SessionCalls.Create(new SessionCreation(values, idleTimeout, null, NewWriteKey())), cancellationToken).ConfigureAwait(false);
+        var reply = await gateway.Create(id, new SessionCreation(values, idleTimeout, null, NewWriteKey()), cancellationToken).ConfigureAwait(false);
         return SessionCookie.Reference(Checked(reply).Id);
     }
 

@@ -15,7 +15,7 @@ namespace SessionGrains.Direct;
 /// </summary>
 public sealed partial class SessionGateway(
     IGrainFactory grains, IOptions<SessionCallOptions> options, ILogger<SessionGateway> logger, SessionRouting? routing = null, ISessionCallMetrics? metrics = null,
-    ILocalSessionHomes? localHomes = null, INewSessionIds? newIds = null)
+    ILocalSessionHomes? localHomes = null, INewSessionIds? newIds = null, ISessionCreator? creator = null)
 {
     private readonly SessionCallOptions _options = options.Value;
 
@@ -63,6 +63,26 @@ public sealed partial class SessionGateway(
                 delay = delay * 2 < _options.MaxRetryDelay ? delay * 2 : _options.MaxRetryDelay;
             }
         }
+    }
+
+    /// <summary>
+    /// Creates the session <paramref name="sessionId"/> (an id from <see cref="NewId"/>). Through a silo's router (split
+    /// cluster) or in a standalone process, the session is stored without being activated (<see cref="ISessionCreator"/>):
+    /// its first call, which the front ends send to the same silo, activates it. A combined node creates it through its
+    /// grain, so that it is activated here, its home: its first call may come through another node, whose silo would
+    /// otherwise activate it there.
+    /// </summary>
+    public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation, CancellationToken cancellationToken) =>
+        Call<Reply<SessionInfo>>(sessionId, routing is null && localHomes is null && creator is not null
+            ? new LocalCreate(creator, sessionId, creation)
+            : new SessionCalls.Create(creation), cancellationToken);
+
+    /// <summary>A creation in this process: the grain reference the call is given is not used.</summary>
+    private sealed record LocalCreate(ISessionCreator Creator, string SessionId, SessionCreation Creation) : SessionCall<Reply<SessionInfo>>
+    {
+        public override Task<Reply<SessionInfo>> On(ISessionGrain session) => Creator.Create(SessionId, Creation);
+
+        public override Task<Reply<SessionInfo>> Via(ISessionRouter router, string sessionId) => router.Create(sessionId, Creation);
     }
 
     /// <summary>Ids tried for one whose home is the wanted silo; past them, the last one is used wherever it lives.</summary>

@@ -46,7 +46,7 @@ public static class SessionEndpoints
         if (!trusted && anonymous.Value.Refuse(creation) is { } refused) return refused;
 
         var id = gateway.NewId();
-        var reply = await gateway.Call(id, new SessionCalls.Create(creation), cancellationToken);
+        var reply = await gateway.Create(id, creation, cancellationToken);
         if (!reply.Succeeded) return SessionProblems.From(reply.Failure, http);
         return TypedResults.Created("/sessions/current", Issue(http, tokens, reply.Value));
     }

@@ -49,14 +49,7 @@ public sealed partial class SessionGrain
     /// </summary>
     private Task Persist(SessionState next)
     {
-        var lastAccess = next.LastAccessAt < _lastAccess ? _lastAccess : next.LastAccessAt;
-        _state = next with
-        {
-            LastAccessAt = lastAccess,
-            PurgeAfter = (next.Tombstone is { } tombstone
-                ? tombstone.KeepUntil
-                : Min(next.ExpiresAt(lastAccess) + next.IdleTimeout / 2, next.AbsoluteExpiry)) + _rules.PurgeGrace,
-        };
+        _state = NewSession.Stamped(next, next.LastAccessAt < _lastAccess ? _lastAccess : next.LastAccessAt, _rules);
         var batch = _open ??= new CommitBatch();
         batch.Changes++;
         if (!_flushing) _ = Flush();

@@ -72,32 +72,20 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         var unread = !_loaded && creation.UserId is null;
         if (!unread) await Loaded();
         if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
-        var fingerprint = IdempotencyLedger.Fingerprint([.. creation.Data.OrderBy(e => e.Key, StringComparer.Ordinal).SelectMany(e => new[] { e.Key, e.Value }),
-            creation.IdleTimeout?.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture), creation.UserId]);
+        var fingerprint = NewSession.Fingerprint(creation);
         var now = _clock.GetUtcNow();
-        if (IdempotencyLedger.TryReplay<SessionInfo>(S.Ledger, creation.IdempotencyKey, "create", fingerprint, now, out var replay)) return replay;
+        if (IdempotencyLedger.TryReplay<SessionInfo>(S.Ledger, creation.IdempotencyKey, NewSession.Operation, fingerprint, now, out var replay)) return replay;
         if (S.Version > 0) return new SessionFailure(SessionStatus.AlreadyExists, "A session with this id exists.");
 
-        var idle = creation.IdleTimeout ?? _rules.DefaultIdleTimeout;
-        if (!_rules.AllowsIdleTimeout(idle)) return new SessionFailure(SessionStatus.InvalidArgument, _rules.IdleTimeoutRule);
-        var data = SessionDataRules.Create(creation.Data, _rules);
-        if (!data.Succeeded) return data.Failure;
-
-        var next = new SessionState
-        {
-            Data = data.Value.Data,
-            Version = 1,
-            CreatedAt = now,
-            IdleTimeout = idle,
-            AbsoluteExpiry = now + _rules.AbsoluteLifetime,
-            UserId = creation.UserId,
-        };
+        var built = NewSession.Build(creation, _rules, now);
+        if (!built.Succeeded) return built.Failure;
+        var next = built.Value;
         // Indexed before stored: a crash in between leaves an index entry the index drops later, never a lost one.
         if (creation.UserId is { } userId) await UserIndex(userId).Add(Id, now);
         Reply<SessionInfo> reply;
         try
         {
-            reply = await Commit(next, now, creation.IdempotencyKey, "create", fingerprint, Info(next, now));
+            reply = await Commit(next, now, creation.IdempotencyKey, NewSession.Operation, fingerprint, Info(next, now));
         }
         catch (Orleans.Storage.InconsistentStateException) when (unread)
         {
@@ -243,6 +231,4 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     }
 
     private IUserSessionsGrain UserIndex(string userId) => GrainFactory.GetGrain<IUserSessionsGrain>(userId);
-
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

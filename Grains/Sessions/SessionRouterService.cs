@@ -11,14 +11,15 @@ namespace SessionGrains.Grains;
 /// </summary>
 [Reentrant]
 public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains, Placement.SiloHomes homes, Placement.SiloWarmUp warmUp,
-    INewSessionIds? newIds = null)
+    ISessionCreator creator, INewSessionIds? newIds = null)
     : GrainService(grainId, silo, loggers), ISessionRouter
 {
     public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation)
     {
-        // The front end minted the id just now: placing the grain need not ask the directory where it is.
+        if (homes.Draining) throw new SiloDrainingException();
+        // The front end minted the id just now: placing the grain at its first call need not ask the directory where it is.
         newIds?.Minted(sessionId);
-        return Session(sessionId).Create(creation);
+        return creator.Create(sessionId, creation);
     }
 
     public Task<Reply<SessionView>> Get(string sessionId) => Session(sessionId).Get();

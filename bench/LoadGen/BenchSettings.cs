@@ -9,7 +9,7 @@ public sealed class BenchSettings
 
     private static readonly string[] KnownTargets = [.. AllTargets, "baseline-everysec", "cluster-sentinel", "cluster-sentinel-noacks", "external"];
 
-    public static readonly string[] AllScenarios = ["read", "write", "mix", "increment", "create", "fanout"];
+    public static readonly string[] AllScenarios = ["read", "write", "mix", "increment", "create", "create-write", "fanout"];
 
     public const string Usage = """
         SessionGrains load generator: every scenario against SessionGrains standalone, SessionGrains cluster (2 silos +
@@ -30,7 +30,7 @@ public sealed class BenchSettings
                                 cluster-sentinel-noacks: the same with Storage:MinReplicaAcks=0
           --url URL[,URL...]    the already running SessionGrains front end(s) that target 'external' measures
           --pids ROLE=PID,...   target 'external': the processes whose CPU time counts (e.g. node=123,redis=456)
-          --scenarios a,b       of: read, write, mix, increment, create, fanout (default: all)
+          --scenarios a,b       of: read, write, mix, increment, create, create-write, fanout (default: all)
           --connections N       concurrent connections per scenario (default 64)
           --warmup S            seconds of warm-up per scenario at least, not measured (default 3)
           --warmup-max S        seconds of warm-up at most: past the minimum, the warm-up goes on until the runtime's

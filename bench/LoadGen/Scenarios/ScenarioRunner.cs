@@ -35,6 +35,7 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
         "mix" => await Mix(cancellationToken),
         "increment" => await Increment(cancellationToken),
         "create" => await Create(cancellationToken),
+        "create-write" => await CreateThenWrite(cancellationToken),
         "fanout" when target.IsSessionGrains => await new FanOut(settings, target, apis, meter).Run(cancellationToken),
         "fanout" => null,
         _ => throw new ArgumentException($"unknown scenario '{scenario}'"),
@@ -109,6 +110,18 @@ public sealed class ScenarioRunner(BenchSettings settings, BenchTarget target, I
     {
         var result = await Load(async (w, n, ct) => await Api(w, n).TryCreate(NewSession, ct) is not null, cancellationToken);
         return Row("create", result);
+    }
+
+    /// <summary>
+    /// POST /sessions, then one write to the new session through the next endpoint: a session's whole cost when it is
+    /// used once after its creation (SessionGrains activates a session at its first call, not at its creation, so the
+    /// create row alone leaves that activation out). One operation is the pair.
+    /// </summary>
+    private async Task<ScenarioResult> CreateThenWrite(CancellationToken cancellationToken)
+    {
+        var result = await Load(async (w, n, ct) => await Api(w, n).TryCreate(NewSession, ct) is { } session
+            && await Api(w, n + 1).Write(session, CartKey, Cart(n), ct), cancellationToken);
+        return Row("create + first write", result);
     }
 
     /// <summary>The closed loop of every scenario here: one worker per connection, CPU measured in the window, storage over the run.</summary>

@@ -37,7 +37,9 @@ public sealed class DashboardTests(LocalCluster cluster)
         for (var frontEnd = 1; frontEnd <= cluster.FrontEndUrls.Count; frontEnd++)
         {
             using var http = cluster.CreateClient(frontEnd);
-            for (var i = 0; i < SessionsPerFrontEnd; i++) await new SessionApi(http).Create();
+            var api = new SessionApi(http);
+            // A session is activated by its first call after its creation.
+            for (var i = 0; i < SessionsPerFrontEnd; i++) await api.Get((await api.Create()).Token);
         }
 
         await page.GotoAsync($"/dashboard/#/grain/{typeof(SessionGrain).FullName}");

@@ -47,12 +47,18 @@ public static class ClusterProbe
             .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Creates <paramref name="count"/> sessions through both front ends, 16 at a time.</summary>
+    /// <summary>Creates <paramref name="count"/> live sessions (created and called once) through both front ends, 16 at a time.</summary>
     public static async Task<List<CreatedSession>> CreateSessions(IReadOnlyList<HttpClient> clients, int count)
     {
         var sessions = new CreatedSession[count];
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 },
-            async (i, _) => sessions[i] = await new SessionApi(clients[i % clients.Count]).Create("""{"data":{"cart":["book"]}}"""));
+            async (i, _) =>
+            {
+                var api = new SessionApi(clients[i % clients.Count]);
+                sessions[i] = await api.Create("""{"data":{"cart":["book"]}}""");
+                // A creation stores the session; its first call activates it (these tests move live sessions).
+                await api.Get(sessions[i].Token);
+            });
         return [.. sessions];
     }
 

@@ -108,12 +108,16 @@ public sealed class BadInputTests(StandaloneFrontEnd frontEnd) : IDisposable
     public async Task Creating_a_session_from_a_bad_body_answers_4xx_and_creates_nothing(string body, string mediaType, HttpStatusCode expected)
     {
         var witness = await Api.Create();
+        var storedBefore = await frontEnd.StoredSessionIds();
+        Assert.Contains(witness.Id, storedBefore);   // the storage query sees new sessions, so the check below can fail
+        await Api.Get(witness.Token);                 // a session is activated by its first call after its creation
         var before = await frontEnd.ActiveSessionIds();
-        Assert.Contains(witness.Id, before);   // the activation query sees sessions, so the check below can fail
+        Assert.Contains(witness.Id, before);          // the activation query sees sessions, so the check below can fail
         using var response = await _http.PostAsync("/sessions", new StringContent(body, Encoding.UTF8, mediaType));
         await SessionApi.AssertProblem(response, expected);
         Assert.False(response.Headers.Contains("Set-Cookie"));
-        // Tests of this collection run one at a time, so a new activation could only come from this request.
+        // Tests of this collection run one at a time, so a new session could only come from this request.
+        Assert.Empty((await frontEnd.StoredSessionIds()).Except(storedBefore));
         Assert.Empty((await frontEnd.ActiveSessionIds()).Except(before));
     }
 

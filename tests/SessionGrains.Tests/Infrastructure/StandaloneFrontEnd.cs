@@ -88,6 +88,19 @@ public class StandaloneFrontEnd : IAsyncLifetime
         return stats.Select(s => s.GrainId.Key.ToString()!).ToHashSet();
     }
 
+    /// <summary>Ids of the sessions stored in the co-hosted silo's SQLite file now (a creation stores a session without activating it).</summary>
+    public async Task<IReadOnlySet<string>> StoredSessionIds()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(ContentRoot, "data", "sessions.db")};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT id FROM session_field";
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
     public async Task DisposeAsync()
     {
         if (_app is not null)

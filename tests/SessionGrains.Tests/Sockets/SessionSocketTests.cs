@@ -198,6 +198,7 @@ public sealed class SessionSocketTests(StandaloneFrontEnd frontEnd, ITestOutputH
         var forgedId = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var forged = forgedId + "." + new string('A', 43);
         var witness = await Api.Create();
+        await Api.Get(witness.Token);   // activated by its first call after its creation
         var refused = await Assert.ThrowsAsync<WebSocketException>(() => EventSocket.Connect(frontEnd.BaseAddress, forged));
         Assert.Contains("401", refused.Message);
         var active = await frontEnd.ActiveSessionIds();
