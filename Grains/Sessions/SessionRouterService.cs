@@ -6,19 +6,19 @@ namespace SessionGrains.Grains;
 
 /// <summary>
 /// The silo end of <see cref="ISessionRouter"/>: runs a front end's call against the session grain. The grain is
-/// activated here when it is not active anywhere (<see cref="SessionGrain"/> prefers local placement), so the calls of
-/// all front ends for one session meet on the silo they hash it to, and reach the grain without a second hop.
+/// activated on its home silo when it is not active anywhere (<see cref="Placement.SessionHomePlacement"/>), which is
+/// this one: the front ends and the silos rank silos for a session the same way (<see cref="SessionHomes"/>), so the
+/// calls of all front ends for one session meet on one silo and reach the grain without a second hop.
 /// </summary>
 [Reentrant]
 public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains, Placement.SiloHomes homes, Placement.SiloWarmUp warmUp,
-    ISessionCreator creator, INewSessionIds? newIds = null)
+    ISessionCreator creator)
     : GrainService(grainId, silo, loggers), ISessionRouter
 {
     public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation)
     {
+        // Stored, not activated: the session's first call activates it here (the front ends route it to this silo).
         if (homes.Draining) throw new SiloDrainingException();
-        // The front end minted the id just now: placing the grain at its first call need not ask the directory where it is.
-        newIds?.Minted(sessionId);
         return creator.Create(sessionId, creation);
     }
 
