@@ -18,7 +18,7 @@ public sealed class BenchmarkSmokeTests
 {
     private static readonly TimeSpan Budget = TimeSpan.FromMinutes(5);
 
-    private static readonly string[] Scenarios = ["read", "write", "mix 90/10", "increment (1 session)", "create", "fan-out"];
+    private static readonly string[] Scenarios = ["read", "write", "mix 90/10", "increment (1 session)", "create", "create + first write", "fan-out"];
 
     /// <summary>Each target with the processes whose CPU counts against it.</summary>
     private static readonly Dictionary<string, string[]> Targets = new()
