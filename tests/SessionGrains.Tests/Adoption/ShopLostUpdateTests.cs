@@ -61,11 +61,18 @@ public sealed class ShopLostUpdateTests(StandaloneFrontEnd frontEnd, ITestOutput
         Assert.NotNull(cookie);
 
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, Clients).Select(async _ =>
+        try
         {
-            using var http = shop.Client();
-            for (var i = 0; i < RequestsPerClient; i++) await ShopProcess.Get(http, "/visits", cookie);
-        }));
+            await Task.WhenAll(Enumerable.Range(0, Clients).Select(async _ =>
+            {
+                using var http = shop.Client();
+                for (var i = 0; i < RequestsPerClient; i++) await ShopProcess.Get(http, "/visits", cookie);
+            }));
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidOperationException($"{ex.Message}\nThe shop's output:\n{shop.Output}", ex);
+        }
         var elapsed = clock.Elapsed;
 
         var (last, _) = await ShopProcess.Get(first, "/visits", cookie);
