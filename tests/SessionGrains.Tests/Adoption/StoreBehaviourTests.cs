@@ -182,11 +182,11 @@ public sealed class StoreBehaviourTests(StandaloneFrontEnd frontEnd) : IAsyncLif
         Assert.Equal("ab", await slow);
         Assert.Equal("abc", await browser.Get("/get/k"));
 
-        // What an app server that died mid-request leaves: a lease with the store's default time to live that nobody
-        // renews or releases. The next request of the session, on another server, waits for that time and no longer.
-        var defaults = await App();
+        // What an app server that died mid-request leaves: a lease that nobody renews or releases (here of 5 s; the
+        // default is 30 s). The next request of the session, on another server, waits for that time and no longer.
+        var ttl = TimeSpan.FromSeconds(5);
+        var defaults = await App(configure: o => o.LeaseTtl = ttl);
         var token = defaults.TokenIn(browser.Cookie!)!;
-        var ttl = new SessionGrainsOptions().LeaseTtl;
         await defaults.Services.GetRequiredService<SessionGrains.Http.SessionGrainsClient>()
             .AcquireLeaseAsync(token, new SessionGrains.Http.LeaseRequest { LeaseId = "died-with-its-server", Ttl = ttl });
         var clock = Stopwatch.StartNew();
