@@ -6,8 +6,7 @@ namespace SessionGrains.Interfaces;
 /// A grain service on every silo: the front end's way into the silo that hosts a session. A front end picks the silo
 /// for a session id by rendezvous hashing over the live gateways, and calls this service there directly (an Orleans
 /// client sends a call to a silo's service straight to that silo's gateway). The service runs the call against the
-/// session grain, which is activated on that same silo (its home, the silo the front ends rank first), so a call takes
-/// one network hop.
+/// session grain, which is activated on that same silo (<c>PreferLocalPlacement</c>), so a call takes one network hop.
 /// Each method is the <see cref="ISessionGrain"/> operation of the same name on session <c>sessionId</c>: typed methods
 /// keep messages as small as direct grain calls (no polymorphic call objects or generic arguments on the wire).
 /// </summary>

@@ -21,10 +21,10 @@ namespace SessionGrains.Hosting;
 /// registration it held is deactivated, wherever it lives. A drain moves a silo's sessions live to the others, but
 /// those of them whose registration hashed to the leaving silo were then deactivated and read back from storage on
 /// their next call. A registration in Redis does not belong to any silo, so a silo leaving touches none but its own
-/// activations, which it has moved. Costs: one Redis script per activation (a creation does not activate the session:
-/// its first call does, <see cref="SessionCreator"/>), a Redis GET on a directory-cache miss (the front ends route a
-/// session's calls to the silo where it is activated, so its own silo finds it in the cache; a session's first call
-/// misses), and a registration left behind by a killed silo, removed by the
+/// activations, which it has moved. Costs: one Redis script per activation (a creation through a silo's router does
+/// not activate the session: its first call does, <see cref="SessionCreator"/>), a Redis GET on a directory-cache miss (the front ends route a session's calls to the silo where it is
+/// activated, so its own silo finds it in the cache; none for a session being created, <see cref="NewSessionsDirectory"/>),
+/// and a registration left behind by a killed silo, removed by the
 /// next call that finds it (Orleans checks the silo is dead) or by <see cref="SessionDirectoryJanitor"/>.
 /// </para>
 /// <c>Cluster:Placement:SessionDirectory=default</c> keeps session grains in Orleans' default directory.
@@ -54,6 +54,8 @@ public static class SessionDirectory
             directory.CreateMultiplexer = async _ => (await connection.Get(), IsShared: true);
         }));
         silo.Services.AddSingleton<IGrainDirectoryResolver, SessionDirectoryResolver>();
+        silo.Services.AddSingleton<NewSessionIds>();
+        silo.Services.AddSingleton<INewSessionIds>(services => services.GetRequiredService<NewSessionIds>());
         silo.Services.AddSingleton<SessionDirectoryJanitor>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionDirectoryJanitor>());
         return silo;
@@ -70,7 +72,7 @@ public sealed class SessionDirectoryResolver(IServiceProvider services, GrainCla
     {
         // Orleans asks once per grain type and keeps the answer.
         grainDirectory = classes.TryGetGrainClass(grainType, out var grainClass) && grainClass == typeof(SessionGrain)
-            ? services.GetRequiredKeyedService<IGrainDirectory>(SessionDirectory.Name)
+            ? new NewSessionsDirectory(services.GetRequiredKeyedService<IGrainDirectory>(SessionDirectory.Name), services.GetRequiredService<NewSessionIds>())
             : null;
         return grainDirectory is not null;
     }

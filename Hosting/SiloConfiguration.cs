@@ -121,7 +121,6 @@ public static class SiloConfiguration
         services.TryAddSingleton<SessionMetrics>();
         // Creations write a session's first state without activating it (the grain comes at the session's first call).
         services.TryAddSingleton<ISessionCreator, SessionCreator>();
-        services.AddPlacementDirector<SessionHomePlacement, SessionHomePlacementDirector>();
         return services;
     }
 

@@ -15,7 +15,7 @@ namespace SessionGrains.Direct;
 /// </summary>
 public sealed partial class SessionGateway(
     IGrainFactory grains, IOptions<SessionCallOptions> options, ILogger<SessionGateway> logger, SessionRouting? routing = null, ISessionCallMetrics? metrics = null,
-    ILocalSessionHomes? localHomes = null, ISessionCreator? creator = null)
+    ILocalSessionHomes? localHomes = null, INewSessionIds? newIds = null, ISessionCreator? creator = null)
 {
     private readonly SessionCallOptions _options = options.Value;
 
@@ -66,13 +66,14 @@ public sealed partial class SessionGateway(
     }
 
     /// <summary>
-    /// Creates the session <paramref name="sessionId"/> (an id from <see cref="NewId"/>): it is stored, not activated
-    /// (<see cref="ISessionCreator"/>); its first call activates it on its home silo. In a silo's process (standalone, a
-    /// combined node, an app that is a silo) the creator runs here; a split cluster's front end sends the creation to the
-    /// router of the session's silo.
+    /// Creates the session <paramref name="sessionId"/> (an id from <see cref="NewId"/>). Through a silo's router (split
+    /// cluster) or in a standalone process, the session is stored without being activated (<see cref="ISessionCreator"/>):
+    /// its first call, which the front ends send to the same silo, activates it. A combined node creates it through its
+    /// grain, so that it is activated here, its home: its first call may come through another node, whose silo would
+    /// otherwise activate it there.
     /// </summary>
     public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation, CancellationToken cancellationToken) =>
-        Call<Reply<SessionInfo>>(sessionId, routing is null && creator is not null
+        Call<Reply<SessionInfo>>(sessionId, routing is null && localHomes is null && creator is not null
             ? new LocalCreate(creator, sessionId, creation)
             : new SessionCalls.Create(creation), cancellationToken);
 
@@ -92,6 +93,8 @@ public sealed partial class SessionGateway(
     {
         var id = SessionTokens.NewId();
         for (var tries = 0; localHomes is not null && tries < IdTries && !localHomes.IsHomedHere(id); tries++) id = SessionTokens.NewId();
+        // In a silo's process the session is placed from here: the directory need not be asked about an id made just now.
+        newIds?.Minted(id);
         return id;
     }
 

@@ -12,7 +12,7 @@ namespace SessionGrains.Grains.Placement;
 /// says so (<see cref="ISessionRouter.Warm"/>, asked by <see cref="SessionRehoming"/>), and its <c>/readyz</c> answers
 /// 503 until then.
 /// </summary>
-public sealed partial class SiloWarmUp(IGrainFactory grains, ILocalSiloDetails local, ILogger<SiloWarmUp> logger) : ILifecycleParticipant<ISiloLifecycle>
+public sealed partial class SiloWarmUp(IGrainFactory grains, ILogger<SiloWarmUp> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>Session activations made to warm up; the first is the slow one, the rest cover concurrent first calls.</summary>
     private const int Activations = 8;
@@ -37,17 +37,12 @@ public sealed partial class SiloWarmUp(IGrainFactory grains, ILocalSiloDetails l
         var started = Stopwatch.GetTimestamp();
         try
         {
-            // The hint places the activations here, whatever silo is the home of their ids (SessionHomePlacement).
-            RequestContext.Set(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey, local.SiloAddress);
+            // Called from outside any grain on an active silo, a session grain (PreferLocalPlacement) is activated here.
             await Task.WhenAll(Enumerable.Range(0, Activations).Select(_ => grains.GetGrain<ISessionGrain>(UnusedId()).Get())).WaitAsync(GiveUpAfter);
         }
         catch (Exception ex)
         {
             LogWarmUpFailed(ex);
-        }
-        finally
-        {
-            RequestContext.Remove(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey);
         }
         _warm = true;
         LogWarm(Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -18,11 +18,10 @@ namespace SessionGrains.Grains;
 /// operations that await something else between reading and changing the state (create, adopt, rotate) run alone
 /// (<see cref="Exclusively{T}"/>).
 /// </para>
-/// A session is activated by its first call after its creation (<see cref="SessionCreator"/> stores it without an
-/// activation), on its home silo (<see cref="Placement.SessionHomePlacement"/>): in cluster mode the silo whose
-/// <see cref="SessionRouterService"/> the front ends send its calls to, so they reach it without a second hop.
+/// A session is activated on the silo that first calls it: in cluster mode that is the silo a front end's
+/// <see cref="SessionRouterService"/> was chosen for, so later calls through it stay on one silo.
 /// </summary>
-[Placement.SessionHomePlacement]
+[Orleans.Placement.PreferLocalPlacement]
 [Orleans.Concurrency.Reentrant]
 public sealed partial class SessionGrain : Grain, ISessionGrain
 {

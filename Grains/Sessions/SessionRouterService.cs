@@ -6,9 +6,8 @@ namespace SessionGrains.Grains;
 
 /// <summary>
 /// The silo end of <see cref="ISessionRouter"/>: runs a front end's call against the session grain. The grain is
-/// activated on its home silo when it is not active anywhere (<see cref="Placement.SessionHomePlacement"/>), which is
-/// this one: the front ends and the silos rank silos for a session the same way (<see cref="SessionHomes"/>), so the
-/// calls of all front ends for one session meet on one silo and reach the grain without a second hop.
+/// activated here when it is not active anywhere (<see cref="SessionGrain"/> prefers local placement), so the calls of
+/// all front ends for one session meet on the silo they hash it to, and reach the grain without a second hop.
 /// </summary>
 [Reentrant]
 public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains, Placement.SiloHomes homes, Placement.SiloWarmUp warmUp,
@@ -18,6 +17,7 @@ public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFact
     public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation)
     {
         // Stored, not activated: the session's first call activates it here (the front ends route it to this silo).
+        // Its id is not noted as new (INewSessionIds): that call may come much later, or never, and the set would keep it.
         if (homes.Draining) throw new SiloDrainingException();
         return creator.Create(sessionId, creation);
     }

@@ -56,17 +56,16 @@ public sealed class CombinedNodeTests(CombinedNodeTests.CombinedCluster cluster,
         var server = redis.GetServer(redis.GetEndPoints()[0]);
 
         // A directory lookup is a GET of the session's directory key. The registration is a script that GETs the key too,
-        // and Redis counts the commands a script runs: a create that looked its session up made 2 GETs, one that activated
-        // it without the lookup 1. A creation stores the session and activates nothing: none.
+        // and Redis counts the commands a script runs: a create that looks its session up makes 2 GETs, one that does not, 1.
         const int Creates = 20;
         var getsBefore = await Calls(server, "get");
         var sessions = new List<CreatedSession>();
         for (var i = 0; i < Creates; i++) sessions.Add(await apis[i % 2].Create("""{"data":{"n":1}}"""));
         var gets = await Calls(server, "get") - getsBefore;
         output.WriteLine($"{Creates} creates: {gets} GET calls on Redis");
-        Assert.True(gets < Creates / 2, $"{Creates} creates made {gets} GET calls: a creation still activates its session");
+        Assert.True(gets < Creates * 3 / 2, $"{Creates} creates made {gets} GET calls: a new session's placement still looks it up in the directory");
 
-        // Activated by its first call, through the node that did not create it, and found there.
+        // Registered all the same: each is found through the node that did not create it.
         for (var i = 0; i < Creates; i++)
         {
             var read = await apis[1 - i % 2].Get(sessions[i].Token);
