@@ -46,8 +46,9 @@ public interface INewSessionIds
 
 /// <summary>
 /// Creates sessions in a silo's process without activating them: a creation is a storage write, and the session's grain
-/// is activated by its first call (which reads it). Registered in every silo; a front end in a silo's process uses it
-/// directly, a front end elsewhere through the silo's <see cref="ISessionRouter"/>.
+/// is activated by its first call (which reads it). Registered in every silo; the standalone front end uses it in its own
+/// process, a split cluster's front end through the silo's <see cref="ISessionRouter"/>. Combined nodes and apps that are
+/// silos create through the grain (their sessions are activated at once, on the creating node).
 /// </summary>
 public interface ISessionCreator
 {
