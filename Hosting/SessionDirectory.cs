@@ -22,9 +22,10 @@ namespace SessionGrains.Hosting;
 /// those of them whose registration hashed to the leaving silo were then deactivated and read back from storage on
 /// their next call. A registration in Redis does not belong to any silo, so a silo leaving touches none but its own
 /// activations, which it has moved. Costs: one Redis script per activation (a creation through a silo's router does
-/// not activate the session: its first call does, <see cref="SessionCreator"/>), a Redis GET on a directory-cache miss (the front ends route a session's calls to the silo where it is
-/// activated, so its own silo finds it in the cache; none for a session being created, <see cref="NewSessionsDirectory"/>),
-/// and a registration left behind by a killed silo, removed by the
+/// not activate the session: its first call does, <see cref="SessionCreator"/>), a Redis GET on a directory-cache miss
+/// (the front ends route a session's calls to the silo where it is activated, so its own silo finds it in the cache; a
+/// lazily created session's first call misses; none for a session a combined node creates and activates at once,
+/// <see cref="NewSessionsDirectory"/>), and a registration left behind by a killed silo, removed by the
 /// next call that finds it (Orleans checks the silo is dead) or by <see cref="SessionDirectoryJanitor"/>.
 /// </para>
 /// <c>Cluster:Placement:SessionDirectory=default</c> keeps session grains in Orleans' default directory.
