@@ -47,6 +47,8 @@ public static class FrontEndHost
                 });
             });
             builder.Services.AddSessionRouting();
+            // New sessions are written to Redis from here; their first call activates them on their home silo.
+            SessionStoreConnections.AddFrontEndCreations(builder.Services, builder.Configuration, cluster);
         }
 
         AddFrontEnd(builder);

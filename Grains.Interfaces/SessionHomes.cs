@@ -45,12 +45,16 @@ public interface INewSessionIds
 }
 
 /// <summary>
-/// Creates sessions in a silo's process without activating them: a creation is a storage write, and the session's grain
-/// is activated by its first call (which reads it). Registered in every silo; the standalone front end uses it in its own
-/// process, a split cluster's front end through the silo's <see cref="ISessionRouter"/>. Combined nodes and apps that are
-/// silos create through the grain (their sessions are activated at once, on the creating node).
+/// Creates sessions without activating them: a creation is a storage write, and the session's grain is activated by its
+/// first call (which reads it). Registered in every silo and in a split cluster's front ends (which write new sessions to
+/// the cluster's Redis themselves); the standalone front end uses it in its own process. Combined nodes and apps that
+/// are silos create through the grain (their sessions are activated at once, on the creating node).
 /// </summary>
 public interface ISessionCreator
 {
-    Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation);
+    /// <summary>
+    /// Stores the new session's first state. Null when the grain must decide (a record is there already: a retried
+    /// creation, whose answer the grain replays; or a user whose index is updated first): send it the creation then.
+    /// </summary>
+    Task<Reply<SessionInfo>?> TryStore(string sessionId, SessionCreation creation);
 }

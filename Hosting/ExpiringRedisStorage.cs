@@ -34,11 +34,8 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
     /// <summary>Registers the session storage: Orleans' Redis storage under <paramref name="name"/>, wrapped.</summary>
     public static void AddExpiringRedisStorage(IServiceCollection services, string name, ConfigurationOptions redis, ReplicaAcks acks)
     {
-        Task<IConnectionMultiplexer>? shared = null, writes = null;
-        Task<IConnectionMultiplexer> Open() => ConnectionMultiplexer.ConnectAsync(redis.Clone()).ContinueWith(t => (IConnectionMultiplexer)t.Result, TaskScheduler.Default);
-        Task<IConnectionMultiplexer> Connect() => shared ??= Open();
-        // Session writes that wait for replicas (WAIT blocks its connection) get a connection of their own.
-        Task<IConnectionMultiplexer> ConnectWrites() => acks.MayWait ? writes ??= Open() : Connect();
+        var connections = new SessionStoreConnections(redis, acks);
+        Task<IConnectionMultiplexer> Connect() => connections.Shared();
         services.AddOptions<RedisStorageOptions>(name).Configure<IServiceProvider, IOptions<SessionRules>, IOptions<ClusterOptions>>((options, provider, sessions, cluster) =>
         {
             options.ConfigurationOptions = redis.Clone();
@@ -59,7 +56,7 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
         services.TryAddSingleton<SessionRecord>();
         services.AddSingleton<ISessionStore>(provider => new RedisSessionStore(
             Connect(),
-            ConnectWrites,
+            connections.Writes,
             acks,
             provider.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             provider.GetRequiredService<SessionRecord>(),

@@ -21,7 +21,7 @@ namespace SessionGrains.Hosting;
 /// </para>
 /// </summary>
 public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, Func<Task<IConnectionMultiplexer>> writes, ReplicaAcks acks, string serviceId,
-    SessionRecord record, IGrainStorage earlier, TimeProvider clock, TimeSpan fallbackLifetime) : ISessionStore
+    SessionRecord record, IGrainStorage? earlier, TimeProvider clock, TimeSpan fallbackLifetime) : ISessionStore
 {
     private const string RevisionField = "r";
 
@@ -70,13 +70,15 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
 
     public async Task<StoredSession> Read(GrainId session)
     {
-        // The record in the earlier layout is asked for in the same round trip; it is there only for sessions last
-        // written before the upgrade, and costs Redis a lookup of a missing key otherwise.
-        var fresh = (await connection).GetDatabase().HashGetAllAsync(Key(session));
-        var old = EarlierLayout.Read(earlier, session);
-        var entries = await fresh;
-        if (entries.Length == 0) return await EarlierLayout.Convert(this, earlier, session, await old);
-        _ = old.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+        var entries = await (await connection).GetDatabase().HashGetAllAsync(Key(session));
+        // The earlier layout is looked at only when there is no record in this one: sessions last written before the
+        // upgrade (converted here), and ids never stored. A front end's store has none (it only creates sessions).
+        if (entries.Length > 0 || earlier is null) return Parse(entries);
+        return await EarlierLayout.Convert(this, earlier, session, await EarlierLayout.Read(earlier, session));
+    }
+
+    private StoredSession Parse(HashEntry[] entries)
+    {
         long revision = 0;
         var fields = new List<KeyValuePair<string, ReadOnlyMemory<byte>>>(entries.Length);
         foreach (var entry in entries)

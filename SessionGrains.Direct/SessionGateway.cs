@@ -66,23 +66,27 @@ public sealed partial class SessionGateway(
     }
 
     /// <summary>
-    /// Creates the session <paramref name="sessionId"/> (an id from <see cref="NewId"/>). Through a silo's router (split
-    /// cluster) or in a standalone process, the session is stored without being activated (<see cref="ISessionCreator"/>):
-    /// its first call, which the front ends send to the same silo, activates it. A combined node creates it through its
-    /// grain, so that it is activated here, its home: its first call may come through another node, whose silo would
-    /// otherwise activate it there.
+    /// Creates the session <paramref name="sessionId"/> (an id from <see cref="NewId"/>). A split cluster's front end and a
+    /// standalone process store it without activating it (<see cref="ISessionCreator"/>, one storage write from this
+    /// process): its first call, which the front ends send to its home silo, activates it there. When the grain must decide
+    /// (a retried creation, a user to index), the creation goes to it, through the silo's router in a cluster. A combined
+    /// node creates through the grain, so that it is activated here, its home: its first call may come through another
+    /// node, whose silo would otherwise activate it there. Without a creator (an Orleans client of the cluster that did not
+    /// register one), through the router, which stores it.
     /// </summary>
     public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation, CancellationToken cancellationToken) =>
-        Call<Reply<SessionInfo>>(sessionId, routing is null && localHomes is null && creator is not null
-            ? new LocalCreate(creator, sessionId, creation)
+        Call<Reply<SessionInfo>>(sessionId, localHomes is null && creator is not null
+            ? new StoredCreate(creator, sessionId, creation)
             : new SessionCalls.Create(creation), cancellationToken);
 
-    /// <summary>A creation in this process: the grain reference the call is given is not used.</summary>
-    private sealed record LocalCreate(ISessionCreator Creator, string SessionId, SessionCreation Creation) : SessionCall<Reply<SessionInfo>>
+    /// <summary>A creation written from this process; the grain (or the router) only when the creator leaves it to them.</summary>
+    private sealed record StoredCreate(ISessionCreator Creator, string SessionId, SessionCreation Creation) : SessionCall<Reply<SessionInfo>>
     {
-        public override Task<Reply<SessionInfo>> On(ISessionGrain session) => Creator.Create(SessionId, Creation);
+        public override async Task<Reply<SessionInfo>> On(ISessionGrain session) =>
+            await Creator.TryStore(SessionId, Creation) ?? await session.Create(Creation);
 
-        public override Task<Reply<SessionInfo>> Via(ISessionRouter router, string sessionId) => router.Create(sessionId, Creation);
+        public override async Task<Reply<SessionInfo>> Via(ISessionRouter router, string sessionId) =>
+            await Creator.TryStore(SessionId, Creation) ?? await router.Create(sessionId, Creation);
     }
 
     /// <summary>Ids tried for one whose home is the wanted silo; past them, the last one is used wherever it lives.</summary>

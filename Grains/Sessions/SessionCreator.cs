@@ -13,9 +13,13 @@ namespace SessionGrains.Grains;
 /// who leaves) never costs an activation.
 /// <para>
 /// The write is conditional on there being no record (revision 0). When there is one (a creation retried after its first
-/// attempt was stored), the grain decides, as it always did: it reads the session and replays the answer stored under
-/// the idempotency key, or answers that the session exists. A creation with a user goes to the grain too: the user's
-/// index is updated before the write.
+/// attempt was stored), the answer is null and the caller sends the creation to the grain, which decides as it always
+/// did: it reads the session and replays the answer stored under the idempotency key, or answers that the session
+/// exists. A creation with a user is the grain's too: the user's index is updated before the write.
+/// </para>
+/// <para>
+/// Silos run it (their routers, a standalone process), and so do a split cluster's front ends, against the same Redis:
+/// there a creation costs the front end one storage round trip and the silos nothing.
 /// </para>
 /// </summary>
 public sealed class SessionCreator(ISessionStore store, IOptions<SessionRules> options, TimeProvider clock, SessionMetrics metrics, IGrainFactory grains)
@@ -24,9 +28,9 @@ public sealed class SessionCreator(ISessionStore store, IOptions<SessionRules> o
     private static readonly ActivitySource Storage = new(TelemetryNames.StorageSource);
     private readonly SessionRules _rules = options.Value;
 
-    public async Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation)
+    public async Task<Reply<SessionInfo>?> TryStore(string sessionId, SessionCreation creation)
     {
-        if (creation.UserId is not null) return await Grain(sessionId).Create(creation);
+        if (creation.UserId is not null) return null;
         var now = clock.GetUtcNow();
         var built = NewSession.Build(creation, _rules, now);
         if (!built.Succeeded) return built.Failure;
@@ -40,15 +44,13 @@ public sealed class SessionCreator(ISessionStore store, IOptions<SessionRules> o
         try
         {
             using var span = Storage.StartActivity("CreateState");
-            await store.Write(Grain(sessionId).GetGrainId(), 0, SessionState.None, state);
+            await store.Write(grains.GetGrain<ISessionGrain>(sessionId).GetGrainId(), 0, SessionState.None, state);
         }
         catch (InconsistentStateException)
         {
-            return await Grain(sessionId).Create(creation);
+            return null;
         }
         metrics.Created();
         return info;
     }
-
-    private ISessionGrain Grain(string sessionId) => grains.GetGrain<ISessionGrain>(sessionId);
 }

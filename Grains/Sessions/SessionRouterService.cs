@@ -14,12 +14,12 @@ public sealed class SessionRouterService(GrainId grainId, Silo silo, ILoggerFact
     ISessionCreator creator)
     : GrainService(grainId, silo, loggers), ISessionRouter
 {
-    public Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation)
+    public async Task<Reply<SessionInfo>> Create(string sessionId, SessionCreation creation)
     {
         // Stored, not activated: the session's first call activates it here (the front ends route it to this silo).
         // Its id is not noted as new (INewSessionIds): that call may come much later, or never, and the set would keep it.
         if (homes.Draining) throw new SiloDrainingException();
-        return creator.Create(sessionId, creation);
+        return await creator.TryStore(sessionId, creation) ?? await Session(sessionId).Create(creation);
     }
 
     public Task<Reply<SessionView>> Get(string sessionId) => Session(sessionId).Get();

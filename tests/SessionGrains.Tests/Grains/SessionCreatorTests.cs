@@ -14,6 +14,10 @@ public sealed class SessionCreatorTests(GrainClusterFixture cluster)
 {
     private ISessionCreator Creator => cluster.Cluster.Silos[0].ServiceProvider.GetRequiredService<ISessionCreator>();
 
+    /// <summary>As the callers do: stored, or else the grain decides.</summary>
+    private async Task<Reply<SessionInfo>> Create(string id, SessionCreation creation) =>
+        await Creator.TryStore(id, creation) ?? await cluster.Session(id).Create(creation);
+
     private Task<int> Activations(string id) =>
         cluster.Client.GetGrain<IManagementGrain>(0).GetGrainActivationCount((GrainReference)cluster.Session(id));
 
@@ -25,7 +29,7 @@ public sealed class SessionCreatorTests(GrainClusterFixture cluster)
     {
         var id = GrainClusterFixture.NewSessionId();
 
-        var created = await Creator.Create(id, Cart("create-1", idle: TimeSpan.FromMinutes(5)));
+        var created = await Create(id, Cart("create-1", idle: TimeSpan.FromMinutes(5)));
 
         Assert.True(created.Succeeded, created.Failure?.Detail);
         Assert.Equal(id, created.Value.Id);
@@ -52,12 +56,12 @@ public sealed class SessionCreatorTests(GrainClusterFixture cluster)
     public async Task A_creation_retried_under_its_key_gets_the_first_answer_and_any_other_is_refused()
     {
         var id = GrainClusterFixture.NewSessionId();
-        var first = await Creator.Create(id, Cart("create-2"));
+        var first = await Create(id, Cart("create-2"));
         Assert.True(first.Succeeded, first.Failure?.Detail);
 
-        var retried = await Creator.Create(id, Cart("create-2"));
-        var otherBody = await Creator.Create(id, Cart("create-2", cart: "[]"));
-        var noKey = await Creator.Create(id, Cart(null));
+        var retried = await Create(id, Cart("create-2"));
+        var otherBody = await Create(id, Cart("create-2", cart: "[]"));
+        var noKey = await Create(id, Cart(null));
 
         Assert.Equal(SessionStatus.Ok, retried.Status);
         Assert.Equal(first.Value, retried.Value);
@@ -73,8 +77,8 @@ public sealed class SessionCreatorTests(GrainClusterFixture cluster)
     {
         var id = GrainClusterFixture.NewSessionId();
 
-        var badIdle = await Creator.Create(id, Cart(null, idle: TimeSpan.FromMilliseconds(500)));
-        var tooLarge = await Creator.Create(id, Cart(null, cart: $"\"{new string('x', cluster.Sessions.MaxValueBytes)}\""));
+        var badIdle = await Create(id, Cart(null, idle: TimeSpan.FromMilliseconds(500)));
+        var tooLarge = await Create(id, Cart(null, cart: $"\"{new string('x', cluster.Sessions.MaxValueBytes)}\""));
 
         Assert.Equal(SessionStatus.InvalidArgument, badIdle.Status);
         Assert.False(tooLarge.Succeeded);
@@ -87,7 +91,7 @@ public sealed class SessionCreatorTests(GrainClusterFixture cluster)
     {
         var id = GrainClusterFixture.NewSessionId();
 
-        var created = await Creator.Create(id, new SessionCreation(new Dictionary<string, string>(), null, "user-creator", null));
+        var created = await Create(id, new SessionCreation(new Dictionary<string, string>(), null, "user-creator", null));
 
         Assert.True(created.Succeeded, created.Failure?.Detail);
         Assert.Equal("user-creator", created.Value.UserId);
