@@ -21,8 +21,8 @@ namespace SessionGrains.Hosting;
 /// registration it held is deactivated, wherever it lives. A drain moves a silo's sessions live to the others, but
 /// those of them whose registration hashed to the leaving silo were then deactivated and read back from storage on
 /// their next call. A registration in Redis does not belong to any silo, so a silo leaving touches none but its own
-/// activations, which it has moved. Costs: one Redis script per activation (a creation through a silo's router does
-/// not activate the session: its first call does, <see cref="SessionCreator"/>), a Redis GET on a directory-cache miss
+/// activations, which it has moved. Costs: one Redis script per activation (a creation by a split cluster's front end
+/// does not activate the session: its first call does, <see cref="SessionCreator"/>), a Redis GET on a directory-cache miss
 /// (the front ends route a session's calls to the silo where it is activated, so its own silo finds it in the cache; a
 /// lazily created session's first call misses; none for a session a combined node creates and activates at once,
 /// <see cref="NewSessionsDirectory"/>), and a registration left behind by a killed silo, removed by the
