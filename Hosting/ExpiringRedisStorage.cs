@@ -35,7 +35,6 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
     public static void AddExpiringRedisStorage(IServiceCollection services, string name, ConfigurationOptions redis, ReplicaAcks acks)
     {
         var connections = new SessionStoreConnections(redis, acks);
-        Task<IConnectionMultiplexer> Connect() => connections.Shared();
         services.AddOptions<RedisStorageOptions>(name).Configure<IServiceProvider, IOptions<SessionRules>, IOptions<ClusterOptions>>((options, provider, sessions, cluster) =>
         {
             options.ConfigurationOptions = redis.Clone();
@@ -44,18 +43,18 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
             options.EntryExpiry = sessions.Value.AbsoluteLifetime + TimeSpan.FromDays(1);
             options.GetStorageKey = KeyFunction(cluster.Value.ServiceId);
             // One connection for Orleans' commands and the expiries; Orleans closes it when the silo stops.
-            options.CreateMultiplexer = async _ => (await Connect(), false);
+            options.CreateMultiplexer = async _ => (await connections.Shared(), false);
         });
         services.AddGrainStorage(name, (provider, storageName) => new ExpiringRedisStorage(
             RedisGrainStorageFactory.Create(provider, storageName),
             provider.GetRequiredService<IOptionsMonitor<RedisStorageOptions>>().Get(storageName).GetStorageKey!,
-            Connect(),
+            connections.Shared(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<ExpiringRedisStorage>>()));
         // Session grains store field by field on the same connection; records of the earlier layout are read through the above.
         services.TryAddSingleton<SessionRecord>();
         services.AddSingleton<ISessionStore>(provider => new RedisSessionStore(
-            Connect(),
+            connections.Shared(),
             connections.Writes,
             acks,
             provider.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,

@@ -51,18 +51,22 @@ public sealed class SessionStoreConnections(ConfigurationOptions redis, ReplicaA
     {
         var redis = RedisConnection.Options(cluster.Redis!);
         var acks = ReplicaAcks.Read(configuration, redis);
-        var connections = new SessionStoreConnections(redis, acks);
-        services.AddSingleton(connections);
+        // Made by the container, so that it closes the connections when the host stops.
+        services.AddSingleton(_ => new SessionStoreConnections(redis, acks));
         services.TryAddSingleton<SessionRecord>();
-        services.AddSingleton<ISessionStore>(provider => new RedisSessionStore(
-            connections.Shared(),
-            connections.Writes,
-            acks,
-            cluster.ServiceId,
-            provider.GetRequiredService<SessionRecord>(),
-            earlier: null,
-            provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<IOptions<SessionRules>>().Value.AbsoluteLifetime + TimeSpan.FromDays(1)));
+        services.AddSingleton<ISessionStore>(provider =>
+        {
+            var connections = provider.GetRequiredService<SessionStoreConnections>();
+            return new RedisSessionStore(
+                connections.Shared(),
+                connections.Writes,
+                acks,
+                cluster.ServiceId,
+                provider.GetRequiredService<SessionRecord>(),
+                earlier: null,
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<IOptions<SessionRules>>().Value.AbsoluteLifetime + TimeSpan.FromDays(1));
+        });
         return SiloConfiguration.AddSessionGrainServices(services);
     }
 }
