@@ -5,14 +5,17 @@
 # log level Warning. wrk is pinned to CPU 1; CPU time per request is the sum over every process of the system under
 # test (utime + stime from /proc, children included) over the measured window, divided by the requests wrk counted.
 #
-#   bench/wrk/run.sh [--rounds 3] [--duration 15] [--warmup 10] [--connections 64] [--sessions 500]
+#   bench/wrk/increments.sh [--rounds 3] [--duration 15] [--warmup 10] [--connections 64] [--sessions 500]
 #                    [--silos 2] [--frontends 1] [--combined] [--standalone]
 #
 # --standalone measures SessionGrains in standalone mode instead (one process, SQLite) against the same baseline.
 #
 # Needs wrk, redis-server, curl and a Release build (dotnet build SessionGrains.sln -c Release).
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WRK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$WRK_DIR/../.." && pwd)
+# shellcheck source=bench/wrk/lib.sh
+. "$WRK_DIR/lib.sh"
 ROUNDS=3 DURATION=15 WARMUP=10 CONNECTIONS=64 SESSIONS=500 SILOS=2 FRONTENDS=1 COMBINED=() SHAPE="" STANDALONE=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -41,13 +44,6 @@ cleanup() {
     [ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-wait_ready() {
-    for _ in $(seq 1 120); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done
-    echo "$1 did not answer" >&2; exit 1
-}
 
 # The baseline: its own redis-server (AOF, fsync on every write) and the app.
 REDIS_PORT=$(free_port); APP_PORT=$(free_port)
@@ -98,36 +94,6 @@ done >"$WORK/sessiongrains.sessions"
 [ "$(wc -l <"$WORK/baseline.sessions")" -eq "$SESSIONS" ] && [ "$(wc -l <"$WORK/sessiongrains.sessions")" -eq "$SESSIONS" ] \
     || { echo "could not create $SESSIONS sessions on both targets" >&2; exit 1; }
 
-# CPU ticks (1/100 s) used so far by the processes given, their waited-for children included.
-ticks() { for pid in "$@"; do awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat"; done | awk '{ s += $1 } END { print s }'; }
-
-name_of() {
-    case "$(tr '\0' ' ' <"/proc/$1/cmdline")" in
-        *redis-server*) echo "redis" ;; *Silo.dll*) echo "silo$1" ;; *Client.dll*) echo "frontend$1" ;; *) echo "app" ;;
-    esac
-}
-
-# One wrk run against a target (after a warm-up run): prints "requests/s µs-per-request non-2xx name=µs...".
-measure() {
-    local url=$1 sessions=$2; shift 2
-    SESSIONS=$sessions taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/bench/wrk/increment.lua" "$url" >/dev/null
-    local before after out pid
-    before=$(ticks "$@")
-    for pid in "$@"; do echo "$pid $(ticks "$pid")"; done >"$WORK/before"
-    out=$(SESSIONS=$sessions taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$ROOT/bench/wrk/increment.lua" "$url")
-    after=$(ticks "$@")
-    for pid in "$@"; do echo "$pid $(ticks "$pid")"; done >"$WORK/after"
-    local requests rate errors
-    requests=$(echo "$out" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
-    rate=$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
-    errors=$(echo "$out" | sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
-    # Per process: "name=µs" for each, named by its command line.
-    local split
-    split=$(paste "$WORK/before" "$WORK/after" | while read -r p b _ a; do
-        printf '%s=%d ' "$(name_of "$p")" $(( (a - b) * 10000 / requests )); done)
-    echo "$rate $(( (after - before) * 10000 / requests )) ${errors:-0} $split"
-}
-
 echo "wrk POST /sessions/current/counters/n/increment: $SESSIONS sessions, $CONNECTIONS connections, wrk on CPU 1, ${WARMUP} s warm-up + ${DURATION} s per run"
 echo "$SG_NAME; every process at log level Warning"
 echo "| round | target | requests/s | × baseline | CPU µs/request | × baseline | non-2xx | µs/request by process |"
@@ -136,7 +102,6 @@ for round in $(seq 1 "$ROUNDS"); do
     read -r b_rate b_cpu b_err b_split < <(measure "http://127.0.0.1:$APP_PORT" "$WORK/baseline.sessions" "$APP_PID" "$BASELINE_REDIS_PID")
     # shellcheck disable=SC2086
     read -r c_rate c_cpu c_err c_split < <(measure "$SG_URL" "$WORK/sessiongrains.sessions" $SG_PIDS)
-    echo "| $round | baseline | ${b_rate%.*} | 1.00× | $b_cpu | 1.00× | $b_err | $b_split |"
-    awk -v r="$round" -v cr="$c_rate" -v br="$b_rate" -v cc="$c_cpu" -v bc="$b_cpu" -v e="$c_err" -v s="$c_split" \
-        'BEGIN { printf "| %s | SessionGrains | %d | %.2f× | %d | %.2f× | %s | %s |\n", r, cr, cr / br, cc, cc / bc, e, s }'
+    row "$round" baseline "$b_rate" "$b_cpu" "$b_err" "$b_split" "$b_rate" "$b_cpu"
+    row "$round" SessionGrains "$c_rate" "$c_cpu" "$c_err" "$c_split" "$b_rate" "$b_cpu"
 done

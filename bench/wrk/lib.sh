@@ -1,0 +1,43 @@
+# Shared by bench/wrk/*.sh: ports, readiness, CPU from /proc and one measured wrk run.
+# shellcheck shell=bash
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_ready() {
+    for _ in $(seq 1 180); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done
+    echo "$1 did not answer" >&2; exit 1
+}
+
+# CPU ticks (1/100 s) used so far by the processes given, their waited-for children included.
+ticks() { for pid in "$@"; do awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat"; done | awk '{ s += $1 } END { print s }'; }
+
+name_of() {
+    case "$(tr '\0' ' ' <"/proc/$1/cmdline")" in
+        *redis-server*) echo "redis" ;; *Silo.dll*) echo "silo$1" ;; *Client.dll*) echo "frontend$1" ;; *) echo "app$1" ;;
+    esac
+}
+
+# measure URL SESSIONS_FILE PID...: a warm-up run, then the measured run (wrk on CPU 1, CONNECTIONS connections, METHOD
+# and PATH_TO as sessions.lua reads them). Prints "requests/s µs-per-request non-2xx name=µs ...".
+measure() {
+    local url=$1 sessions=$2; shift 2
+    SESSIONS=$sessions taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WRK_DIR/sessions.lua" "$url" >/dev/null
+    local pid out requests rate errors split
+    for pid in "$@"; do echo "$pid $(ticks "$pid")"; done >"$WORK/before"
+    out=$(SESSIONS=$sessions taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$WRK_DIR/sessions.lua" "$url")
+    for pid in "$@"; do echo "$pid $(ticks "$pid")"; done >"$WORK/after"
+    requests=$(echo "$out" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
+    rate=$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+    errors=$(echo "$out" | sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
+    split=$(paste "$WORK/before" "$WORK/after" | while read -r p b _ a; do
+        printf '%s=%d ' "$(name_of "$p")" $(( (a - b) * 10000 / requests )); done)
+    local total
+    total=$(paste "$WORK/before" "$WORK/after" | awk '{ s += $4 - $2 } END { print s }')
+    echo "$rate $(( total * 10000 / requests )) ${errors:-0} $split"
+}
+
+# row ROUND NAME RATE CPU ERRORS SPLIT BASE_RATE BASE_CPU: one Markdown row with the ratios against the baseline.
+row() {
+    awk -v r="$1" -v n="$2" -v cr="$3" -v cc="$4" -v e="$5" -v s="$6" -v br="$7" -v bc="$8" \
+        'BEGIN { printf "| %s | %s | %d | %.2f× | %d | %.2f× | %s | %s |\n", r, n, cr, cr / br, cc, cc / bc, e, s }'
+}

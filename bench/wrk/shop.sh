@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The drop-in store measured from outside with wrk: samples/Shop's GET /visits (load the session, increment a counter,
+# commit) over 200 sessions, with the built-in Redis provider (AddStackExchangeRedisCache) and with AddSessionGrains,
+# each shop with a redis-server of its own (AOF, appendfsync everysec), every process at log level Warning. wrk is
+# pinned to CPU 1; CPU per page is the sum over the shop and every process of its store (from /proc).
+#
+#   bench/wrk/shop.sh [--rounds 3] [--duration 15] [--warmup 10] [--connections 32] [--sessions 200]
+#                     [--targets silo,cluster,http]
+#
+# silo: the shop is a silo of its own cluster (Session:Mode=Silo); cluster: the shop is an Orleans client of one silo
+# (Session:Mode=Cluster); http: the shop calls a standalone front end (Session:Mode=Http). Needs wrk, redis-server,
+# curl and a Release build.
+set -euo pipefail
+WRK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$WRK_DIR/../.." && pwd)
+# shellcheck source=bench/wrk/lib.sh
+. "$WRK_DIR/lib.sh"
+ROUNDS=3 DURATION=15 WARMUP=10 CONNECTIONS=32 SESSIONS=200 TARGETS=silo,cluster
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) ROUNDS=$2; shift 2 ;;
+        --duration) DURATION=$2; shift 2 ;;
+        --warmup) WARMUP=$2; shift 2 ;;
+        --connections) CONNECTIONS=$2; shift 2 ;;
+        --sessions) SESSIONS=$2; shift 2 ;;
+        --targets) TARGETS=$2; shift 2 ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+for tool in wrk redis-server curl taskset; do command -v $tool >/dev/null || { echo "needs $tool" >&2; exit 2; }; done
+BIN=bin/Release/net10.0
+SHOP_DLL=$ROOT/samples/Shop/$BIN/SessionGrains.Samples.Shop.dll
+[ -f "$SHOP_DLL" ] || { echo "build Release first: dotnet build SessionGrains.sln -c Release" >&2; exit 2; }
+export METHOD=GET PATH_TO=/visits
+
+WORK=$(mktemp -d /tmp/sg-wrk-shop.XXXXXX)
+STARTED_PIDS=()
+cleanup() {
+    for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    [ -n "${KEEP:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+export Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production
+SIGNING_KEY=$(head -c 32 /dev/urandom | base64)
+API_KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+# start NAME DIR COMMAND...: runs it in the background, logs to WORK/NAME.log; sets LAST_PID.
+start() {
+    local name=$1; shift
+    "$@" >"$WORK/$name.log" 2>&1 &
+    LAST_PID=$!
+    STARTED_PIDS+=("$LAST_PID")
+}
+
+# shop TARGET: starts the shop of one target and what it needs; sets URL_<target> and PIDS_<target>.
+shop() {
+    local target=$1 redis_port shop_port settings=() pids=()
+    redis_port=$(free_port); shop_port=$(free_port)
+    mkdir -p "$WORK/$target"
+    if [ "$target" != http ]; then
+        start "$target-redis" redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$WORK/$target" --save "" \
+            --appendonly yes --appendfsync everysec --daemonize no
+        pids+=("$LAST_PID")
+    fi
+    case "$target" in
+        redis) settings=(--Session:Provider Redis --Session:Redis "127.0.0.1:$redis_port") ;;
+        silo) settings=(--Session:Mode Silo --Session:SigningKey "$SIGNING_KEY" --Cluster:Redis "127.0.0.1:$redis_port"
+                  --Cluster:SiloPort "$(free_port)" --Cluster:GatewayPort "$(free_port)" --Sessions:RequestsPerSecond 100000) ;;
+        cluster)
+            local silo_port
+            silo_port=$(free_port)
+            start cluster-silo dotnet "$ROOT/Silo/$BIN/SessionGrains.Silo.dll" --urls "http://127.0.0.1:$silo_port" \
+                --contentRoot "$WORK/$target" --Cluster:Redis "127.0.0.1:$redis_port" \
+                --Cluster:SiloPort "$(free_port)" --Cluster:GatewayPort "$(free_port)"
+            pids+=("$LAST_PID")
+            wait_ready "http://127.0.0.1:$silo_port/readyz"
+            settings=(--Session:Mode Cluster --Session:ClusterRedis "127.0.0.1:$redis_port" --Session:SigningKey "$SIGNING_KEY") ;;
+        http)
+            local front_port
+            front_port=$(free_port)
+            start http-frontend dotnet "$ROOT/Client/$BIN/SessionGrains.Client.dll" --urls "http://127.0.0.1:$front_port" \
+                --contentRoot "$WORK/$target" --Cluster:SiloPort "$(free_port)" --Cluster:GatewayPort "$(free_port)" \
+                --Admin:ApiKey "$API_KEY" --Tokens:SigningKey "$SIGNING_KEY" --RateLimits:Enabled false --Sessions:RequestsPerSecond 100000
+            pids+=("$LAST_PID")
+            wait_ready "http://127.0.0.1:$front_port/readyz"
+            settings=(--Session:Mode Http --Session:SessionGrains "http://127.0.0.1:$front_port/" --Session:ApiKey "$API_KEY") ;;
+        *) echo "unknown target $target" >&2; exit 2 ;;
+    esac
+    start "$target-shop" dotnet "$SHOP_DLL" --urls "http://127.0.0.1:$shop_port" --contentRoot "$WORK/$target" \
+        --Session:LoadAsync true "${settings[@]}"
+    pids+=("$LAST_PID")
+    wait_ready "http://127.0.0.1:$shop_port/healthz"
+    for _ in $(seq 1 "$SESSIONS"); do
+        curl -fs -D - -o /dev/null "http://127.0.0.1:$shop_port/visits" \
+            | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/Cookie: \1/p' | head -n 1
+    done >"$WORK/$target.sessions"
+    [ "$(wc -l <"$WORK/$target.sessions")" -eq "$SESSIONS" ] || { echo "$target: the shop set no cookie" >&2; exit 1; }
+    printf -v "URL_$target" '%s' "http://127.0.0.1:$shop_port"
+    printf -v "PIDS_$target" '%s' "${pids[*]}"
+}
+
+IFS=, read -r -a targets <<<"redis,${TARGETS//redis,/}"
+for target in "${targets[@]}"; do shop "$target"; done
+
+echo "wrk GET /visits of samples/Shop: $SESSIONS sessions, $CONNECTIONS connections, wrk on CPU 1, ${WARMUP} s warm-up + ${DURATION} s per run"
+echo "| round | store | requests/s | × Redis provider | CPU µs/page | × Redis provider | non-2xx | µs/page by process |"
+echo "|--:|---|--:|--:|--:|--:|--:|---|"
+for round in $(seq 1 "$ROUNDS"); do
+    base_rate="" base_cpu=""
+    for target in "${targets[@]}"; do
+        url_var=URL_$target pids_var=PIDS_$target
+        # shellcheck disable=SC2086
+        read -r rate cpu errors split < <(measure "${!url_var}" "$WORK/$target.sessions" ${!pids_var})
+        [ -n "$base_rate" ] || { base_rate=$rate; base_cpu=$cpu; }
+        row "$round" "$target" "$rate" "$cpu" "$errors" "$split" "$base_rate" "$base_cpu"
+    done
+done
