@@ -39,8 +39,7 @@ WORK=$(mktemp -d /tmp/sg-wrk.XXXXXX)
 STARTED_PIDS=()
 cleanup() {
     "$ROOT/scripts/local-cluster.sh" down --state "$WORK/cluster" >/dev/null 2>&1 || true
-    for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    stop "${STARTED_PIDS[@]}"
     [ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT

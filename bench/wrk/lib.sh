@@ -41,3 +41,16 @@ row() {
     awk -v r="$1" -v n="$2" -v cr="$3" -v cc="$4" -v e="$5" -v s="$6" -v br="$7" -v bc="$8" \
         'BEGIN { printf "| %s | %s | %d | %.2f× | %d | %.2f× | %s | %s |\n", r, n, cr, cr / br, cc, cc / bc, e, s }'
 }
+
+# stop PID...: SIGTERM (silos drain their sessions first), then SIGKILL what is left after 30 s.
+stop() {
+    local pid
+    for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 60); do
+        local alive=0
+        for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && return 0
+        sleep 0.5
+    done
+    for pid in "$@"; do kill -9 "$pid" 2>/dev/null || true; done
+}

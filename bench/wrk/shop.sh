@@ -36,8 +36,7 @@ export METHOD=GET PATH_TO=/visits
 WORK=$(mktemp -d /tmp/sg-wrk-shop.XXXXXX)
 STARTED_PIDS=()
 cleanup() {
-    for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    stop "${STARTED_PIDS[@]}"
     [ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
