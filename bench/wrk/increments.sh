@@ -18,12 +18,8 @@ ROOT=$(cd "$WRK_DIR/../.." && pwd)
 . "$WRK_DIR/lib.sh"
 ROUNDS=3 DURATION=15 WARMUP=10 CONNECTIONS=64 SESSIONS=500 SILOS=2 FRONTENDS=1 COMBINED=() SHAPE="" STANDALONE=""
 while [ $# -gt 0 ]; do
+    if common_option "$1" "${2:-}"; then shift 2; continue; fi
     case "$1" in
-        --rounds) ROUNDS=$2; shift 2 ;;
-        --duration) DURATION=$2; shift 2 ;;
-        --warmup) WARMUP=$2; shift 2 ;;
-        --connections) CONNECTIONS=$2; shift 2 ;;
-        --sessions) SESSIONS=$2; shift 2 ;;
         --silos) SILOS=$2; shift 2 ;;
         --frontends) FRONTENDS=$2; shift 2 ;;
         --combined) COMBINED=(--combined); SHAPE=" (combined nodes)"; shift ;;

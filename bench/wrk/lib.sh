@@ -54,3 +54,12 @@ stop() {
     done
     for pid in "$@"; do kill -9 "$pid" 2>/dev/null || true; done
 }
+
+# common_option NAME VALUE: takes the options every script has (ROUNDS, DURATION, WARMUP, CONNECTIONS, SESSIONS);
+# fails for any other.
+common_option() {
+    case "$1" in
+        --rounds) ROUNDS=$2 ;; --duration) DURATION=$2 ;; --warmup) WARMUP=$2 ;;
+        --connections) CONNECTIONS=$2 ;; --sessions) SESSIONS=$2 ;; *) return 1 ;;
+    esac
+}

@@ -17,12 +17,8 @@ ROOT=$(cd "$WRK_DIR/../.." && pwd)
 . "$WRK_DIR/lib.sh"
 ROUNDS=3 DURATION=15 WARMUP=10 CONNECTIONS=32 SESSIONS=200 TARGETS=silo,cluster
 while [ $# -gt 0 ]; do
+    if common_option "$1" "${2:-}"; then shift 2; continue; fi
     case "$1" in
-        --rounds) ROUNDS=$2; shift 2 ;;
-        --duration) DURATION=$2; shift 2 ;;
-        --warmup) WARMUP=$2; shift 2 ;;
-        --connections) CONNECTIONS=$2; shift 2 ;;
-        --sessions) SESSIONS=$2; shift 2 ;;
         --targets) TARGETS=$2; shift 2 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
