@@ -28,6 +28,8 @@ public static class SiloConfiguration
         silo.Services.AddSessionOptions(configuration);
         silo.Services.AddSessionGrainServices();
         if (SessionTelemetry.IsTracing(configuration)) silo.AddActivityPropagation();
+        // A gateway in this process calls its sessions here without Orleans' messaging, unless spans follow every call.
+        else silo.Services.AddSingleton<LocalSessionGrains>();
         silo.Configure<ClusterOptions>(options =>
         {
             options.ServiceId = cluster.ServiceId;

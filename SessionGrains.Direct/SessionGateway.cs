@@ -15,9 +15,10 @@ namespace SessionGrains.Direct;
 /// </summary>
 public sealed partial class SessionGateway(
     IGrainFactory grains, IOptions<SessionCallOptions> options, ILogger<SessionGateway> logger, SessionRouting? routing = null, ISessionCallMetrics? metrics = null,
-    ILocalSessionHomes? localHomes = null, INewSessionIds? newIds = null, ISessionCreator? creator = null)
+    ILocalSessionHomes? localHomes = null, INewSessionIds? newIds = null, ISessionCreator? creator = null, LocalSessionGrains? local = null)
 {
     private readonly SessionCallOptions _options = options.Value;
+    private readonly LocalSessionGrains? _local = Using(local);
 
     /// <summary>Draining silos skipped in a row before the call is treated as failed (one per silo stopping at once).</summary>
     private const int MaxRedirects = 8;
@@ -36,7 +37,9 @@ public sealed partial class SessionGateway(
             using var attemptToken = gone.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, gone) : null;
             try
             {
-                var sent = router is null ? call.On(grains.Reference<ISessionGrain>(sessionId)) : call.Via(router, sessionId);
+                var sent = router is not null ? call.Via(router, sessionId)
+                    : _local is not null && _local.TryGet(sessionId, out var here) ? InProcess(here, sessionId, call)
+                    : call.On(grains.Reference<ISessionGrain>(sessionId));
                 return await sent.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, attemptToken?.Token ?? cancellationToken);
             }
             catch (OperationCanceledException) when (!goneBefore && gone.IsCancellationRequested && !cancellationToken.IsCancellationRequested && attempt < MaxRedirects)
@@ -63,6 +66,19 @@ public sealed partial class SessionGateway(
                 delay = delay * 2 < _options.MaxRetryDelay ? delay * 2 : _options.MaxRetryDelay;
             }
         }
+    }
+
+    private static LocalSessionGrains? Using(LocalSessionGrains? local)
+    {
+        local?.Use();
+        return local;
+    }
+
+    /// <summary>A call to a session grain active in this process, on its scheduler; through Orleans if it is deactivating.</summary>
+    private async Task<TResult> InProcess<TResult>(ILocalSessionGrain here, string sessionId, SessionCall<TResult> call)
+    {
+        var (ran, result) = await here.TryRun(call.On);
+        return ran ? result : await call.On(grains.Reference<ISessionGrain>(sessionId));
     }
 
     /// <summary>

@@ -17,11 +17,13 @@ public sealed partial class SessionGrain
         // A session that moved here live (SessionGrain.Migration.cs) brought its state along; any other reads it at its
         // first call (Loaded), except a creation, which needs no read at all (CreateAlone).
         if (_loaded && S.Exists) Started();
+        OpenToLocalCalls();
         return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        await CloseToLocalCalls(cancellationToken);
         if (!S.Exists) return;
         if (reason.ReasonCode == DeactivationReasonCode.Migrating)
         {
