@@ -10,8 +10,9 @@ namespace SessionGrains.Direct;
 /// grain in this process. Cluster: to the <see cref="ISessionRouter"/> of the silo <see cref="SessionRouting"/> picks,
 /// which hosts the session, so a call takes one hop. A combined node (a front end with a silo of the cluster in its
 /// process, <see cref="ILocalSessionHomes"/>): straight to the grain, which Orleans finds on its home silo, here or one
-/// hop away; new sessions get ids whose home is this silo. Retrying a write is safe because every write carries an
-/// idempotency key (the client's or the front end's).
+/// hop away; new sessions get ids whose home is this silo. Wherever the grain is active in this very process, the call
+/// runs on its scheduler without Orleans' messaging (<see cref="LocalSessionGrains"/>). Retrying a write is safe because
+/// every write carries an idempotency key (the client's or the front end's).
 /// </summary>
 public sealed partial class SessionGateway(
     IGrainFactory grains, IOptions<SessionCallOptions> options, ILogger<SessionGateway> logger, SessionRouting? routing = null, ISessionCallMetrics? metrics = null,
