@@ -90,10 +90,9 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         return record.Read(fields) is { } state && revision > 0 ? new StoredSession(state, revision) : StoredSession.None;
     }
 
-    public async Task<long> Write(GrainId session, long revision, SessionState stored, SessionState next)
+    public async Task Write(GrainId session, long revision, long written, SessionState stored, SessionState next)
     {
         var delta = record.Diff(stored, next);
-        var written = revision + 1;
         var args = new RedisValue[4 + 2 * delta.Fields.Count + delta.Deleted.Count];
         args[0] = revision;
         args[1] = written;
@@ -111,12 +110,11 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         if (min == 0)
         {
             Check(await shared.GetDatabase().ScriptEvaluateAsync(WriteScript, [Key(session)], args), session, revision);
-            return written;
+            return;
         }
         var confirmed = await WriteAndWait(await writes(), session, revision, args, min);
         if (confirmed < min)
             throw new WriteNotReplicatedException($"Session {session.Key} revision {written}: {confirmed} of {min} replica(s) confirmed it within {acks.Timeout.TotalMilliseconds:F0} ms.");
-        return written;
     }
 
     /// <summary>

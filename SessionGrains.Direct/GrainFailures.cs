@@ -17,6 +17,7 @@ public static class GrainFailures
         or Orleans.Runtime.Messaging.ConnectionFailedException
         or GatewayTooBusyException
         or InconsistentStateException
+        or SessionGrains.Interfaces.StorageUnsettledException
         or ClientNotAvailableException;
 
     /// <summary>The cluster or its storage could not do the work in time: every transient failure, and storage errors.</summary>

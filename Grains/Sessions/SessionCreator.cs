@@ -44,7 +44,7 @@ public sealed class SessionCreator(ISessionStore store, IOptions<SessionRules> o
         try
         {
             using var span = Storage.StartActivity("CreateState");
-            await store.Write(grains.Reference<ISessionGrain>(sessionId).GetGrainId(), 0, SessionState.None, state);
+            await store.Write(grains.Reference<ISessionGrain>(sessionId).GetGrainId(), 0, 1, SessionState.None, state);
         }
         catch (InconsistentStateException)
         {

@@ -15,6 +15,7 @@ public sealed partial class SessionGrain
             if (_loaded) return;
             _state = _stored = stored.State;
             _revision = stored.Revision;
+            _issued = Math.Max(_issued, stored.Revision);
             _lastAccess = S.LastAccessAt;
             _loaded = true;
             if (S.Exists) Started();

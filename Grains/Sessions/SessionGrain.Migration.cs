@@ -12,6 +12,7 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
     private const string StateKey = "sg.state";
     // A revision, not the earlier "sg.etag": a session dehydrated by a silo of the earlier layout is read from storage instead.
     private const string RevisionKey = "sg.rev";
+    private const string IssuedKey = "sg.issued";
     private const string LastAccessKey = "sg.last";
     private const string TokensKey = "sg.tokens";
     private const string ObserversKey = "sg.observers";
@@ -34,6 +35,7 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
         // Dehydration runs once no call is running, so every change is stored: the stored state is the whole session.
         context.TryAddValue(StateKey, _stored);
         context.TryAddValue(RevisionKey, _revision);
+        context.TryAddValue(IssuedKey, _issued);
         context.TryAddValue(LastAccessKey, _lastAccess);
         context.TryAddValue(TokensKey, _bucket.Available);
         if (_subscribers is { Count: > 0 } subscribers)
@@ -55,6 +57,7 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
         if (!context.TryGetValue(StateKey, out SessionState? state) || state is null || !context.TryGetValue(RevisionKey, out long revision)) return;
         _state = _stored = state;
         _revision = revision;
+        _issued = context.TryGetValue(IssuedKey, out long issued) ? Math.Max(issued, revision) : revision;
         _loaded = true;
         if (context.TryGetValue(LastAccessKey, out DateTimeOffset lastAccess)) _lastAccess = lastAccess;
         if (context.TryGetValue(TokensKey, out double tokens)) _bucket = TokenBucket.Holding(_rules.RequestsPerSecond, tokens);

@@ -17,6 +17,10 @@ public sealed partial class SessionGrain
     private SessionState _state = SessionState.None;
     private SessionState _stored = SessionState.None;
     private long _revision;
+    // The highest revision this activation has sent to storage. A write never reuses a number, even one whose write failed:
+    // a failed write may still be stored on some Redis node that a failover promotes later, and a revision must name
+    // one content, so that "storage is at the revision I wrote" means it holds what I wrote.
+    private long _issued;
     private CommitBatch? _open;
     private CommitBatch? _inFlight;
     private bool _flushing;
@@ -76,28 +80,31 @@ public sealed partial class SessionGrain
                 _inFlight = batch;
                 var target = _state;
                 Exception? ex = null;
+                var stale = false;
                 try
                 {
                     using var span = Storage.StartActivity("WriteState");
-                    _revision = await _store.Write(this.GetGrainId(), _revision, _stored, target);
+                    var written = ++_issued;
+                    await _store.Write(this.GetGrainId(), _revision, written, _stored, target);
+                    _revision = written;
                 }
                 catch (Exception refused)
                 {
                     ex = refused;
                 }
-                if (ex is Orleans.Storage.InconsistentStateException && _loaded) ex = await Restore(target, ex);
+                if (ex is Orleans.Storage.InconsistentStateException inconsistent && _loaded) (ex, stale) = await Restore(target, inconsistent);
                 if (ex is not null)
                 {
                     _state = _stored;
                     var later = _open;
                     _open = null;
                     _inFlight = null;
-                    if (ex is Orleans.Storage.InconsistentStateException && _loaded)
+                    if (stale)
                     {
-                        // Storage holds a newer revision (another activation wrote this session), or it went back and
-                        // could not be restored. Storage is the truth: reload it on the next call (the front end retries
-                        // the refused calls, which changed nothing). (Unloaded, it was a creation written without a read,
-                        // which reads and decides again.)
+                        // Storage holds a newer revision than this activation stored: another activation wrote this
+                        // session. Storage is the truth: reload it on the next call (the front end retries the refused
+                        // calls, which changed nothing). A refused creation written without a read (not loaded) reads and
+                        // decides again; a failed restore keeps this state for the next attempt.
                         _metrics.StaleRevision();
                         LogStaleRevision(Id, _revision);
                         DeactivateOnIdle();
@@ -107,7 +114,7 @@ public sealed partial class SessionGrain
                         // The primary has the write but no replica confirmed it: whether it survives is unknown, so the
                         // callers get 503 and this activation reloads whatever storage holds on the next call.
                         _metrics.NotReplicated();
-                        LogNotReplicated(Id, _revision + 1);
+                        LogNotReplicated(Id, _issued);
                         DeactivateOnIdle();
                     }
                     batch.Done.TrySetException(ex);
@@ -140,14 +147,15 @@ public sealed partial class SessionGrain
     }
 
     /// <summary>
-    /// After a write refused for its revision: when storage holds an older revision than this activation stored (a Redis
-    /// failover promoted a replica that missed this activation's latest writes), storage went back, and the activation
-    /// still holds every write it acknowledged: it writes <paramref name="target"/> over what storage has, so nothing
-    /// acknowledged is lost while the activation lives. Null when that write is stored; otherwise the failure to report:
-    /// <paramref name="refused"/> when storage is ahead (another activation wrote, and storage is the truth), or the
-    /// failure of the read or of the write.
+    /// After a write refused for its revision. When storage holds a revision no newer than the last this activation
+    /// stored, storage went back (a Redis failover promoted a replica that missed this activation's latest writes) or a
+    /// read and a write reached different nodes while two claimed to be primary; either way the activation still holds
+    /// every write it acknowledged, so it writes <paramref name="target"/> over what storage has, and nothing acknowledged
+    /// is lost while the activation lives. Answers null when that write is stored. Otherwise the failure to report, and
+    /// whether storage is ahead (<paramref name="refused"/>: another activation wrote, storage is the truth, this one
+    /// reloads); a failed read or restore keeps the activation's state for the next attempt (the callers may retry).
     /// </summary>
-    private async Task<Exception?> Restore(SessionState target, Exception refused)
+    private async Task<(Exception? Failure, bool Stale)> Restore(SessionState target, Exception refused)
     {
         StoredSession found;
         try
@@ -156,23 +164,28 @@ public sealed partial class SessionGrain
         }
         catch (Exception readFailed)
         {
-            // Not known yet whether storage is behind: the batch fails like any failed write (the callers may retry),
-            // and the activation keeps what it acknowledged for the next attempt.
-            return readFailed;
+            return (readFailed, false);
         }
-        if (found.Revision >= _revision) return refused;
+        // Revisions are never reused (see _issued): a revision at most ours is one this activation wrote, or an earlier one.
+        if (found.Revision > _revision) return (refused, true);
         try
         {
             using var span = Storage.StartActivity("RestoreState");
             var had = _revision;
-            _revision = await _store.Write(this.GetGrainId(), found.Revision, found.State, target);
+            var written = _issued = Math.Max(_issued, found.Revision) + 1;
+            await _store.Write(this.GetGrainId(), found.Revision, written, found.State, target);
+            _revision = written;
             _metrics.Restored();
             LogRestored(Id, found.Revision, had);
-            return null;
+            return (null, false);
+        }
+        catch (Orleans.Storage.InconsistentStateException again)
+        {
+            return (new SessionGrains.Interfaces.StorageUnsettledException($"Session {Id}: storage refused a write at revision {_revision}, but a read found revision {found.Revision}, no newer; its nodes disagree for now.", again), false);
         }
         catch (Exception ex)
         {
-            return ex;
+            return (ex, false);
         }
     }
 

@@ -14,10 +14,11 @@ public interface ISessionStore
 
     /// <summary>
     /// Stores the change from <paramref name="stored"/> (what revision <paramref name="revision"/> holds) to
-    /// <paramref name="next"/>, and answers the new revision. Throws <see cref="InconsistentStateException"/> when the
-    /// stored revision is another: someone else wrote the session, and nothing was changed.
+    /// <paramref name="next"/> as revision <paramref name="written"/> (the writer's choice: a session grain never
+    /// reuses one). Throws <see cref="InconsistentStateException"/> when the stored revision is another: someone else
+    /// wrote the session, or storage went back, and nothing was changed.
     /// </summary>
-    Task<long> Write(GrainId session, long revision, SessionState stored, SessionState next);
+    Task Write(GrainId session, long revision, long written, SessionState stored, SessionState next);
 
     /// <summary>Deletes the record if it is still at <paramref name="revision"/>; a record already gone is no error.</summary>
     Task Clear(GrainId session, long revision);
@@ -47,7 +48,8 @@ public static class EarlierLayout
     public static async Task<StoredSession> Convert(ISessionStore store, IGrainStorage earlier, GrainId session, GrainState<SessionState>? old)
     {
         if (old?.State is not { } state) return StoredSession.None;
-        var revision = await store.Write(session, 0, SessionState.None, state);
+        const long revision = 1;
+        await store.Write(session, 0, revision, SessionState.None, state);
         try
         {
             await earlier.ClearStateAsync(SessionGrain.StateName, session, old);

@@ -54,11 +54,10 @@ public sealed partial class SqliteGrainStorage
         return Record.Read(fields) is { } state ? new StoredSession(state, revision) : StoredSession.None;
     }
 
-    public async Task<long> Write(GrainId session, long revision, SessionState stored, SessionState next)
+    public async Task Write(GrainId session, long revision, long written, SessionState stored, SessionState next)
     {
         var id = session.Key.ToString()!;
         var delta = Record.Diff(stored, next);
-        var written = revision + 1;
         long? purgeAfter = revision == 0 || Rounded(stored.PurgeAfter) != Rounded(next.PurgeAfter) ? Rounded(next.PurgeAfter) : null;
         await Enqueue(async batch =>
         {
@@ -103,7 +102,6 @@ public sealed partial class SqliteGrainStorage
             }
             return null;
         });
-        return written;
     }
 
     public Task Clear(GrainId session, long revision)

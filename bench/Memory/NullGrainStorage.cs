@@ -37,7 +37,7 @@ public sealed class NullGrainStorage : IGrainStorage, ISessionStore, ILifecycleP
 
     public Task<StoredSession> Read(GrainId session) => Task.FromResult(StoredSession.None);
 
-    public Task<long> Write(GrainId session, long revision, SessionState stored, SessionState next) => Task.FromResult(revision + 1);
+    public Task Write(GrainId session, long revision, long written, SessionState stored, SessionState next) => Task.CompletedTask;
 
     public Task Clear(GrainId session, long revision) => Task.CompletedTask;
 }

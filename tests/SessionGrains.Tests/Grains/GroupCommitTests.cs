@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using SessionGrains.Grains;
@@ -9,11 +10,17 @@ using Xunit.Abstractions;
 
 namespace SessionGrains.Tests.Grains;
 
-/// <summary>The SQLite session storage of the fixture, behind a valve: a test can hold writes in flight and fail one.</summary>
+/// <summary>
+/// The SQLite session storage of the fixture, behind a valve: a test can hold writes in flight, fail one (stored or not),
+/// and answer a read with another node's view.
+/// </summary>
 public sealed class ValvedSessionStore(ISessionStore inner) : ISessionStore
 {
     private TaskCompletionSource? _held;
     private Exception? _failNext;
+    private Exception? _storeThenFailNext;
+    private StrongBox<StoredSession>? _nextRead;
+    private int _elsewhereReads;
     private int _writes;
 
     public int Writes => Volatile.Read(ref _writes);
@@ -33,9 +40,24 @@ public sealed class ValvedSessionStore(ISessionStore inner) : ISessionStore
     /// <summary>The next write fails with <paramref name="failure"/> without reaching storage.</summary>
     public void FailNext(Exception failure) => _failNext = failure;
 
-    public Task<StoredSession> Read(GrainId session) => inner.Read(session);
+    /// <summary>The next write is stored, then fails with <paramref name="failure"/>: its caller cannot tell it was stored.</summary>
+    public void StoreThenFailNext(Exception failure) => _storeThenFailNext = failure;
 
-    public async Task<long> Write(GrainId session, long revision, SessionState stored, SessionState next)
+    /// <summary>The next <paramref name="reads"/> reads answer <paramref name="elsewhere"/>: what another node (a second primary) holds.</summary>
+    public void AnswerReadsFromElsewhere(StoredSession elsewhere, int reads)
+    {
+        _nextRead = new StrongBox<StoredSession>(elsewhere);
+        _elsewhereReads = reads;
+    }
+
+    public Task<StoredSession> Read(GrainId session)
+    {
+        var elsewhere = _nextRead;
+        if (elsewhere is null || Interlocked.Decrement(ref _elsewhereReads) < 0) return inner.Read(session);
+        return Task.FromResult(elsewhere.Value);
+    }
+
+    public async Task Write(GrainId session, long revision, long written, SessionState stored, SessionState next)
     {
         Interlocked.Increment(ref _writes);
         if (_held is { } held)
@@ -44,7 +66,8 @@ public sealed class ValvedSessionStore(ISessionStore inner) : ISessionStore
             await held.Task;
         }
         if (Interlocked.Exchange(ref _failNext, null) is { } failure) throw failure;
-        return await inner.Write(session, revision, stored, next);
+        await inner.Write(session, revision, written, stored, next);
+        if (Interlocked.Exchange(ref _storeThenFailNext, null) is { } afterwards) throw afterwards;
     }
 
     public Task Clear(GrainId session, long revision) => inner.Clear(session, revision);

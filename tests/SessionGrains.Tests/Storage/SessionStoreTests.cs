@@ -68,8 +68,8 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
         var expired = NewSession();
         var live = NewSession();
         var state = Model.Publish(Model.Put(Model.Created(now), "a", "1"), "\"m\"");
-        await storage.Write(expired, 0, SessionState.None, state with { PurgeAfter = now - SqliteGrainStorage.PurgeStep - TimeSpan.FromMinutes(1) });
-        await storage.Write(live, 0, SessionState.None, state with { PurgeAfter = now + TimeSpan.FromHours(1) });
+        await storage.Write(expired, 0, 1, SessionState.None, state with { PurgeAfter = now - SqliteGrainStorage.PurgeStep - TimeSpan.FromMinutes(1) });
+        await storage.Write(live, 0, 1, SessionState.None, state with { PurgeAfter = now + TimeSpan.FromHours(1) });
 
         var deadline = System.Diagnostics.Stopwatch.StartNew();
         while ((await storage.Read(expired)).Revision != 0 && deadline.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
@@ -108,13 +108,15 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
         var store = backend == "redis" ? Redis : _sqlite!;
         var id = NewSession();
         var first = Model.Created(DateTimeOffset.UtcNow);
-        var revision = await store.Write(id, 0, SessionState.None, first);
+        var revision = await WriteNext(store, id, 0, SessionState.None, first);
         var second = Model.Put(first, "a", "2");
-        var current = await store.Write(id, revision, first, second);
+        // The writer chooses the new revision: a session grain skips numbers it sent in writes that failed.
+        const long current = 7;
+        await store.Write(id, revision, current, first, second);
 
         var stale = Model.Put(first, "b", "3");
-        await Assert.ThrowsAsync<InconsistentStateException>(() => store.Write(id, revision, first, stale));
-        await Assert.ThrowsAsync<InconsistentStateException>(() => store.Write(NewSession(), 5, SessionState.None, first));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => store.Write(id, revision, 8, first, stale));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => store.Write(NewSession(), 5, 6, SessionState.None, first));
 
         var read = await store.Read(id);
         Assert.Equal(current, read.Revision);
@@ -129,7 +131,7 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
         var store = backend == "redis" ? Redis : _sqlite!;
         var id = NewSession();
         var state = Model.Put(Model.Created(DateTimeOffset.UtcNow), "a", "1");
-        var revision = await store.Write(id, 0, SessionState.None, state);
+        var revision = await WriteNext(store, id, 0, SessionState.None, state);
 
         await store.Clear(id, revision + 1);
         Assert.Equal(revision, (await store.Read(id)).Revision);
@@ -155,13 +157,20 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(Canonical(state), Canonical((await Redis.Read(id)).State));
     }
 
+    /// <summary>Writes <paramref name="next"/> as the revision after <paramref name="revision"/>; answers it.</summary>
+    private static async Task<long> WriteNext(ISessionStore store, GrainId id, long revision, SessionState stored, SessionState next)
+    {
+        await store.Write(id, revision, revision + 1, stored, next);
+        return revision + 1;
+    }
+
     /// <summary>Runs one sequence of steps against the store and the model; answers the number of writes.</summary>
     private static async Task<int> Replay(ISessionStore store, Step[] steps)
     {
         var id = NewSession();
         var now = DateTimeOffset.UnixEpoch.AddYears(56);
         var model = Model.Created(now);
-        var revision = await store.Write(id, 0, SessionState.None, model);
+        var revision = await WriteNext(store, id, 0, SessionState.None, model);
         var stored = model;
         var writes = 1;
         foreach (var step in steps)
@@ -185,7 +194,7 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
                 stored = model = read.State;
                 continue;
             }
-            revision = await store.Write(id, revision, stored, next);
+            revision = await WriteNext(store, id, revision, stored, next);
             writes++;
             stored = model = next;
         }
