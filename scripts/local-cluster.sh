@@ -63,6 +63,9 @@ Usage: scripts/local-cluster.sh COMMAND [ARGS] [--state DIR]
                      session keys)                                       stop-redis  SIGTERM it and wait
                      --cut-replication: first freeze the replicas (SIGSTOP) and close their links for MS ms while
                      the primary accepts writes, resume them after the kill: async replication's loss window
+  freeze-redis MS    sentinel: SIGSTOP the primary for MS ms, then SIGCONT. Frozen past the failure detection time,
+                     it is replaced, and resumes still acting as primary for what its clients had queued until the
+                     sentinels make it a replica (two primaries at once; what it acknowledges then is dropped)
   start-redis        restart redis on the same port with the same data (AOF) directory; with sentinel or cluster,
                      every stopped node, as a replica of the current primary (of its slots)
   wait-ready         wait until every running silo and front end answers /readyz
@@ -1060,6 +1063,22 @@ cmd_redis() {
     esac
 }
 
+# Sentinel topology: freezes the primary (SIGSTOP) for MS ms and resumes it (SIGCONT); see usage.
+cmd_freeze_redis() {
+    local ms=${1:?freeze-redis takes milliseconds} n pid
+    lock_state
+    load_state
+    [[ ${REDIS_TOPOLOGY:-single} == sentinel ]] || die "freeze-redis needs --redis sentinel"
+    n=$(primary_node) || die "no sentinel names a primary"
+    node_alive "$n" || die "primary redis node $n is not running"
+    pid=$(pid_of "node_alive $n")
+    say "redis node $n: SIGSTOP $pid for $ms ms"
+    kill -STOP "$pid"
+    sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+    kill -CONT "$pid"
+    say "redis node $n: SIGCONT $pid; the sentinels name node $(primary_node || echo '?') primary"
+}
+
 # kill/stop: the node the sentinels name primary. start: every stopped node, as a replica of the current primary,
 # so a former primary never serves as one again (its writes the replica missed are dropped by the resync).
 sentinel_node_command() {
@@ -1122,6 +1141,7 @@ main() {
     stop-frontend) cmd_frontend stop "$@" ;;
     start-frontend) cmd_frontend start "$@" ;;
     kill-redis) cmd_redis kill "$@" ;;
+    freeze-redis) cmd_freeze_redis "$@" ;;
     stop-redis) cmd_redis stop ;;
     start-redis) cmd_redis start ;;
     help) usage ;;

@@ -17,10 +17,26 @@ public sealed partial class SessionGrain
     private SessionState _state = SessionState.None;
     private SessionState _stored = SessionState.None;
     private long _revision;
-    // The highest revision this activation has sent to storage. A write never reuses a number, even one whose write failed:
-    // a failed write may still be stored on some Redis node that a failover promotes later, and a revision must name
-    // one content, so that "storage is at the revision I wrote" means it holds what I wrote.
+    // The highest revision this activation has sent to storage. A revision names one content: "storage is at the
+    // revision I wrote" must mean it holds what I wrote, even after a write that failed was stored on a Redis node that
+    // a failover promotes later, or a new activation loaded from a node that had gone back. So a number is never sent
+    // twice: each write takes the next number after every one this activation has seen, and no lower than the clock
+    // in microseconds, so a later activation of the session does not take the numbers of an earlier one either.
     private long _issued;
+
+    // The revisions of this activation's last writes that failed or were not confirmed by replicas: any of them may be
+    // stored all the same. Storage found at one of them holds this activation's own write, not another activation's.
+    private readonly long[] _unanswered = new long[8];
+    private int _unansweredNext;
+
+    private void Unanswered(long revision) => _unanswered[_unansweredNext++ % _unanswered.Length] = revision;
+
+    /// <summary>The revision for a write over revision <paramref name="after"/>: unique (see <see cref="_issued"/>).</summary>
+    private long NextRevision(long after)
+    {
+        var clock = (_clock.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
+        return _issued = Math.Max(Math.Max(_issued, after) + 1, clock);
+    }
     private CommitBatch? _open;
     private CommitBatch? _inFlight;
     private bool _flushing;
@@ -81,16 +97,17 @@ public sealed partial class SessionGrain
                 var target = _state;
                 Exception? ex = null;
                 var stale = false;
+                var written = NextRevision(_revision);
                 try
                 {
                     using var span = Storage.StartActivity("WriteState");
-                    var written = ++_issued;
                     await _store.Write(this.GetGrainId(), _revision, written, _stored, target);
                     _revision = written;
                 }
                 catch (Exception refused)
                 {
                     ex = refused;
+                    Unanswered(written);
                 }
                 if (ex is Orleans.Storage.InconsistentStateException inconsistent && _loaded) (ex, stale) = await Restore(target, inconsistent);
                 if (ex is not null)
@@ -112,10 +129,12 @@ public sealed partial class SessionGrain
                     else if (ex is WriteNotReplicatedException)
                     {
                         // The primary has the write but no replica confirmed it: whether it survives is unknown, so the
-                        // callers get 503 and this activation reloads whatever storage holds on the next call.
+                        // callers get 503. The activation keeps what it acknowledged (a failover may promote a replica
+                        // that lacks even some confirmed writes: with fewer acks than replicas, sentinels can pick one that
+                        // did not confirm them). Its next write settles it: storage at the unconfirmed revision refuses
+                        // it and is reloaded (it holds every acknowledged change too); storage that went back is restored.
                         _metrics.NotReplicated();
                         LogNotReplicated(Id, _issued);
-                        DeactivateOnIdle();
                     }
                     batch.Done.TrySetException(ex);
                     later?.Done.TrySetException(ex);
@@ -148,10 +167,11 @@ public sealed partial class SessionGrain
 
     /// <summary>
     /// After a write refused for its revision. When storage holds a revision no newer than the last this activation
-    /// stored, storage went back (a Redis failover promoted a replica that missed this activation's latest writes) or a
-    /// read and a write reached different nodes while two claimed to be primary; either way the activation still holds
-    /// every write it acknowledged, so it writes <paramref name="target"/> over what storage has, and nothing acknowledged
-    /// is lost while the activation lives. Answers null when that write is stored. Otherwise the failure to report, and
+    /// stored, or one of its own writes that failed or was not confirmed, storage went back (a Redis failover promoted a
+    /// replica that missed this activation's latest writes), kept a write whose caller was told it failed, or a read and
+    /// a write reached different nodes while two acted as primary. In every case the activation still holds every write
+    /// it acknowledged, so it writes <paramref name="target"/> over what storage has, and nothing acknowledged is lost
+    /// while the activation lives. Answers null when that write is stored. Otherwise the failure to report, and
     /// whether storage is ahead (<paramref name="refused"/>: another activation wrote, storage is the truth, this one
     /// reloads); a failed read or restore keeps the activation's state for the next attempt (the callers may retry).
     /// </summary>
@@ -166,14 +186,23 @@ public sealed partial class SessionGrain
         {
             return (readFailed, false);
         }
-        // Revisions are never reused (see _issued): a revision at most ours is one this activation wrote, or an earlier one.
-        if (found.Revision > _revision) return (refused, true);
+        // Revisions are never reused (see _issued): a revision at most ours is one this activation wrote, or an earlier one;
+        // a newer one is another activation's, unless it is a write of this one that failed or was not confirmed.
+        if (found.Revision > _revision && Array.IndexOf(_unanswered, found.Revision) < 0) return (refused, true);
         try
         {
             using var span = Storage.StartActivity("RestoreState");
             var had = _revision;
-            var written = _issued = Math.Max(_issued, found.Revision) + 1;
-            await _store.Write(this.GetGrainId(), found.Revision, written, found.State, target);
+            var written = NextRevision(found.Revision);
+            try
+            {
+                await _store.Write(this.GetGrainId(), found.Revision, written, found.State, target);
+            }
+            catch (Exception)
+            {
+                Unanswered(written);
+                throw;
+            }
             _revision = written;
             _metrics.Restored();
             LogRestored(Id, found.Revision, had);
@@ -181,7 +210,7 @@ public sealed partial class SessionGrain
         }
         catch (Orleans.Storage.InconsistentStateException again)
         {
-            return (new SessionGrains.Interfaces.StorageUnsettledException($"Session {Id}: storage refused a write at revision {_revision}, but a read found revision {found.Revision}, no newer; its nodes disagree for now.", again), false);
+            return (new SessionGrains.Interfaces.StorageUnsettledException($"Session {Id}: storage refused a write at revision {_revision}, but a read found revision {found.Revision}, this activation's own; its nodes disagree for now.", again), false);
         }
         catch (Exception ex)
         {
@@ -197,15 +226,15 @@ public sealed partial class SessionGrain
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1006, Level = Microsoft.Extensions.Logging.LogLevel.Warning,
-        Message = "Session {SessionId}: storage holds a newer revision than {Revision} of this activation (another activation wrote it); reloading from storage")]
+        Message = "Session {SessionId}: storage holds a newer revision than {Revision}, the last this activation stored (another activation wrote it, or a write of this one stored without confirmation); reloading from storage")]
     private partial void LogStaleRevision(string sessionId, long revision);
 
     [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1008, Level = Microsoft.Extensions.Logging.LogLevel.Warning,
-        Message = "Session {SessionId}: storage had gone back to revision {Found} from {Had} (a Redis failover lost writes); wrote this activation's acknowledged state again")]
+        Message = "Session {SessionId}: storage was at revision {Found}, not {Had} (a Redis failover lost writes or kept one that had failed); wrote this activation's acknowledged state again")]
     private partial void LogRestored(string sessionId, long found, long had);
 
     [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1007, Level = Microsoft.Extensions.Logging.LogLevel.Warning,
-        Message = "Session {SessionId}: revision {Revision} was not confirmed by enough Redis replicas in time; not acknowledged, reloading from storage")]
+        Message = "Session {SessionId}: revision {Revision} was not confirmed by enough Redis replicas in time; not acknowledged")]
     private partial void LogNotReplicated(string sessionId, long revision);
 
     [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1005, Level = Microsoft.Extensions.Logging.LogLevel.Warning,

@@ -25,6 +25,7 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
 
     private readonly List<HttpClient> _clients = Enumerable.Range(1, cluster.FrontEndUrls.Count).Select(n => PlainClient(cluster.FrontEndUrls[n - 1])).ToList();
     private readonly List<string> _tokens = [];
+    private readonly List<string> _ids = [];
     private readonly ConcurrentQueue<string> _failures = new();
     private long[] _counted = [];
     private long[] _lastPut = [];
@@ -61,7 +62,12 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
 
     public async Task CreateSessions()
     {
-        for (var i = 0; i < sessionCount; i++) _tokens.Add((await new SessionApi(_clients[i % _clients.Count]).Create()).Token);
+        for (var i = 0; i < sessionCount; i++)
+        {
+            var created = await new SessionApi(_clients[i % _clients.Count]).Create();
+            _tokens.Add(created.Token);
+            _ids.Add(created.Id);
+        }
         _acknowledged = new long[sessionCount];
         _counted = new long[sessionCount];
         _lastPut = new long[sessionCount];
@@ -205,14 +211,14 @@ public sealed class SequencedLoad(LocalCluster cluster, int sessionCount, TimeSp
             var stored = data.TryGetProperty("steps", out var steps) ? steps.GetInt64() : 0;
             if (stored != _counted[i])
             {
-                mismatches.Add($"session {i}: {_counted[i]} increments acknowledged, {stored} stored");
+                mismatches.Add($"session {i} ({_ids[i]}): {_counted[i]} increments acknowledged, {stored} stored");
                 if (stored < _counted[i]) lost += _counted[i] - stored;
                 else extra += stored - _counted[i];
             }
             var seq = data.TryGetProperty("seq", out var s) ? s.GetInt64() : 0;
             if (seq != _lastPut[i])
             {
-                mismatches.Add($"session {i}: last put acknowledged {_lastPut[i]}, seq stored {seq}");
+                mismatches.Add($"session {i} ({_ids[i]}): last put acknowledged {_lastPut[i]}, seq stored {seq}");
                 // A put lost leaves an older seq; a put stored beyond the acknowledged ones, a newer one.
                 if (seq < _lastPut[i]) lost++;
                 else extra++;

@@ -154,6 +154,10 @@ public partial class LocalCluster : IAsyncLifetime
     public Task KillRedisPrimaryCuttingReplication(TimeSpan cut) =>
         Run(["kill-redis", "--cut-replication", ((int)cut.TotalMilliseconds).ToString()], TimeSpan.FromSeconds(30));
 
+    /// <summary>Sentinel topology: SIGSTOPs the primary for <paramref name="freeze"/>, then resumes it (two primaries for a while).</summary>
+    public Task FreezeRedisPrimary(TimeSpan freeze) =>
+        Run(["freeze-redis", ((int)freeze.TotalMilliseconds).ToString()], freeze + TimeSpan.FromSeconds(30));
+
     public Task StartRedis() => Run(["start-redis"], TimeSpan.FromSeconds(60));
 
     public Task WaitReady() => Run(["wait-ready"], TimeSpan.FromSeconds(90));
