@@ -13,6 +13,7 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
     // A revision, not the earlier "sg.etag": a session dehydrated by a silo of the earlier layout is read from storage instead.
     private const string RevisionKey = "sg.rev";
     private const string IssuedKey = "sg.issued";
+    private const string UnansweredKey = "sg.unanswered";
     private const string LastAccessKey = "sg.last";
     private const string TokensKey = "sg.tokens";
     private const string ObserversKey = "sg.observers";
@@ -36,6 +37,7 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
         context.TryAddValue(StateKey, _stored);
         context.TryAddValue(RevisionKey, _revision);
         context.TryAddValue(IssuedKey, _issued);
+        if (_unanswered is { } unanswered) context.TryAddValue(UnansweredKey, unanswered);
         context.TryAddValue(LastAccessKey, _lastAccess);
         context.TryAddValue(TokensKey, _bucket.Available);
         if (_subscribers is { Count: > 0 } subscribers)
@@ -58,6 +60,7 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
         _state = _stored = state;
         _revision = revision;
         _issued = context.TryGetValue(IssuedKey, out long issued) ? Math.Max(issued, revision) : revision;
+        if (context.TryGetValue(UnansweredKey, out long[]? unanswered) && unanswered is { Length: 8 }) _unanswered = unanswered;
         _loaded = true;
         if (context.TryGetValue(LastAccessKey, out DateTimeOffset lastAccess)) _lastAccess = lastAccess;
         if (context.TryGetValue(TokensKey, out double tokens)) _bucket = TokenBucket.Holding(_rules.RequestsPerSecond, tokens);

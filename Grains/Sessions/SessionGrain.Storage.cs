@@ -26,10 +26,17 @@ public sealed partial class SessionGrain
 
     // The revisions of this activation's last writes that failed or were not confirmed by replicas: any of them may be
     // stored all the same. Storage found at one of them holds this activation's own write, not another activation's.
-    private readonly long[] _unanswered = new long[8];
+    // (Allocated at the first such write: most sessions never have one.)
+    private long[]? _unanswered;
     private int _unansweredNext;
 
-    private void Unanswered(long revision) => _unanswered[_unansweredNext++ % _unanswered.Length] = revision;
+    private void Unanswered(long revision)
+    {
+        (_unanswered ??= new long[8])[_unansweredNext] = revision;
+        _unansweredNext = (_unansweredNext + 1) % _unanswered.Length;
+    }
+
+    private bool IsUnanswered(long revision) => _unanswered is { } unanswered && Array.IndexOf(unanswered, revision) >= 0;
 
     /// <summary>The revision for a write over revision <paramref name="after"/>: unique (see <see cref="_issued"/>).</summary>
     private long NextRevision(long after)
@@ -188,7 +195,7 @@ public sealed partial class SessionGrain
         }
         // Revisions are never reused (see _issued): a revision at most ours is one this activation wrote, or an earlier one;
         // a newer one is another activation's, unless it is a write of this one that failed or was not confirmed.
-        if (found.Revision > _revision && Array.IndexOf(_unanswered, found.Revision) < 0) return (refused, true);
+        if (found.Revision > _revision && !IsUnanswered(found.Revision)) return (refused, true);
         try
         {
             using var span = Storage.StartActivity("RestoreState");

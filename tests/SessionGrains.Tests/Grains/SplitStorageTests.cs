@@ -73,6 +73,53 @@ public sealed class SplitStorageTests(ValvedClusterFixture cluster) : IClassFixt
         Assert.Equal("2", (await session.GetValue("n")).Value!.Json);
     }
 
+    [Fact]
+    public async Task Storage_found_at_a_write_no_replica_confirmed_is_written_over_not_trusted_as_another_activations()
+    {
+        var session = await cluster.CreateSession(new Dictionary<string, string> { ["n"] = "0" });
+        Assert.Equal(1, await IncrementRetrying(session, "k1"));
+        var onTheNewPrimary = await cluster.StoredRows(session);
+
+        // From here the writes reach a primary that is about to be demoted: no replica confirms them, though it stores
+        // them. "k2" and "k4" get 503; "k3" and "k5" find it at those unconfirmed writes.
+        var unconfirmed = () => new WriteNotReplicatedException("0 of 1 replica(s) confirmed it (injected)");
+        cluster.Valve.StoreThenFailNext(unconfirmed());
+        await Assert.ThrowsAsync<WriteNotReplicatedException>(() => session.Increment("n", 1, new SessionWrite(null, "k2")));
+        Assert.Equal(2, await IncrementRetrying(session, "k3"));
+        cluster.Valve.StoreThenFailNext(unconfirmed());
+        await Assert.ThrowsAsync<WriteNotReplicatedException>(() => session.Increment("n", 1, new SessionWrite(null, "k4")));
+        var k5 = await TryIncrement(session, "k5");
+
+        // The sentinels demote that primary: storage is the new one, which has only "k1". An activation that had taken
+        // an unconfirmed write of its own for another activation's, and reloaded, reads it now and has lost "k3".
+        await cluster.PutBackStoredRows(session, onTheNewPrimary);
+        k5 ??= await IncrementRetrying(session, "k5");
+        Assert.Equal(3, k5);
+        Assert.Equal(4, await IncrementRetrying(session, "k6"));
+
+        // The callers of the unconfirmed writes retry with their keys: each applies once.
+        Assert.Equal(5, await IncrementRetrying(session, "k2"));
+        Assert.Equal(6, await IncrementRetrying(session, "k4"));
+        Assert.Equal("6", (await cluster.StoredState(session))!.Data["n"]);
+        await Collect();
+        Assert.Equal("6", (await session.GetValue("n")).Value!.Json);
+    }
+
+    /// <summary>One attempt: the counter the call reported, or null when it failed as unavailable.</summary>
+    private static async Task<long?> TryIncrement(ISessionGrain session, string key)
+    {
+        try
+        {
+            var reply = await session.Increment("n", 1, new SessionWrite(null, key));
+            Assert.True(reply.Succeeded, reply.Failure?.Detail);
+            return reply.Value!.Value;
+        }
+        catch (Exception ex) when (GrainFailures.IsUnavailable(ex))
+        {
+            return null;
+        }
+    }
+
     /// <summary>Increments under <paramref name="key"/>, retrying failures as a front end does; answers the counter the call reported.</summary>
     private static async Task<long> IncrementRetrying(ISessionGrain session, string key, string counter = "n")
     {
