@@ -138,8 +138,8 @@ public sealed partial class SessionGrain
                         // The primary has the write but no replica confirmed it: whether it survives is unknown, so the
                         // callers get 503. The activation keeps what it acknowledged (a failover may promote a replica
                         // that lacks even some confirmed writes: with fewer acks than replicas, sentinels can pick one that
-                        // did not confirm them). Its next write settles it: storage at the unconfirmed revision refuses
-                        // it and is reloaded (it holds every acknowledged change too); storage that went back is restored.
+                        // did not confirm them). Its next write settles it: storage at the unconfirmed revision, or gone
+                        // back, refuses it, and the activation writes its state over what storage has (Restore).
                         _metrics.NotReplicated();
                         LogNotReplicated(Id, _issued);
                     }
