@@ -77,6 +77,7 @@ EOF
 }
 
 say() { echo "local-cluster: $(date -u +%T.%3N) $*" >&2; }
+sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 die() { say "error: $*"; exit 1; }
 
 # --- state file ----------------------------------------------------------------------------------
@@ -576,7 +577,7 @@ stop_primary_node() {
         done
         redis_cmd "${!port}" CLIENT KILL TYPE replica >/dev/null || true
         say "replicas frozen (${frozen[*]-none}) and cut off for ${cut} ms"
-        sleep "$(printf '%d.%03d' $((cut / 1000)) $((cut % 1000)))"
+        sleep_ms "$cut"
     fi
     # The frozen replicas resume right after the SIGKILL, before the wait for the primary to exit: frozen longer than the
     # failure detection time, they would count as down themselves.
@@ -1074,7 +1075,7 @@ cmd_freeze_redis() {
     pid=$(pid_of "node_alive $n")
     say "redis node $n: SIGSTOP $pid for $ms ms"
     kill -STOP "$pid"
-    sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+    sleep_ms "$ms"
     kill -CONT "$pid"
     say "redis node $n: SIGCONT $pid; the sentinels name node $(primary_node || echo '?') primary"
 }

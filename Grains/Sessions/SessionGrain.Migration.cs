@@ -60,7 +60,7 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
         _state = _stored = state;
         _revision = revision;
         _issued = context.TryGetValue(IssuedKey, out long issued) ? Math.Max(issued, revision) : revision;
-        if (context.TryGetValue(UnansweredKey, out long[]? unanswered) && unanswered is { Length: 8 }) _unanswered = unanswered;
+        if (context.TryGetValue(UnansweredKey, out long[]? unanswered) && unanswered is { Length: UnansweredKept }) _unanswered = unanswered;
         _loaded = true;
         if (context.TryGetValue(LastAccessKey, out DateTimeOffset lastAccess)) _lastAccess = lastAccess;
         if (context.TryGetValue(TokensKey, out double tokens)) _bucket = TokenBucket.Holding(_rules.RequestsPerSecond, tokens);

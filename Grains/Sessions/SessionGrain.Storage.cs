@@ -24,16 +24,16 @@ public sealed partial class SessionGrain
     // in microseconds, so a later activation of the session does not take the numbers of an earlier one either.
     private long _issued;
 
-    // The revisions of this activation's last writes that failed or were not confirmed by replicas: any of them may be
-    // stored all the same. Storage found at one of them holds this activation's own write, not another activation's.
-    // (Allocated at the first such write: most sessions never have one.)
+    // The revisions of this activation's last writes that failed or were not confirmed by replicas (allocated at the
+    // first: most sessions never have one). Any may be stored all the same: storage found at one holds this
+    // activation's own write, not another activation's.
     private long[]? _unanswered;
     private int _unansweredNext;
-
+    private const int UnansweredKept = 8;
     private void Unanswered(long revision)
     {
-        (_unanswered ??= new long[8])[_unansweredNext] = revision;
-        _unansweredNext = (_unansweredNext + 1) % _unanswered.Length;
+        (_unanswered ??= new long[UnansweredKept])[_unansweredNext] = revision;
+        _unansweredNext = (_unansweredNext + 1) % UnansweredKept;
     }
 
     private bool IsUnanswered(long revision) => _unanswered is { } unanswered && Array.IndexOf(unanswered, revision) >= 0;
