@@ -45,6 +45,23 @@ public static class SessionKeys
     /// </summary>
     public const string LocalFrontEndKeyPrefix = "fl:";
 
+    /// <summary>
+    /// 96 random bits drawn once per process: with a counter after them, keys and ids unique across processes and restarts
+    /// without a random draw per write (each draw is a call into the system's cryptographic library).
+    /// </summary>
+    private static readonly string ProcessNonce = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)) + ".";
+
+    private static long _issued;
+
+    /// <summary>A unique id for this process' own use (lease ids, keys): the process nonce and a counter.</summary>
+    public static string NewUniqueId() => ProcessNonce + Interlocked.Increment(ref _issued).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A stored key for a write that came without one (<see cref="FrontEndKeyPrefix"/>): unique across front ends and restarts.</summary>
+    public static string NewFrontEndKey() => FrontEndKeyPrefix + NewUniqueId();
+
+    /// <summary>A key kept in memory only (<see cref="LocalFrontEndKeyPrefix"/>), for a write whose retries stay with its activation.</summary>
+    public static string NewLocalKey() => LocalFrontEndKeyPrefix + Interlocked.Increment(ref _issued).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Whether <paramref name="key"/> was assigned by a front end (either prefix): it is kept for the front end's window.</summary>
     public static bool IsFrontEndKey(string key) =>
         key.StartsWith(FrontEndKeyPrefix, StringComparison.Ordinal) || key.StartsWith(LocalFrontEndKeyPrefix, StringComparison.Ordinal);

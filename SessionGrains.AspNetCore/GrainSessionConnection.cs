@@ -47,26 +47,33 @@ internal sealed class GrainSessionConnection(
     {
         var id = Verified(token);
         var patch = changes is { Count: > 0 } ? Patch(changes) : null;
-        Checked(await gateway.Call(id, new SessionCalls.ReleaseLease(leaseId, patch, new SessionWrite(null, NewWriteKey(), leaseId)), cancellationToken).ConfigureAwait(false));
+        Checked(await gateway.Call(id, new SessionCalls.ReleaseLease(leaseId, patch, new SessionWrite(null, NewWriteKey(id), leaseId)), cancellationToken).ConfigureAwait(false));
     }
 
-    public async Task PatchAsync(string token, IReadOnlyDictionary<string, byte[]?> changes, CancellationToken cancellationToken) =>
-        Checked(await gateway.Call(Verified(token), new SessionCalls.Patch(Patch(changes), new SessionWrite(null, NewWriteKey())), cancellationToken).ConfigureAwait(false));
+    public async Task PatchAsync(string token, IReadOnlyDictionary<string, byte[]?> changes, CancellationToken cancellationToken)
+    {
+        var id = Verified(token);
+        Checked(await gateway.Call(id, new SessionCalls.Patch(Patch(changes), new SessionWrite(null, NewWriteKey(id))), cancellationToken).ConfigureAwait(false));
+    }
 
     public async Task<string> CreateAsync(IReadOnlyDictionary<string, byte[]> data, TimeSpan idleTimeout, CancellationToken cancellationToken)
     {
         var values = data.ToDictionary(entry => SessionKeyCodec.Encode(entry.Key), entry => JsonString(entry.Value), StringComparer.Ordinal);
         // In an app that is a silo of the cluster itself, an id whose home is that silo: the session then lives in the app.
         var id = gateway.NewId();
-        var reply = await gateway.Create(id, new SessionCreation(values, idleTimeout, null, NewWriteKey()), cancellationToken).ConfigureAwait(false);
+        var reply = await gateway.Create(id, new SessionCreation(values, idleTimeout, null, SessionKeys.NewFrontEndKey()), cancellationToken).ConfigureAwait(false);
         return SessionCookie.Reference(Checked(reply).Id);
     }
 
     public async Task TouchAsync(string token, CancellationToken cancellationToken) =>
         Checked(await gateway.Call(Verified(token), SessionCalls.Touch.Instance, cancellationToken).ConfigureAwait(false));
 
-    /// <summary>An idempotency key for one write and its retries (the front end's own kind: remembered only briefly).</summary>
-    private static string NewWriteKey() => SessionKeys.FrontEndKeyPrefix + SessionTokens.NewId();
+    /// <summary>
+    /// An idempotency key for one write and its retries (the front end's kinds: remembered only briefly). Kept in the grain's
+    /// memory only when the session is active in this process (an app that is a silo), as a standalone front end's keys
+    /// are: the retries reach that activation, and a stored ledger entry would be most of the commit's storage write.
+    /// </summary>
+    private string NewWriteKey(string id) => gateway.RunsHere(id) ? SessionKeys.NewLocalKey() : SessionKeys.NewFrontEndKey();
 
     /// <summary>The session id of a token the store itself issued or loaded; anything else is a session that does not exist.</summary>
     private string Verified(string token) =>

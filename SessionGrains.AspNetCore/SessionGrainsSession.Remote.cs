@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using SessionGrains.Interfaces;
 using SessionGrains.Http;
 
 namespace SessionGrains.AspNetCore;
@@ -151,7 +151,7 @@ public sealed partial class SessionGrainsSession
     private async Task AcquireAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         // One id for every attempt: a retried acquire is the same request in the session's queue.
-        var leaseId = "r:" + RandomNumberGenerator.GetHexString(24, lowercase: true);
+        var leaseId = "r:" + SessionKeys.NewUniqueId();
         while (true)
         {
             try

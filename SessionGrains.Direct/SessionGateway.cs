@@ -69,6 +69,12 @@ public sealed partial class SessionGateway(
         }
     }
 
+    /// <summary>
+    /// Whether a call of <paramref name="sessionId"/> would run in this process now (its grain is active here, not through a
+    /// router). A write's retries then reach the same activation, which keeps answers under a local idempotency key in memory.
+    /// </summary>
+    public bool RunsHere(string sessionId) => routing is null && _local is not null && _local.TryGet(sessionId, out _);
+
     private static LocalSessionGrains? Using(LocalSessionGrains? local)
     {
         local?.Use();

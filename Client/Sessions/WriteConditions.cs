@@ -14,9 +14,6 @@ namespace SessionGrains.Client.Sessions;
 /// </summary>
 public static class WriteConditions
 {
-    /// <summary>Local idempotency keys given so far by this process.</summary>
-    private static long _localKeys;
-
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
     /// <summary>Names the request lease a write is made under (see LeaseEndpoints).</summary>
@@ -43,11 +40,9 @@ public static class WriteConditions
         if (keyHeader.Count == 0)
         {
             var standalone = request.HttpContext.RequestServices.GetRequiredService<IOptions<SessionClusterOptions>>().Value.IsStandalone;
-            // A local key never leaves this process (nor outlives it, like the grain's memory that keeps its answer): a
-            // counter makes it unique. A stored one must be unique across front ends and restarts: 128 random bits.
-            key = standalone
-                ? SessionKeys.LocalFrontEndKeyPrefix + Interlocked.Increment(ref _localKeys).ToString("x", System.Globalization.CultureInfo.InvariantCulture)
-                : SessionKeys.FrontEndKeyPrefix + SessionTokens.NewId();
+            // A local key never leaves this process (nor outlives it, like the grain's memory that keeps its answer). A
+            // stored one must be unique across front ends and restarts: the process' random nonce and a counter.
+            key = standalone ? SessionKeys.NewLocalKey() : SessionKeys.NewFrontEndKey();
         }
         else
         {

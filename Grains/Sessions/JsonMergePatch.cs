@@ -8,6 +8,8 @@ public static class JsonMergePatch
     /// <summary>The result of applying <paramref name="patch"/> to <paramref name="target"/> (JSON text, or null when absent).</summary>
     public static string Apply(string? target, JsonNode patch)
     {
+        // Only an object merges into what is there; anything else replaces it, so the target need not be parsed.
+        if (patch is not JsonObject) return patch.ToJsonString();
         var targetNode = target is null ? null : JsonNode.Parse(target);
         return Merge(targetNode, patch)?.ToJsonString() ?? "null";
     }

@@ -67,6 +67,7 @@ public static class SessionDataRules
 
     private static Reply<DataChange> ApplyPatch(IReadOnlyDictionary<string, string> data, string mergePatchJson, SessionRules rules)
     {
+        if (FlatMergePatch.TryRead(mergePatchJson) is { } members) return Replace(data, members, rules);
         if (ParseObject(mergePatchJson) is not JsonObject patch)
             return new SessionFailure(SessionStatus.InvalidArgument, "A merge patch of session data must be a JSON object whose member names are distinct.");
 
@@ -86,6 +87,23 @@ public static class SessionDataRules
             next[key] = merged;
         }
         return Checked(new DataChange(next, [.. keys]), rules);
+    }
+
+    /// <summary>A patch of plain values (<see cref="FlatMergePatch"/>): each replaces its key's value, or removes it when null.</summary>
+    private static Reply<DataChange> Replace(IReadOnlyDictionary<string, string> data, List<KeyValuePair<string, string?>> members, SessionRules rules)
+    {
+        var next = Copy(data);
+        var keys = new string[members.Count];
+        for (var i = 0; i < members.Count; i++)
+        {
+            var (key, json) = members[i];
+            if (!SessionKeys.IsValidKey(key, rules.MaxKeyLength)) return InvalidKey(key, rules);
+            keys[i] = key;
+            if (json is null) next.Remove(key);
+            else if (CheckValue(key, json, rules) is { } invalid) return invalid;
+            else next[key] = json;
+        }
+        return Checked(new DataChange(next, keys), rules);
     }
 
     public static Reply<DataChange> Increment(IReadOnlyDictionary<string, string> data, string key, long by, SessionRules rules)
