@@ -49,11 +49,11 @@ public static class SessionKeys
     /// 96 random bits drawn once per process: with a counter after them, keys and ids unique across processes and restarts
     /// without a random draw per write (each draw is a call into the system's cryptographic library).
     /// </summary>
-    private static readonly string ProcessNonce = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)) + ".";
+    private static readonly string ProcessNonce = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
 
     private static long _issued;
 
-    /// <summary>A unique id for this process' own use (lease ids, keys): the process nonce and a counter.</summary>
+    /// <summary>A unique id for this process' own use (lease ids, keys): the process nonce (16 characters) and a counter.</summary>
     public static string NewUniqueId() => ProcessNonce + Interlocked.Increment(ref _issued).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A stored key for a write that came without one (<see cref="FrontEndKeyPrefix"/>): unique across front ends and restarts.</summary>
