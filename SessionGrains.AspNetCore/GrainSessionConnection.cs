@@ -135,6 +135,8 @@ internal sealed class GrainSessionConnection(
     /// <summary>The bytes of a JSON string of base64 (escaped or not, as other API clients may have written it), or null.</summary>
     private static byte[]? FromJsonString(string json)
     {
+        // The session's JSON writer escapes base64's '+' (as \u002B): the one escape base64 text can hold.
+        if (json.Contains("\\u002B", StringComparison.Ordinal)) json = json.Replace("\\u002B", "+", StringComparison.Ordinal);
         if (json.Length >= 2 && json[0] == '"' && json[^1] == '"' && json.IndexOf('\\', StringComparison.Ordinal) < 0)
         {
             var buffer = new byte[(json.Length - 2) / 4 * 3];

@@ -31,6 +31,9 @@ public sealed class FastPathTests(StandaloneFrontEnd frontEnd, ITestOutputHelper
         using var browser = new AppClient(app.Address);
         await browser.Post("/set/cart%20items?value=book");
         Assert.Equal("book", await browser.Get("/get/cart%20items"));
+        // Base64 with a '+' ("~~~" is "fn5+"), which the session's JSON holds escaped, reads back as it was written.
+        await browser.Post("/set/tilde?value=%7E%7E%7E");
+        Assert.Equal("~~~", await browser.Get("/get/tilde"));
 
         // The cookie holds a token the front end accepts: signed with its key, naming a session it serves.
         var token = app.TokenIn(browser.Cookie!)!;
