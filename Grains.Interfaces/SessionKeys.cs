@@ -54,13 +54,15 @@ public static class SessionKeys
     private static long _issued;
 
     /// <summary>A unique id for this process' own use (lease ids, keys): the process nonce (16 characters) and a counter.</summary>
-    public static string NewUniqueId() => ProcessNonce + Interlocked.Increment(ref _issued).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+    public static string NewUniqueId() => ProcessNonce + NextCount();
 
     /// <summary>A stored key for a write that came without one (<see cref="FrontEndKeyPrefix"/>): unique across front ends and restarts.</summary>
     public static string NewFrontEndKey() => FrontEndKeyPrefix + NewUniqueId();
 
     /// <summary>A key kept in memory only (<see cref="LocalFrontEndKeyPrefix"/>), for a write whose retries stay with its activation.</summary>
-    public static string NewLocalKey() => LocalFrontEndKeyPrefix + Interlocked.Increment(ref _issued).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+    public static string NewLocalKey() => LocalFrontEndKeyPrefix + NextCount();
+
+    private static string NextCount() => Interlocked.Increment(ref _issued).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Whether <paramref name="key"/> was assigned by a front end (either prefix): it is kept for the front end's window.</summary>
     public static bool IsFrontEndKey(string key) =>
