@@ -38,7 +38,7 @@ public sealed class ShopLostUpdateTests(StandaloneFrontEnd frontEnd, ITestOutput
         var inSilo = await Hammer(siloShop);
         output.WriteLine($"SessionGrains in a shop that is a silo: {inSilo}");
         // Its sessions are active in its own process, so a commit's retries reach that activation: the answers under
-        // its keys stay in memory, and the 322 commits stored no idempotency entry (the creation's stored key may remain).
+        // its keys stay in memory, and the 321 commits after the creation stored no idempotency entry (the creation's stored key may remain).
         var ledgerFields = await LedgerFields(redis);
         output.WriteLine($"idempotency entries stored for the silo shop's session: {ledgerFields}");
         Assert.InRange(ledgerFields, 0, 1);
