@@ -169,6 +169,15 @@ spawn() {
         exec setsid nohup "$@" >>"$log" 2>&1 </dev/null
     ) &
     SPAWNED_PID=$!
+    # Until the subshell has exec'd, its command line is this script's, and the checks that name the process by its
+    # command line would take it for one that exited (seen on a busy machine: "exited before it was ready" at once).
+    local mine child
+    mine=$(tr '\0' ' ' </proc/$$/cmdline)
+    for _ in $(seq 1 500); do
+        child=$(tr '\0' ' ' <"/proc/$SPAWNED_PID/cmdline" 2>/dev/null) || break
+        [[ $child == "$mine" ]] || break
+        sleep 0.01
+    done
 }
 
 # Sends SIGNAL to each "name|check" whose check passes (a function name plus argument, "silo_alive 2"):
