@@ -71,7 +71,7 @@ public static class LeaseEndpoints
     /// <summary>Reads <c>{ "leaseId": "..", "ttlSeconds": n, "waitMilliseconds": n }</c>; every member is optional.</summary>
     private static bool TryReadAcquire(JsonDocument? document, TimeSpan longest, out string leaseId, out TimeSpan ttl, out TimeSpan wait, out ProblemHttpResult? problem)
     {
-        leaseId = "fe:" + SessionTokens.NewId();
+        leaseId = SessionKeys.NewFrontEndKey();
         ttl = SessionLeases.DefaultTtl;
         wait = longest;
         problem = null;
