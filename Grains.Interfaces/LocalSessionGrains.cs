@@ -36,4 +36,11 @@ public interface ILocalSessionGrain
     /// takes such calls (it is deactivating or moving): the caller then sends the call through Orleans.
     /// </summary>
     Task<(bool Ran, T Result)> TryRun<T>(Func<ISessionGrain, Task<T>> call);
+
+    /// <summary>
+    /// Takes the session's lease at once, on the caller's thread, if the grain offers it: the lease is free, nobody waits
+    /// for it and no change is in flight. False otherwise (the caller then asks the grain, which queues it); granted, the
+    /// answer is the stored session, as <see cref="ISessionGrain.AcquireLease"/> answers it.
+    /// </summary>
+    bool TryAcquireNow(string leaseId, TimeSpan ttl, [NotNullWhen(true)] out LeaseGranted? granted);
 }

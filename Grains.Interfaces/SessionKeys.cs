@@ -59,8 +59,12 @@ public static class SessionKeys
     /// <summary>A stored key for a write that came without one (<see cref="FrontEndKeyPrefix"/>): unique across front ends and restarts.</summary>
     public static string NewFrontEndKey() => FrontEndKeyPrefix + NewUniqueId();
 
-    /// <summary>A key kept in memory only (<see cref="LocalFrontEndKeyPrefix"/>), for a write whose retries stay with its activation.</summary>
-    public static string NewLocalKey() => LocalFrontEndKeyPrefix + NextCount();
+    /// <summary>
+    /// A key kept in memory only (<see cref="LocalFrontEndKeyPrefix"/>), for a write whose retries stay with its activation.
+    /// Unique across processes as well: live migration carries these answers to another silo, whose own writes to the
+    /// session must never meet a key of this process (a replayed answer instead of their change).
+    /// </summary>
+    public static string NewLocalKey() => LocalFrontEndKeyPrefix + NewUniqueId();
 
     private static string NextCount() => Interlocked.Increment(ref _issued).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 

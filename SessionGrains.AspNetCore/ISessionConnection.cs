@@ -16,6 +16,16 @@ internal interface ISessionConnection
     /// </summary>
     Task<Dictionary<string, byte[]>?> AcquireAsync(string token, string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes the lease and loads the session at once, without a call, where that is possible (the session is active in
+    /// this process and its lease free); false: use <see cref="AcquireAsync"/>.
+    /// </summary>
+    bool TryAcquireNow(string token, string leaseId, TimeSpan ttl, out Dictionary<string, byte[]>? data)
+    {
+        data = null;
+        return false;
+    }
+
     /// <summary>Loads the session without its lease (a read-only request); null when it does not exist.</summary>
     Task<Dictionary<string, byte[]>?> ReadAsync(string token, CancellationToken cancellationToken);
 

@@ -15,6 +15,7 @@ public sealed partial class SessionGrainsSession
     {
         if (_loaded) return;
         cancellationToken.ThrowIfCancellationRequested();
+        if (_token is not null && !_readOnly && TryAcquireNow()) return;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var wait = _options.LeaseWait ?? _ioTimeout;
         timeout.CancelAfter(wait);
@@ -44,12 +45,16 @@ public sealed partial class SessionGrainsSession
     /// </summary>
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
+        if (_failed || _loaded && _leaseId is null && _changes.Count == 0 && !_cookiePending)
+        {
+            // Nothing to store: the response's start stored it, or the request failed and was answered so.
+            await ReleaseQuietlyAsync().ConfigureAwait(false);
+            return;
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_ioTimeout);
         try
         {
-            // Failed before the response started: the request is answered as failed, there is nothing more to store.
-            if (_failed) return;
             if (!_loaded)
             {
                 await RefreshAsync(timeout.Token).ConfigureAwait(false);
@@ -148,28 +153,45 @@ public sealed partial class SessionGrainsSession
     /// <summary>Releases a lease still held (a failed commit, a commit that never ran).</summary>
     public ValueTask DisposeAsync() => new(ReleaseQuietlyAsync());
 
+    /// <summary>The lease and the session without a call (<see cref="ISessionConnection.TryAcquireNow"/>), when the connection can.</summary>
+    private bool TryAcquireNow()
+    {
+        var leaseId = NewLeaseId();
+        if (!_connection.TryAcquireNow(_token!, leaseId, _options.LeaseTtl, out var data)) return false;
+        Acquired(leaseId, data);
+        _available = true;
+        _loaded = true;
+        return true;
+    }
+
+    private static string NewLeaseId() => "r:" + SessionKeys.NewUniqueId();
+
     private async Task AcquireAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         // One id for every attempt: a retried acquire is the same request in the session's queue.
-        var leaseId = "r:" + SessionKeys.NewUniqueId();
+        var leaseId = NewLeaseId();
         while (true)
         {
             try
             {
-                var data = await _connection.AcquireAsync(_token!, leaseId, _options.LeaseTtl, Max(deadline - DateTimeOffset.UtcNow, TimeSpan.Zero), cancellationToken).ConfigureAwait(false);
-                if (data is not null)
-                {
-                    _leaseId = leaseId;
-                    _keeper.Hold(this);
-                    ReleaseAtRequestEnd();
-                }
-                Loaded(data);
+                Acquired(leaseId, await _connection.AcquireAsync(_token!, leaseId, _options.LeaseTtl, Max(deadline - DateTimeOffset.UtcNow, TimeSpan.Zero), cancellationToken).ConfigureAwait(false));
                 return;
             }
             catch (LeaseBusyException) when (DateTimeOffset.UtcNow < deadline)
             {
             }
         }
+    }
+
+    private void Acquired(string leaseId, Dictionary<string, byte[]>? data)
+    {
+        if (data is not null)
+        {
+            _leaseId = leaseId;
+            _keeper.Hold(this);
+            ReleaseAtRequestEnd();
+        }
+        Loaded(data);
     }
 
     /// <summary>The session's data; null: it expired or ended, and the request starts a new session at its first write, with a new cookie.</summary>

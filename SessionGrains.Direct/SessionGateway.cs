@@ -75,6 +75,13 @@ public sealed partial class SessionGateway(
     /// </summary>
     public bool RunsHere(string sessionId) => routing is null && _local is not null && _local.TryGet(sessionId, out _);
 
+    /// <summary>
+    /// The lease of <paramref name="sessionId"/>, taken at once on this thread when the session is active in this process
+    /// and its grain offers the lease (<see cref="ILocalSessionGrain.TryAcquireNow"/>); null: ask the grain (<see cref="Call{TResult}"/>).
+    /// </summary>
+    public LeaseGranted? TryAcquireHere(string sessionId, string leaseId, TimeSpan ttl) =>
+        routing is null && _local is not null && _local.TryGet(sessionId, out var here) && here.TryAcquireNow(leaseId, ttl, out var granted) ? granted : null;
+
     private static LocalSessionGrains? Using(LocalSessionGrains? local)
     {
         local?.Use();

@@ -15,7 +15,7 @@ public static class IdempotencyLedger
     /// True when <paramref name="key"/> has an answer: <paramref name="reply"/> is the stored answer, or the failure
     /// <see cref="SessionStatus.IdempotencyKeyReused"/> when the key was used for a different request.
     /// </summary>
-    public static bool TryReplay<T>(IReadOnlyList<LedgerEntry> ledger, string? key, string operation, ulong fingerprint, DateTimeOffset now, out Reply<T> reply)
+    public static bool TryReplay<T>(ReadOnlySpan<LedgerEntry> ledger, string? key, string operation, ulong fingerprint, DateTimeOffset now, out Reply<T> reply)
         where T : class
     {
         reply = default;
@@ -39,36 +39,54 @@ public static class IdempotencyLedger
     public static LedgerEntry[] Record(LedgerEntry[] ledger, string? key, string operation, ulong fingerprint, object reply, DateTimeOffset now, SessionRules rules)
     {
         var kept = 0;
+        var replaced = false;
         foreach (var entry in ledger)
         {
-            if (entry.KeepUntil > now) kept++;
+            if (entry.KeepUntil <= now) continue;
+            kept++;
+            replaced |= entry.Key == key;
         }
         // Nothing to add and nothing expired: the same (immutable) array serves the next state; an empty ledger costs nothing.
         if (key is null && kept == ledger.Length) return ledger;
 
-        var next = new List<LedgerEntry>(kept + 1);
+        // One entry per key (storage keeps the ledger by key): a new answer under a key replaces the old one. Past the
+        // configured length, the entries that lapse first go first (the oldest: the ledger is in the order entries lapse).
+        var keepUntil = key is null ? default : now + (SessionKeys.IsFrontEndKey(key) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow);
+        var count = kept - (replaced ? 1 : 0) + (key is null ? 0 : 1);
+        var skip = Math.Max(0, count - rules.IdempotencyKeysKept);
+        var next = new LedgerEntry[count - skip];
+        var at = 0;
+        var added = key is null;
         foreach (var entry in ledger)
         {
-            // One entry per key (storage keeps the ledger by key): a new answer under a key replaces the old one.
-            if (entry.KeepUntil > now && entry.Key != key) next.Add(entry);
-        }
-        if (key is not null)
-        {
-            var window = SessionKeys.IsFrontEndKey(key) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow;
+            if (entry.KeepUntil <= now || entry.Key == key) continue;
             // Kept in the order entries lapse, which is also the order storage gives them back (SessionRecord).
-            var keepUntil = now + window;
-            var at = next.Count;
-            while (at > 0 && next[at - 1].KeepUntil > keepUntil) at--;
-            next.Insert(at, new LedgerEntry(key, operation, fingerprint, reply, keepUntil));
-            if (next.Count > rules.IdempotencyKeysKept) next.RemoveRange(0, next.Count - rules.IdempotencyKeysKept);
+            if (!added && entry.KeepUntil > keepUntil)
+            {
+                Put(next, ref at, ref skip, new LedgerEntry(key!, operation, fingerprint, reply, keepUntil));
+                added = true;
+            }
+            Put(next, ref at, ref skip, entry);
         }
-        return [.. next];
+        if (!added) Put(next, ref at, ref skip, new LedgerEntry(key!, operation, fingerprint, reply, keepUntil));
+        return next;
     }
+
+    /// <summary>Appends <paramref name="entry"/> unless it is one of the first <paramref name="skip"/> (over the length).</summary>
+    private static void Put(LedgerEntry[] next, ref int at, ref int skip, LedgerEntry entry)
+    {
+        if (skip > 0) skip--;
+        else next[at++] = entry;
+    }
+
+    [ThreadStatic] private static XxHash3? _hasher;
 
     /// <summary>A stable 64-bit fingerprint of a request's arguments (the same on every silo and across restarts).</summary>
     public static ulong Fingerprint(params ReadOnlySpan<string?> parts)
     {
-        var hash = new XxHash3();
+        // One hasher per thread, reset for each use: a new one is a 600-byte object on every write.
+        var hash = _hasher ??= new XxHash3();
+        hash.Reset();
         Span<byte> separator = [0xFF, 0xFE];
         foreach (var part in parts)
         {

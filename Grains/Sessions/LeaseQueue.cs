@@ -49,6 +49,14 @@ public sealed class LeaseQueue
     /// <summary>A queue whose lease is held by <paramref name="holderId"/> until <paramref name="expiresAt"/> (a session that moved silos).</summary>
     public static LeaseQueue Held(string holderId, DateTimeOffset expiresAt) => new() { HolderId = holderId, HolderExpiresAt = expiresAt };
 
+    /// <summary>Grants the free lease, with nobody waiting, to <paramref name="leaseId"/> until <paramref name="expiresAt"/>.</summary>
+    public void Take(string leaseId, DateTimeOffset expiresAt)
+    {
+        if (HolderId is not null || _waiters.Count > 0) throw new InvalidOperationException("The lease is not free.");
+        HolderId = leaseId;
+        HolderExpiresAt = expiresAt;
+    }
+
     /// <summary>Releases the lease if <paramref name="leaseId"/> holds it; answers whether it did.</summary>
     public bool Release(string leaseId)
     {

@@ -51,6 +51,7 @@ public sealed partial class SessionGrain
     /// </summary>
     private async Task<T> Exclusively<T>(Func<Task<T>> operation)
     {
+        WithdrawOffer();
         var before = _exclusive;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _exclusive = done.Task;

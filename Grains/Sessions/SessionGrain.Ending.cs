@@ -40,6 +40,7 @@ public sealed partial class SessionGrain
     /// <summary>Deletes the stored state and lets the activation go.</summary>
     private async Task ForgetNow()
     {
+        WithdrawOffer();
         try
         {
             _expiryTimer?.Dispose();

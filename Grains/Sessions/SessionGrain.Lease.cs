@@ -13,7 +13,25 @@ public sealed partial class SessionGrain
     /// <summary>Shortest pause of a waiting acquire: it must yield, or a write holding back the hand-over could never finish.</summary>
     private static readonly TimeSpan LeaseRecheck = TimeSpan.FromMilliseconds(20);
 
-    private LeaseQueue? _lease;
+    private LeaseQueue? _leaseQueue;
+
+    /// <summary>
+    /// The lease queue, for the grain's own turns: the lease offered to callers in this process comes back first (or
+    /// the grain learns who took it), so nothing changes the queue behind a turn's back (see SessionGrain.Local.cs).
+    /// </summary>
+    private LeaseQueue? Lease
+    {
+        get
+        {
+            WithdrawOffer();
+            return _leaseQueue;
+        }
+        set
+        {
+            WithdrawOffer();
+            _leaseQueue = value;
+        }
+    }
 
     public async Task<Reply<LeaseGranted>> AcquireLease(string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -29,8 +47,8 @@ public sealed partial class SessionGrain
         if (!S.Exists || now >= S.ExpiresAt(_lastAccess)) return Admission.NotFound;
         _lastAccess = now;
 
-        _lease ??= new LeaseQueue();
-        var waiter = _lease.Join(leaseId, ttl);
+        Lease ??= new LeaseQueue();
+        var waiter = Lease.Join(leaseId, ttl);
         HandOverLease();
         var deadline = now + wait;
         while (!waiter.Granted.IsCompleted && !cancellationToken.IsCancellationRequested)
@@ -38,7 +56,7 @@ public sealed partial class SessionGrain
             var remaining = deadline - _clock.GetUtcNow();
             if (remaining <= TimeSpan.Zero) break;
             var pause = remaining < LeasePoll ? remaining : LeasePoll;
-            if (_lease.HolderId is not null && _lease.HolderExpiresAt - _clock.GetUtcNow() is var untilExpiry && untilExpiry < pause) pause = untilExpiry;
+            if (Lease.HolderId is not null && Lease.HolderExpiresAt - _clock.GetUtcNow() is var untilExpiry && untilExpiry < pause) pause = untilExpiry;
             if (pause < LeaseRecheck) pause = remaining < LeaseRecheck ? remaining : LeaseRecheck;
             try
             {
@@ -51,7 +69,7 @@ public sealed partial class SessionGrain
             HandOverLease();
         }
         if (waiter.Granted.IsCompleted) return await waiter.Granted;
-        _lease.Leave(waiter);
+        Lease.Leave(waiter);
         if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException(cancellationToken);
         return new SessionFailure(SessionStatus.LeaseBusy, $"Another request held the session's lease for {wait.TotalMilliseconds:0} ms.", 1);
     }
@@ -74,13 +92,13 @@ public sealed partial class SessionGrain
 
     /// <summary>Refuses a write made under a lease the session does not hold (none is the lease of a fresh activation).</summary>
     private SessionFailure? CheckLease(SessionWrite write) =>
-        write.LeaseId is { } leaseId && _lease?.IsHeldBy(leaseId) != true
+        write.LeaseId is { } leaseId && Lease?.IsHeldBy(leaseId) != true
             ? new SessionFailure(SessionStatus.LeaseLost, "The write was made under a lease the session does not hold: it was released, taken over after it expired, or lost with a silo. Acquire the lease again and repeat the read.")
             : null;
 
     private void ReleaseHeldLease(string leaseId)
     {
-        if (_lease?.Release(leaseId) == true) HandOverLease();
+        if (Lease?.Release(leaseId) == true) HandOverLease();
     }
 
     /// <summary>
@@ -90,14 +108,15 @@ public sealed partial class SessionGrain
     /// </summary>
     private void HandOverLease()
     {
-        if (_lease is null || _flushing || _exclusive is not null) return;
+        if (Lease is null || _flushing || _exclusive is not null) return;
         var now = _clock.GetUtcNow();
         if (!S.Exists || now >= S.ExpiresAt(_lastAccess))
         {
-            _lease.Fail(Admission.NotFound);
+            Lease.Fail(Admission.NotFound);
             return;
         }
-        _lease.HandOver(now, (leaseId, expiresAt) => new LeaseGranted(leaseId, expiresAt, new SessionView(Info(D, _lastAccess), D.Data)));
+        Lease.HandOver(now, (leaseId, expiresAt) => new LeaseGranted(leaseId, expiresAt, new SessionView(Info(D, _lastAccess), D.Data)));
+        OfferLease(now);
     }
 
 }

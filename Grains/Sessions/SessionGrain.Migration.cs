@@ -46,10 +46,10 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
             context.TryAddValue(ObserversKey, all.Select(s => s.Observer).ToArray());
             context.TryAddValue(SocketsKey, all.Select(s => s.Sockets).ToArray());
         }
-        if (_lease?.HolderId is { } holder)
+        if (Lease?.HolderId is { } holder)
         {
             context.TryAddValue(LeaseHolderKey, holder);
-            context.TryAddValue(LeaseUntilKey, _lease.HolderExpiresAt);
+            context.TryAddValue(LeaseUntilKey, Lease.HolderExpiresAt);
         }
         _metrics.MovedOut();
     }
@@ -71,7 +71,7 @@ public sealed partial class SessionGrain : ISessionMover, IGrainMigrationPartici
             for (var i = 0; i < observers.Length && i < sockets.Length; i++) _subscribers.Subscribe(observers[i], sockets[i], int.MaxValue);
         }
         if (context.TryGetValue(LeaseHolderKey, out string? holder) && holder is not null && context.TryGetValue(LeaseUntilKey, out DateTimeOffset until))
-            _lease = LeaseQueue.Held(holder, until);
+            Lease = LeaseQueue.Held(holder, until);
         _metrics.MovedIn();
     }
 }

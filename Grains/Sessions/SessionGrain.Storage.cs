@@ -76,6 +76,7 @@ public sealed partial class SessionGrain
     /// </summary>
     private Task Persist(SessionState next)
     {
+        WithdrawOffer();
         _state = NewSession.Stamped(next, next.LastAccessAt < _lastAccess ? _lastAccess : next.LastAccessAt, _rules);
         var batch = _open ??= new CommitBatch();
         batch.Changes++;

@@ -1,3 +1,6 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using CsCheck;
 using SessionGrains.Grains;
 using SessionGrains.Interfaces;
 using Xunit;
@@ -70,5 +73,51 @@ public sealed class IdempotencyLedgerTests
         Assert.NotEqual(IdempotencyLedger.Fingerprint("a", null), IdempotencyLedger.Fingerprint("a"));
         // The value is stored with the session and compared on another silo or after a restart: it must never change.
         Assert.Equal(IdempotencyLedger.Fingerprint("put", "1"), IdempotencyLedger.Fingerprint("put", "1"));
+    }
+
+    /// <summary>
+    /// Any sequence of recordings (keys repeated, front-end keys with the shorter window, keyless writes, time moving on)
+    /// leaves the ledger a model of its rules would: live entries only, one per key, in the order they lapse, the newest
+    /// <see cref="SessionRules.IdempotencyKeysKept"/> of them.
+    /// </summary>
+    [Fact]
+    public void Recording_keeps_what_the_rules_say_for_any_sequence()
+    {
+        var rules = new SessionRules { IdempotencyKeysKept = 4, IdempotencyWindow = TimeSpan.FromMinutes(10), FrontEndIdempotencyWindow = TimeSpan.FromMinutes(1) };
+        var step = Gen.Select(Gen.OneOf<string?>("a", "b", "c", "d", "e", null, SessionKeys.FrontEndKeyPrefix + "x", SessionKeys.FrontEndKeyPrefix + "y"), Gen.Int[0, 400]);
+        step.Array[1, 40].Sample(steps =>
+        {
+            var ledger = Array.Empty<LedgerEntry>();
+            var model = new List<LedgerEntry>();
+            var now = Now;
+            foreach (var (key, seconds) in steps)
+            {
+                now = now.AddSeconds(seconds);
+                ledger = IdempotencyLedger.Record(ledger, key, "put", 1, (Reply<Written>)new Written(1), now, rules);
+                model.RemoveAll(e => e.KeepUntil <= now || e.Key == key);
+                if (key is not null)
+                {
+                    var keepUntil = now + (SessionKeys.IsFrontEndKey(key) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow);
+                    model.Insert(model.FindLastIndex(e => e.KeepUntil <= keepUntil) + 1, new LedgerEntry(key, "put", 1, null!, keepUntil));
+                    if (model.Count > rules.IdempotencyKeysKept) model.RemoveRange(0, model.Count - rules.IdempotencyKeysKept);
+                }
+                Assert.Equal(model.Select(e => (e.Key, e.KeepUntil)), ledger.Select(e => (e.Key, e.KeepUntil)));
+            }
+        }, iter: 2_000);
+    }
+
+    [Fact]
+    public void A_reused_hasher_gives_what_a_new_one_gives()
+    {
+        Gen.String[0, 20].Array[0, 5].Sample(parts =>
+        {
+            var fresh = new XxHash3();
+            foreach (var part in parts)
+            {
+                fresh.Append(MemoryMarshal.AsBytes(part.AsSpan()));
+                fresh.Append([0xFF, 0xFE]);
+            }
+            Assert.Equal(fresh.GetCurrentHashAsUInt64(), IdempotencyLedger.Fingerprint(parts));
+        }, iter: 500);
     }
 }
