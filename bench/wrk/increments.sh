@@ -42,14 +42,16 @@ trap cleanup EXIT
 
 # The baseline: its own redis-server (AOF, fsync on every write) and the app.
 REDIS_PORT=$(free_port); APP_PORT=$(free_port)
-mkdir -p "$WORK/baseline"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/baseline" --save "" --appendonly yes --appendfsync always \
-    --daemonize no --logfile "$WORK/baseline/redis.log" &
+# Redis keeps its files outside the app's content root, which the app watches (with all below it) for configuration
+# changes: every fsynced append to the AOF would wake the baseline's watcher thread.
+mkdir -p "$WORK/baseline" "$WORK/baseline-redis"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/baseline-redis" --save "" --appendonly yes --appendfsync always \
+    --daemonize no --logfile "$WORK/baseline-redis/redis.log" &
 STARTED_PIDS+=($!)
 BASELINE_REDIS_PID=$!
 Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
     dotnet "$BASELINE_DLL" --urls "http://127.0.0.1:$APP_PORT" --contentRoot "$WORK/baseline" --Redis "127.0.0.1:$REDIS_PORT" \
-    >"$WORK/baseline/app.log" 2>&1 &
+    >"$WORK/baseline-app.log" 2>&1 &
 STARTED_PIDS+=($!)
 APP_PID=$!
 wait_ready "http://127.0.0.1:$APP_PORT/healthz"

@@ -56,9 +56,11 @@ start() {
 shop() {
     local target=$1 redis_port shop_port settings=() pids=()
     redis_port=$(free_port); shop_port=$(free_port)
-    mkdir -p "$WORK/$target"
+    # Redis keeps its files outside every app's content root: an app watches its content root and all below it for
+    # configuration changes (ASP.NET Core's default, the shop's too), and each append to the AOF would wake it.
+    mkdir -p "$WORK/$target" "$WORK/$target-redis"
     if [ "$target" != http ]; then
-        start "$target-redis" redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$WORK/$target" --save "" \
+        start "$target-redis" redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$WORK/$target-redis" --save "" \
             --appendonly yes --appendfsync everysec --daemonize no
         pids+=("$LAST_PID")
     fi
