@@ -70,10 +70,7 @@ public sealed partial class SessionGrain
         _revision = 0;
     }
 
-    /// <summary>
-    /// Applies <paramref name="next"/> as the head and completes once storage has it. On failure the call throws and the
-    /// head is the stored state again (see above).
-    /// </summary>
+    /// <summary>Applies <paramref name="next"/> as the head; completes once storage has it (failed: throws, the head is the stored state again).</summary>
     private Task Persist(SessionState next)
     {
         WithdrawOffer();

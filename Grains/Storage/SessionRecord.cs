@@ -45,21 +45,7 @@ public sealed class SessionRecord(Serializer serializer)
             if (!next.Data.ContainsKey(key)) delta.Delete(DataPrefix + key);
         }
 
-        // Both logs are ordered by seq: a merge finds what was appended and what was trimmed.
-        int i = 0, j = 0;
-        var kept = stored.Events;
-        var now = next.Events;
-        while (i < kept.Count || j < now.Count)
-        {
-            if (j >= now.Count || (i < kept.Count && kept[i].Seq < now[j].Seq)) delta.Delete(EventField(kept[i++].Seq));
-            else if (i >= kept.Count || now[j].Seq < kept[i].Seq) AddEvent(delta, now[j++]);
-            else
-            {
-                if (!ReferenceEquals(kept[i], now[j])) AddEvent(delta, now[j]);
-                i++;
-                j++;
-            }
-        }
+        DiffEvents(delta, stored.Events, next.Events);
 
         // Entries are immutable and keyed: an entry of both ledgers is the same object, and a ledger keeps the order of the
         // entries it keeps (IdempotencyLedger.Record only drops and inserts), so one walk over both finds what is new and
@@ -84,6 +70,43 @@ public sealed class SessionRecord(Serializer serializer)
         }
         return delta;
     }
+
+    /// <summary>The event fields appended, trimmed or replaced between two logs, both ordered by seq.</summary>
+    private void DiffEvents(SessionDelta delta, List<SessionEvent> kept, List<SessionEvent> now)
+    {
+        if (Contiguous(kept) && Contiguous(now))
+        {
+            // What the event log keeps (one seq after the other, trimmed from the oldest): each event's place follows from
+            // its seq, so the two logs are compared by reference without reading every event (a write's most frequent case).
+            long keptFirst = kept[0].Seq, nowFirst = now[0].Seq, keptLast = keptFirst + kept.Count - 1, nowLast = nowFirst + now.Count - 1;
+            for (var seq = keptFirst; seq <= keptLast; seq++)
+            {
+                if (seq < nowFirst || seq > nowLast) delta.Delete(EventField(seq));
+                else if (!ReferenceEquals(kept[(int)(seq - keptFirst)], now[(int)(seq - nowFirst)])) AddEvent(delta, now[(int)(seq - nowFirst)]);
+            }
+            for (var seq = nowFirst; seq <= nowLast; seq++)
+            {
+                if (seq < keptFirst || seq > keptLast) AddEvent(delta, now[(int)(seq - nowFirst)]);
+            }
+            return;
+        }
+        // Otherwise a merge finds what was appended and what was trimmed.
+        int i = 0, j = 0;
+        while (i < kept.Count || j < now.Count)
+        {
+            if (j >= now.Count || (i < kept.Count && kept[i].Seq < now[j].Seq)) delta.Delete(EventField(kept[i++].Seq));
+            else if (i >= kept.Count || now[j].Seq < kept[i].Seq) AddEvent(delta, now[j++]);
+            else
+            {
+                if (!ReferenceEquals(kept[i], now[j])) AddEvent(delta, now[j]);
+                i++;
+                j++;
+            }
+        }
+    }
+
+    /// <summary>A non-empty log whose seqs follow one another (it is ordered by seq, each seq once).</summary>
+    private static bool Contiguous(List<SessionEvent> log) => log.Count > 0 && log[^1].Seq - log[0].Seq == log.Count - 1;
 
     /// <summary>Every field of <paramref name="state"/>: what a record is written with when it has no stored fields yet.</summary>
     public SessionDelta Full(SessionState state) => Diff(SessionState.None, state);
@@ -141,101 +164,4 @@ public sealed class SessionRecord(Serializer serializer)
     private void AddEvent(SessionDelta delta, SessionEvent e) => delta.Put(EventField(e.Seq), serializer.SerializeToArray(e));
 
     private static string EventField(long seq) => EventPrefix + seq.ToString(CultureInfo.InvariantCulture);
-}
-
-/// <summary>
-/// The fields of <see cref="SessionState"/> other than data, events and ledger: the <c>m</c> field of a stored session,
-/// written with every change. Times are UTC ticks (variable-length integers on the wire: about 40 bytes in all).
-/// </summary>
-[GenerateSerializer]
-public sealed record SessionMeta
-{
-    [Id(0)] public long Version { get; init; }
-    [Id(1)] public long CreatedAt { get; init; }
-    [Id(2)] public long LastAccessAt { get; init; }
-    [Id(3)] public long IdleTimeout { get; init; }
-    [Id(4)] public long AbsoluteExpiry { get; init; }
-    [Id(5)] public string? UserId { get; init; }
-    [Id(6)] public long NextSeq { get; init; }
-    [Id(7)] public SessionTombstone? Tombstone { get; init; }
-    [Id(8)] public long? PurgeAfter { get; init; }
-    [Id(9)] public string? AdoptedFrom { get; init; }
-    [Id(10)] public bool OwnsJobs { get; init; }
-
-    public static SessionMeta Of(SessionState s) => new()
-    {
-        Version = s.Version,
-        CreatedAt = s.CreatedAt.UtcTicks,
-        LastAccessAt = s.LastAccessAt.UtcTicks,
-        IdleTimeout = s.IdleTimeout.Ticks,
-        AbsoluteExpiry = s.AbsoluteExpiry.UtcTicks,
-        UserId = s.UserId,
-        NextSeq = s.NextSeq,
-        Tombstone = s.Tombstone,
-        PurgeAfter = s.PurgeAfter?.UtcTicks,
-        AdoptedFrom = s.AdoptedFrom,
-        OwnsJobs = s.OwnsJobs,
-    };
-
-    public SessionState ToState(Dictionary<string, string> data, List<SessionEvent> events, LedgerEntry[] ledger) => new()
-    {
-        Data = data,
-        Version = Version,
-        CreatedAt = Utc(CreatedAt),
-        LastAccessAt = Utc(LastAccessAt),
-        IdleTimeout = TimeSpan.FromTicks(IdleTimeout),
-        AbsoluteExpiry = Utc(AbsoluteExpiry),
-        UserId = UserId,
-        NextSeq = NextSeq,
-        Events = events,
-        Tombstone = Tombstone,
-        PurgeAfter = PurgeAfter is { } purge ? Utc(purge) : null,
-        AdoptedFrom = AdoptedFrom,
-        Ledger = ledger,
-        OwnsJobs = OwnsJobs,
-    };
-
-    internal static DateTimeOffset Utc(long ticks) => new(ticks, TimeSpan.Zero);
-}
-
-/// <summary>
-/// One stored entry of the idempotency ledger (an <c>l{key}</c> field; the key is the field's name). The answer is
-/// kept in a field of its own type, so no type name is stored: about 40 bytes where the entry with its answer as an
-/// object took 200. Only successful answers are recorded, and each operation has one of these four shapes.
-/// </summary>
-[GenerateSerializer]
-public sealed record StoredAnswer
-{
-    [Id(0)] public required string Operation { get; init; }
-    [Id(1)] public ulong Fingerprint { get; init; }
-    [Id(2)] public long KeepUntil { get; init; }
-    [Id(3)] public Written? Written { get; init; }
-    [Id(4)] public Counted? Counted { get; init; }
-    [Id(5)] public Published? Published { get; init; }
-    [Id(6)] public SessionInfo? Info { get; init; }
-    /// <summary>An answer of any other shape (none today), with its type.</summary>
-    [Id(7)] public object? Other { get; init; }
-
-    public static StoredAnswer Of(LedgerEntry entry)
-    {
-        var answer = new StoredAnswer { Operation = entry.Operation, Fingerprint = entry.Fingerprint, KeepUntil = entry.KeepUntil.UtcTicks };
-        return entry.Reply switch
-        {
-            Reply<Written> { Succeeded: true } r => answer with { Written = r.Value },
-            Reply<Counted> { Succeeded: true } r => answer with { Counted = r.Value },
-            Reply<Published> { Succeeded: true } r => answer with { Published = r.Value },
-            Reply<SessionInfo> { Succeeded: true } r => answer with { Info = r.Value },
-            _ => answer with { Other = entry.Reply },
-        };
-    }
-
-    public LedgerEntry ToEntry(string key)
-    {
-        object reply = Written is { } w ? (Reply<Written>)w
-            : Counted is { } c ? (Reply<Counted>)c
-            : Published is { } p ? (Reply<Published>)p
-            : Info is { } i ? (Reply<SessionInfo>)i
-            : Other!;
-        return new LedgerEntry(key, Operation, Fingerprint, reply, SessionMeta.Utc(KeepUntil));
-    }
 }
