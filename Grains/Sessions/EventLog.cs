@@ -19,6 +19,9 @@ public static class EventLog
         CollectionsMarshal.AsSpan(state.Events).Slice(skip, kept).CopyTo(CollectionsMarshal.AsSpan(events));
         events.Add(new SessionEvent(state.NextSeq, kind, version, keys, messageJson));
 
+        // An event without a message adds no bytes to a log that kept within the budget when it was made: no walk.
+        if (messageJson is null) return state with { Events = events, NextSeq = state.NextSeq + 1 };
+
         // Walking back from the newest event (always kept), drop everything older than where the byte budget runs out.
         var bytes = 0L;
         var oldestKept = events.Count - 1;

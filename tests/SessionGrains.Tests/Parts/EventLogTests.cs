@@ -1,3 +1,4 @@
+using CsCheck;
 using SessionGrains.Grains;
 using SessionGrains.Interfaces;
 using Xunit;
@@ -69,5 +70,38 @@ public sealed class EventLogTests
         var state = AppendChanges(new SessionState(), 3);
         Assert.Equal([3L], EventLog.Since(state, 3).Select(e => e.Seq));
         Assert.Empty(EventLog.Since(state, 4));
+    }
+
+    /// <summary>
+    /// Any sequence of changes and messages leaves the log a model that applies both bounds at every append would: the
+    /// newest events within the count, then within the byte budget counted back from the newest (always kept). Appends
+    /// without a message skip the byte walk, so this checks that the skip never keeps what the walk would drop.
+    /// </summary>
+    [Fact]
+    public void Any_sequence_of_appends_keeps_what_both_bounds_allow()
+    {
+        Gen.Int[0, 14].Array[1, 30].Sample(sizes =>
+        {
+            var state = new SessionState();
+            var model = new List<(long Seq, int Bytes)>();
+            foreach (var size in sizes)
+            {
+                // Size 0 to 4: a change without a message; more: a message of (size - 4) bytes.
+                var message = size > 4 ? new string('x', size - 4) : null;
+                model.Add((state.NextSeq, message?.Length ?? 0));
+                state = EventLog.Append(state, message is null ? SessionEventKind.Changed : SessionEventKind.Message, 1, [], message, Rules);
+                if (model.Count > Rules.EventLogLength) model.RemoveRange(0, model.Count - Rules.EventLogLength);
+                var bytes = 0L;
+                var oldest = model.Count - 1;
+                for (var i = model.Count - 1; i >= 0; i--)
+                {
+                    bytes += model[i].Bytes;
+                    if (bytes > Rules.EventLogMessageBytes && i < model.Count - 1) break;
+                    oldest = i;
+                }
+                model.RemoveRange(0, oldest);
+                Assert.Equal(model.Select(e => e.Seq), state.Events.Select(e => e.Seq));
+            }
+        }, iter: 3_000);
     }
 }
