@@ -30,9 +30,9 @@ internal sealed class GrainSessionConnection(
 
     public async Task<Dictionary<string, byte[]>?> AcquireAsync(string token, string leaseId, TimeSpan ttl, TimeSpan wait, CancellationToken cancellationToken)
     {
-        if (!TryResolve(token, out var id)) return null;
         // A session active in this app whose lease is free: taken without a call.
-        if (gateway.TryAcquireHere(id, leaseId, ttl) is { } granted) return Decoded(granted.Session.Data);
+        if (TryAcquireNow(token, leaseId, ttl, out var taken)) return taken;
+        if (!TryResolve(token, out var id)) return null;
         if (wait > _longestWait) wait = _longestWait;
         var reply = await gateway.Call(id, new SessionCalls.AcquireLease(leaseId, ttl, wait, cancellationToken), cancellationToken).ConfigureAwait(false);
         return reply.Status == SessionStatus.SessionNotFound ? null : Decoded(Checked(reply).Session.Data);
