@@ -197,9 +197,14 @@ public sealed partial class SessionGrainsSession
     /// <summary>The session's data; null: it expired or ended, and the request starts a new session at its first write, with a new cookie.</summary>
     private void Loaded(Dictionary<string, byte[]>? data)
     {
+        // The connection decodes a new dictionary (ordinal keys) for this request alone: it becomes the request's data.
+        if (data is not null)
+        {
+            _data = data;
+            return;
+        }
         _data.Clear();
-        if (data is null) _token = null;
-        else foreach (var (key, value) in data) _data[key] = value;
+        _token = null;
     }
 
     /// <summary>Migration: finds the SessionGrains copy of an old session, or makes it from the old store.</summary>

@@ -31,7 +31,7 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
     private readonly LegacySessions? _legacy;
     private readonly Func<bool> _tryEstablishSession;
     private readonly bool _isNewSessionKey;
-    private readonly Dictionary<string, byte[]> _data = new(StringComparer.Ordinal);
+    private Dictionary<string, byte[]> _data = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]?> _changes = new(StringComparer.Ordinal);
     private string? _token;
     private string? _leaseId;
