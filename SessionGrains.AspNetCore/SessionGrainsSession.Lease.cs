@@ -1,6 +1,8 @@
+using SessionGrains.Interfaces;
+
 namespace SessionGrains.AspNetCore;
 
-// Renewals of the request's lease while it runs (LeaseKeeper), and their end before the lease goes back.
+// Taking the request's lease, its renewals while the request runs (LeaseKeeper), and their end before the lease goes back.
 public sealed partial class SessionGrainsSession
 {
     private readonly Lock _renewing = new();
@@ -44,5 +46,29 @@ public sealed partial class SessionGrainsSession
             _releasing = true;
             return _renewal ?? Task.CompletedTask;
         }
+    }
+
+    /// <summary>The lease and the session without a call (<see cref="ISessionConnection.TryAcquireNow"/>), when the connection can.</summary>
+    private bool TryAcquireNow()
+    {
+        var leaseId = NewLeaseId();
+        if (!_connection.TryAcquireNow(_token!, leaseId, _options.LeaseTtl, out var data)) return false;
+        Acquired(leaseId, data);
+        _available = true;
+        _loaded = true;
+        return true;
+    }
+
+    private static string NewLeaseId() => "r:" + SessionKeys.NewUniqueId();
+
+    private void Acquired(string leaseId, Dictionary<string, byte[]>? data)
+    {
+        if (data is not null)
+        {
+            _leaseId = leaseId;
+            _keeper.Hold(this);
+            ReleaseAtRequestEnd();
+        }
+        Loaded(data);
     }
 }

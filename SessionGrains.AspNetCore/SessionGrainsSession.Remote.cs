@@ -153,19 +153,6 @@ public sealed partial class SessionGrainsSession
     /// <summary>Releases a lease still held (a failed commit, a commit that never ran).</summary>
     public ValueTask DisposeAsync() => new(ReleaseQuietlyAsync());
 
-    /// <summary>The lease and the session without a call (<see cref="ISessionConnection.TryAcquireNow"/>), when the connection can.</summary>
-    private bool TryAcquireNow()
-    {
-        var leaseId = NewLeaseId();
-        if (!_connection.TryAcquireNow(_token!, leaseId, _options.LeaseTtl, out var data)) return false;
-        Acquired(leaseId, data);
-        _available = true;
-        _loaded = true;
-        return true;
-    }
-
-    private static string NewLeaseId() => "r:" + SessionKeys.NewUniqueId();
-
     private async Task AcquireAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         // One id for every attempt: a retried acquire is the same request in the session's queue.
@@ -183,28 +170,18 @@ public sealed partial class SessionGrainsSession
         }
     }
 
-    private void Acquired(string leaseId, Dictionary<string, byte[]>? data)
-    {
-        if (data is not null)
-        {
-            _leaseId = leaseId;
-            _keeper.Hold(this);
-            ReleaseAtRequestEnd();
-        }
-        Loaded(data);
-    }
-
-    /// <summary>The session's data; null: it expired or ended, and the request starts a new session at its first write, with a new cookie.</summary>
+    /// <summary>
+    /// The session's data, decoded by the connection for this request alone (ordinal keys): it becomes the request's. Null:
+    /// it expired or ended, and the request starts a new session at its first write, with a new cookie.
+    /// </summary>
     private void Loaded(Dictionary<string, byte[]>? data)
     {
-        // The connection decodes a new dictionary (ordinal keys) for this request alone: it becomes the request's data.
-        if (data is not null)
+        if (data is not null) _data = data;
+        else
         {
-            _data = data;
-            return;
+            _data.Clear();
+            _token = null;
         }
-        _data.Clear();
-        _token = null;
     }
 
     /// <summary>Migration: finds the SessionGrains copy of an old session, or makes it from the old store.</summary>
