@@ -9,7 +9,11 @@ namespace SessionGrains.Grains;
 /// </summary>
 public static class EventLog
 {
-    public static SessionState Append(SessionState state, SessionEventKind kind, long version, string[] keys, string? messageJson, SessionRules rules)
+    public static SessionState Append(SessionState state, SessionEventKind kind, long version, string[] keys, string? messageJson, SessionRules rules) =>
+        state with { Events = Appended(state, kind, version, keys, messageJson, rules), NextSeq = state.NextSeq + 1 };
+
+    /// <summary>The log of <paramref name="state"/> with one more event (its seq: <see cref="SessionState.NextSeq"/>), within both bounds.</summary>
+    public static List<SessionEvent> Appended(SessionState state, SessionEventKind kind, long version, string[] keys, string? messageJson, SessionRules rules)
     {
         var skip = Math.Max(0, state.Events.Count + 1 - rules.EventLogLength);
         var kept = state.Events.Count - skip;
@@ -20,7 +24,7 @@ public static class EventLog
         events.Add(new SessionEvent(state.NextSeq, kind, version, keys, messageJson));
 
         // An event without a message adds no bytes to a log that kept within the budget when it was made: no walk.
-        if (messageJson is null) return state with { Events = events, NextSeq = state.NextSeq + 1 };
+        if (messageJson is null) return events;
 
         // Walking back from the newest event (always kept), drop everything older than where the byte budget runs out.
         var bytes = 0L;
@@ -32,7 +36,7 @@ public static class EventLog
             oldestKept = i;
         }
         if (oldestKept > 0) events.RemoveRange(0, oldestKept);
-        return state with { Events = events, NextSeq = state.NextSeq + 1 };
+        return events;
     }
 
     /// <summary>The events after <paramref name="afterSeq"/>; a gap when the log no longer reaches back, or the seq is from the future.</summary>

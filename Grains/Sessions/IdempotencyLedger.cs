@@ -15,14 +15,20 @@ public static class IdempotencyLedger
     /// True when <paramref name="key"/> has an answer: <paramref name="reply"/> is the stored answer, or the failure
     /// <see cref="SessionStatus.IdempotencyKeyReused"/> when the key was used for a different request.
     /// </summary>
-    public static bool TryReplay<T>(ReadOnlySpan<LedgerEntry> ledger, string? key, string operation, ulong fingerprint, DateTimeOffset now, out Reply<T> reply)
+    public static bool TryReplay<T>(LedgerEntry[] ledger, string? key, string operation, ulong fingerprint, DateTimeOffset now, out Reply<T> reply)
+        where T : class => TryReplay(LedgerKeys.Of(ledger), key, operation, fingerprint, now, out reply);
+
+    /// <inheritdoc cref="TryReplay{T}(LedgerEntry[], string?, string, ulong, DateTimeOffset, out Reply{T})"/>
+    public static bool TryReplay<T>(LedgerKeys ledger, string? key, string operation, ulong fingerprint, DateTimeOffset now, out Reply<T> reply)
         where T : class
     {
         reply = default;
         if (key is null) return false;
-        foreach (var entry in ledger)
+        var hash = LedgerKeys.Hash(key);
+        for (var i = ledger.IndexOf(key, hash, 0); i >= 0; i = ledger.IndexOf(key, hash, i + 1))
         {
-            if (entry.Key != key || entry.KeepUntil <= now) continue;
+            var entry = ledger.Entries[i];
+            if (entry.KeepUntil <= now) continue;
             reply = entry.Operation == operation && entry.Fingerprint == fingerprint && entry.Reply is Reply<T> stored
                 ? stored
                 : new SessionFailure(SessionStatus.IdempotencyKeyReused,
@@ -36,47 +42,37 @@ public static class IdempotencyLedger
     /// The ledger without expired entries, plus the answer under <paramref name="key"/> (if any), at most the configured
     /// length: past it, the entries that lapse first go first.
     /// </summary>
-    public static LedgerEntry[] Record(LedgerEntry[] ledger, string? key, string operation, ulong fingerprint, object reply, DateTimeOffset now, SessionRules rules)
+    public static LedgerEntry[] Record(LedgerEntry[] ledger, string? key, string operation, ulong fingerprint, object reply, DateTimeOffset now, SessionRules rules) =>
+        Record(LedgerKeys.Of(ledger), key, operation, fingerprint, reply, now, rules).Entries;
+
+    /// <inheritdoc cref="Record(LedgerEntry[], string?, string, ulong, object, DateTimeOffset, SessionRules)"/>
+    public static LedgerKeys Record(LedgerKeys ledger, string? key, string operation, ulong fingerprint, object reply, DateTimeOffset now, SessionRules rules)
     {
-        var kept = 0;
-        var replaced = false;
-        foreach (var entry in ledger)
-        {
-            if (entry.KeepUntil <= now) continue;
-            kept++;
-            replaced |= entry.Key == key;
-        }
-        // Nothing to add and nothing expired: the same (immutable) array serves the next state; an empty ledger costs nothing.
-        if (key is null && kept == ledger.Length) return ledger;
+        var entries = ledger.Entries;
+        // The ledger is in the order entries lapse (LedgerKeys.Of sees to it): the expired ones come first.
+        var first = 0;
+        while (first < entries.Length && entries[first].KeepUntil <= now) first++;
+        // Nothing to add and nothing expired: the same (immutable) ledger serves the next state; an empty one costs nothing.
+        if (key is null && first == 0) return ledger;
 
         // One entry per key (storage keeps the ledger by key): a new answer under a key replaces the old one. Past the
         // configured length, the entries that lapse first go first (the oldest: the ledger is in the order entries lapse).
+        var hash = key is null ? 0 : LedgerKeys.Hash(key);
+        var replaced = key is null ? -1 : ledger.IndexOf(key, hash, first);
         var keepUntil = key is null ? default : now + (SessionKeys.IsFrontEndKey(key) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow);
-        var count = kept - (replaced ? 1 : 0) + (key is null ? 0 : 1);
+        // The new entry goes after every entry that lapses no later than it does: nearly always the end (the same window).
+        var insertAt = entries.Length;
+        while (key is not null && insertAt > first && entries[insertAt - 1].KeepUntil > keepUntil) insertAt--;
+        var count = entries.Length - first - (replaced >= 0 ? 1 : 0) + (key is null ? 0 : 1);
         var skip = Math.Max(0, count - rules.IdempotencyKeysKept);
-        var next = new LedgerEntry[count - skip];
-        var at = 0;
-        var added = key is null;
-        foreach (var entry in ledger)
+        var next = new LedgerKeys.Builder(count - skip, skip);
+        for (var i = first; i < entries.Length; i++)
         {
-            if (entry.KeepUntil <= now || entry.Key == key) continue;
-            // Kept in the order entries lapse, which is also the order storage gives them back (SessionRecord).
-            if (!added && entry.KeepUntil > keepUntil)
-            {
-                Put(next, ref at, ref skip, new LedgerEntry(key!, operation, fingerprint, reply, keepUntil));
-                added = true;
-            }
-            Put(next, ref at, ref skip, entry);
+            if (i == insertAt) next.Put(new LedgerEntry(key!, operation, fingerprint, reply, keepUntil), hash);
+            if (i != replaced) next.Put(entries[i], ledger.Hashes[i]);
         }
-        if (!added) Put(next, ref at, ref skip, new LedgerEntry(key!, operation, fingerprint, reply, keepUntil));
-        return next;
-    }
-
-    /// <summary>Appends <paramref name="entry"/> unless it is one of the first <paramref name="skip"/> (over the length).</summary>
-    private static void Put(LedgerEntry[] next, ref int at, ref int skip, LedgerEntry entry)
-    {
-        if (skip > 0) skip--;
-        else next[at++] = entry;
+        if (key is not null && insertAt == entries.Length) next.Put(new LedgerEntry(key, operation, fingerprint, reply, keepUntil), hash);
+        return next.Build();
     }
 
     [ThreadStatic] private static XxHash3? _hasher;

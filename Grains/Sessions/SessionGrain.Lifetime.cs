@@ -145,7 +145,7 @@ public sealed partial class SessionGrain
         if (Admission.Throttle(ref _bucket, _rules) is { } throttled) return throttled;
         if (Admission.CheckKey(write) is { } badKey) return badKey;
         var now = _clock.GetUtcNow();
-        while (IdempotencyLedger.TryReplay<T>(S.Ledger, write.IdempotencyKey, operation, fingerprint, now, out var replay))
+        while (IdempotencyLedger.TryReplay<T>(KeysOf(S.Ledger), write.IdempotencyKey, operation, fingerprint, now, out var replay))
         {
             // A replay answers only what is stored. An answer still being written (a retry that overtook its first
             // attempt) waits for that write: stored, it is replayed; failed, it is gone and this call is the write.

@@ -35,6 +35,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     private TokenBucket _bucket;
     private SessionSubscribers? _subscribers;
     private DateTimeOffset _lastAccess;
+    private LedgerKeys? _ledgerKeys;
     private DateTimeOffset _activatedAt;
     private IGrainTimer? _expiryTimer;
     private bool _countedActive;
@@ -210,7 +211,9 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     private SessionState Changed(DataChange change)
     {
         var version = S.Version + 1;
-        return EventLog.Append(S with { Data = change.Data, Version = version }, SessionEventKind.Changed, version, change.Keys, null, _rules);
+        // One copy of the state for the data, the version and the log.
+        var events = EventLog.Appended(S, SessionEventKind.Changed, version, change.Keys, null, _rules);
+        return S with { Data = change.Data, Version = version, Events = events, NextSeq = S.NextSeq + 1 };
     }
 
     /// <summary>
@@ -220,15 +223,17 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     private async Task<T> Commit<T>(SessionState next, DateTimeOffset now, string? idempotencyKey, string operation, ulong fingerprint, T reply)
         where T : class
     {
-        next = next with
-        {
-            LastAccessAt = now,
-            Ledger = IdempotencyLedger.Record(next.Ledger, idempotencyKey, operation, fingerprint, (Reply<T>)reply, now, _rules),
-        };
+        var ledger = IdempotencyLedger.Record(KeysOf(next.Ledger), idempotencyKey, operation, fingerprint, (Reply<T>)reply, now, _rules);
+        _ledgerKeys = ledger;
+        next = next with { LastAccessAt = now, Ledger = ledger.Entries };
         await Persist(next);
         if (now > _lastAccess) _lastAccess = now;
         return reply;
     }
+
+    /// <summary>The key hashes of <paramref name="ledger"/>: those of the last ledger recorded or looked at, built when another is asked for.</summary>
+    private LedgerKeys KeysOf(LedgerEntry[] ledger) =>
+        _ledgerKeys is { } keys && ReferenceEquals(keys.Entries, ledger) ? keys : _ledgerKeys = LedgerKeys.Of(ledger);
 
     private IUserSessionsGrain UserIndex(string userId) => GrainFactory.GetGrain<IUserSessionsGrain>(userId);
 }

@@ -85,15 +85,19 @@ public sealed class IdempotencyLedgerTests
     {
         var rules = new SessionRules { IdempotencyKeysKept = 4, IdempotencyWindow = TimeSpan.FromMinutes(10), FrontEndIdempotencyWindow = TimeSpan.FromMinutes(1) };
         var step = Gen.Select(Gen.OneOf<string?>("a", "b", "c", "d", "e", null, SessionKeys.FrontEndKeyPrefix + "x", SessionKeys.FrontEndKeyPrefix + "y"), Gen.Int[0, 400]);
+        string?[] candidates = ["a", "b", "c", "d", "e", SessionKeys.FrontEndKeyPrefix + "x", SessionKeys.FrontEndKeyPrefix + "y"];
         step.Array[1, 40].Sample(steps =>
         {
             var ledger = Array.Empty<LedgerEntry>();
+            // The grain's path: each ledger recorded from the last, its key hashes carried along instead of rebuilt.
+            var keys = LedgerKeys.Of([]);
             var model = new List<LedgerEntry>();
             var now = Now;
             foreach (var (key, seconds) in steps)
             {
                 now = now.AddSeconds(seconds);
                 ledger = IdempotencyLedger.Record(ledger, key, "put", 1, (Reply<Written>)new Written(1), now, rules);
+                keys = IdempotencyLedger.Record(keys, key, "put", 1, (Reply<Written>)new Written(1), now, rules);
                 model.RemoveAll(e => e.KeepUntil <= now || e.Key == key);
                 if (key is not null)
                 {
@@ -102,8 +106,30 @@ public sealed class IdempotencyLedgerTests
                     if (model.Count > rules.IdempotencyKeysKept) model.RemoveRange(0, model.Count - rules.IdempotencyKeysKept);
                 }
                 Assert.Equal(model.Select(e => (e.Key, e.KeepUntil)), ledger.Select(e => (e.Key, e.KeepUntil)));
+                Assert.Equal(model.Select(e => (e.Key, e.KeepUntil)), keys.Entries.Select(e => (e.Key, e.KeepUntil)));
+                // Every key the model holds live is found by the carried hashes (a key missed is a write applied twice).
+                foreach (var candidate in candidates)
+                {
+                    var later = now.AddSeconds(30);
+                    Assert.Equal(model.Any(e => e.Key == candidate && e.KeepUntil > later),
+                        IdempotencyLedger.TryReplay<Written>(keys, candidate, "put", 1, later, out _));
+                }
             }
         }, iter: 2_000);
+    }
+
+    [Fact]
+    public void A_ledger_out_of_lapse_order_is_put_in_order_and_its_expired_entries_dropped_wherever_they_were()
+    {
+        var rules = new SessionRules { IdempotencyKeysKept = 8, IdempotencyWindow = TimeSpan.FromMinutes(10), FrontEndIdempotencyWindow = TimeSpan.FromMinutes(1) };
+        LedgerEntry Entry(string key, int minutes) => new(key, "put", 1, (Reply<Written>)new Written(1), Now.AddMinutes(minutes));
+        LedgerEntry[] shuffled = [Entry("c", 9), Entry("a", 2), Entry("d", 12), Entry("b", 5)];
+
+        var next = IdempotencyLedger.Record(shuffled, "e", "put", 1, (Reply<Written>)new Written(2), Now.AddMinutes(3), rules);
+
+        Assert.Equal(["b", "c", "d", "e"], next.Select(e => e.Key));
+        Assert.True(IdempotencyLedger.TryReplay<Written>(shuffled, "d", "put", 1, Now.AddMinutes(11), out _));
+        Assert.False(IdempotencyLedger.TryReplay<Written>(shuffled, "a", "put", 1, Now.AddMinutes(2), out _));
     }
 
     [Fact]
