@@ -49,24 +49,35 @@ public sealed class SessionRecord(Serializer serializer)
 
         // Entries are immutable and keyed: an entry of both ledgers is the same object, and a ledger keeps the order of the
         // entries it keeps (IdempotencyLedger.Record only drops and inserts), so one walk over both finds what is new and
-        // what is gone. A new entry under a kept key overwrites its field, so only keys gone from the ledger are deleted.
-        // Entries under a local key (a standalone front end's own) are never stored, so never deleted either.
+        // what is gone. A new entry under a kept key overwrites its field, so only keys gone from the ledger are deleted:
+        // with one entry per key in each ledger, a gone entry's key can be in the new ledger only as a new entry's (most
+        // often the one new entry), so only those keys are compared. Entries under a local key (a standalone front end's
+        // own) are never stored, so never deleted either.
         if (!ReferenceEquals(stored.Ledger, next.Ledger))
         {
             var old = stored.Ledger;
+            List<string>? added = null;
             var from = 0;
             foreach (var entry in next.Ledger)
             {
                 var at = IndexOf(old, entry, from);
                 if (at < 0)
                 {
+                    (added ??= []).Add(entry.Key);
                     if (!SessionKeys.IsLocalKey(entry.Key)) delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
                     continue;
                 }
-                DeleteGone(delta, old, from, at, next.Ledger);
                 from = at + 1;
             }
-            DeleteGone(delta, old, from, old.Length, next.Ledger);
+            from = 0;
+            foreach (var entry in next.Ledger)
+            {
+                var at = IndexOf(old, entry, from);
+                if (at < 0) continue;
+                DeleteGone(delta, old, from, at, added);
+                from = at + 1;
+            }
+            DeleteGone(delta, old, from, old.Length, added);
         }
         return delta;
     }
@@ -134,11 +145,12 @@ public sealed class SessionRecord(Serializer serializer)
     }
 
     /// <summary>Deletes the fields of <paramref name="old"/>[from..to), entries that lapsed or were trimmed, unless their key was answered again.</summary>
-    private static void DeleteGone(SessionDelta delta, LedgerEntry[] old, int from, int to, LedgerEntry[] next)
+    private static void DeleteGone(SessionDelta delta, LedgerEntry[] old, int from, int to, List<string>? added)
     {
         for (var i = from; i < to; i++)
         {
-            if (!SessionKeys.IsLocalKey(old[i].Key) && !HasKey(next, old[i].Key)) delta.Delete(LedgerPrefix + old[i].Key);
+            var key = old[i].Key;
+            if (!SessionKeys.IsLocalKey(key) && added?.Contains(key) != true) delta.Delete(LedgerPrefix + key);
         }
     }
 
@@ -150,15 +162,6 @@ public sealed class SessionRecord(Serializer serializer)
             if (ReferenceEquals(ledger[i], entry)) return i;
         }
         return -1;
-    }
-
-    private static bool HasKey(LedgerEntry[] ledger, string key)
-    {
-        foreach (var entry in ledger)
-        {
-            if (entry.Key == key) return true;
-        }
-        return false;
     }
 
     private void AddEvent(SessionDelta delta, SessionEvent e) => delta.Put(EventField(e.Seq), serializer.SerializeToArray(e));
