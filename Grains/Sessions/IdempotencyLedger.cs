@@ -40,7 +40,7 @@ public static class IdempotencyLedger
 
     /// <summary>
     /// The ledger without expired entries, plus the answer under <paramref name="key"/> (if any), at most the configured
-    /// length: past it, the entries that lapse first go first.
+    /// length: past it, the earlier entries that lapse first go first (never the answer recorded now).
     /// </summary>
     public static LedgerEntry[] Record(LedgerEntry[] ledger, string? key, string operation, ulong fingerprint, object reply, DateTimeOffset now, SessionRules rules) =>
         Record(LedgerKeys.Of(ledger), key, operation, fingerprint, reply, now, rules).Entries;
@@ -56,7 +56,8 @@ public static class IdempotencyLedger
         if (key is null && first == 0) return ledger;
 
         // One entry per key (storage keeps the ledger by key): a new answer under a key replaces the old one. Past the
-        // configured length, the entries that lapse first go first (the oldest: the ledger is in the order entries lapse).
+        // configured length, the earlier entries that lapse first go first (the ledger is in the order entries lapse),
+        // never the new one: a front end's key lapses before clients' keys, and was dropped at once from a full ledger.
         var hash = key is null ? 0 : LedgerKeys.Hash(key);
         var replaced = key is null ? -1 : ledger.IndexOf(key, hash, first);
         var keepUntil = key is null ? default : now + (SessionKeys.IsFrontEndKey(key) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow);
@@ -68,10 +69,10 @@ public static class IdempotencyLedger
         var next = new LedgerKeys.Builder(count - skip, skip);
         for (var i = first; i < entries.Length; i++)
         {
-            if (i == insertAt) next.Put(new LedgerEntry(key!, operation, fingerprint, reply, keepUntil), hash);
+            if (i == insertAt) next.PutNew(new LedgerEntry(key!, operation, fingerprint, reply, keepUntil), hash);
             if (i != replaced) next.Put(entries[i], ledger.Hashes[i]);
         }
-        if (key is not null && insertAt == entries.Length) next.Put(new LedgerEntry(key, operation, fingerprint, reply, keepUntil), hash);
+        if (key is not null && insertAt == entries.Length) next.PutNew(new LedgerEntry(key, operation, fingerprint, reply, keepUntil), hash);
         return next.Build();
     }
 

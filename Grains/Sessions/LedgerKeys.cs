@@ -48,7 +48,11 @@ public sealed class LedgerKeys
         return -1;
     }
 
-    /// <summary>Fills a new ledger, leaving out the first <c>skip</c> entries put (the ones over the length).</summary>
+    /// <summary>
+    /// Fills a new ledger, leaving out the first <c>skip</c> earlier entries put (the ones over the length, those that
+    /// lapse first). The entry being recorded is never one of them (<see cref="PutNew"/>): its write's retry is the
+    /// likeliest of all, even when it lapses before every other entry (a front end's key among clients' keys).
+    /// </summary>
     internal struct Builder(int length, int skip)
     {
         private readonly LedgerEntry[] _entries = new LedgerEntry[length];
@@ -63,6 +67,14 @@ public sealed class LedgerKeys
                 _skip--;
                 return;
             }
+            _entries[_at] = entry;
+            _hashes[_at++] = hash;
+        }
+
+        /// <summary>Puts the entry being recorded; left out only when the ledger keeps nothing at all.</summary>
+        public void PutNew(LedgerEntry entry, int hash)
+        {
+            if (_entries.Length == 0) return;
             _entries[_at] = entry;
             _hashes[_at++] = hash;
         }

@@ -102,8 +102,10 @@ public sealed class IdempotencyLedgerTests
                 if (key is not null)
                 {
                     var keepUntil = now + (SessionKeys.IsFrontEndKey(key) ? rules.FrontEndIdempotencyWindow : rules.IdempotencyWindow);
-                    model.Insert(model.FindLastIndex(e => e.KeepUntil <= keepUntil) + 1, new LedgerEntry(key, "put", 1, null!, keepUntil));
-                    if (model.Count > rules.IdempotencyKeysKept) model.RemoveRange(0, model.Count - rules.IdempotencyKeysKept);
+                    var added = new LedgerEntry(key, "put", 1, null!, keepUntil);
+                    model.Insert(model.FindLastIndex(e => e.KeepUntil <= keepUntil) + 1, added);
+                    // Over the length, the earlier entries that lapse first go, never the one recorded now.
+                    while (model.Count > rules.IdempotencyKeysKept) model.Remove(model.First(e => !ReferenceEquals(e, added)));
                 }
                 Assert.Equal(model.Select(e => (e.Key, e.KeepUntil)), ledger.Select(e => (e.Key, e.KeepUntil)));
                 Assert.Equal(model.Select(e => (e.Key, e.KeepUntil)), keys.Entries.Select(e => (e.Key, e.KeepUntil)));
@@ -116,6 +118,22 @@ public sealed class IdempotencyLedgerTests
                 }
             }
         }, iter: 2_000);
+    }
+
+    [Fact]
+    public void A_front_end_key_recorded_into_a_ledger_full_of_client_keys_is_kept_and_the_oldest_client_key_goes()
+    {
+        // The front end's key lapses first (1 minute against 10): once it went first too, dropped as it was recorded,
+        // and a retry of that keyless write was applied twice.
+        var ledger = IdempotencyLedger.Record([], "a", "put", 1, (Reply<Written>)new Written(1), Now, Rules);
+        ledger = IdempotencyLedger.Record(ledger, "b", "put", 1, (Reply<Written>)new Written(2), Now.AddSeconds(1), Rules);
+        var frontEndKey = SessionKeys.FrontEndKeyPrefix + "x";
+
+        ledger = IdempotencyLedger.Record(ledger, frontEndKey, "put", 1, (Reply<Written>)new Written(3), Now.AddSeconds(2), Rules);
+
+        Assert.Equal([frontEndKey, "b"], ledger.Select(e => e.Key));
+        Assert.True(IdempotencyLedger.TryReplay<Written>(ledger, frontEndKey, "put", 1, Now.AddSeconds(3), out var replay));
+        Assert.Equal(3, replay.Value!.Version);
     }
 
     [Fact]
