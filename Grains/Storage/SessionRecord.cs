@@ -56,28 +56,27 @@ public sealed class SessionRecord(Serializer serializer)
         if (!ReferenceEquals(stored.Ledger, next.Ledger))
         {
             var old = stored.Ledger;
+            Span<bool> kept = old.Length <= 256 ? stackalloc bool[old.Length] : new bool[old.Length];
             List<string>? added = null;
             var from = 0;
             foreach (var entry in next.Ledger)
             {
                 var at = IndexOf(old, entry, from);
-                if (at < 0)
+                if (at >= 0)
                 {
-                    (added ??= []).Add(entry.Key);
-                    if (!SessionKeys.IsLocalKey(entry.Key)) delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
+                    kept[at] = true;
+                    from = at + 1;
                     continue;
                 }
-                from = at + 1;
+                (added ??= []).Add(entry.Key);
+                if (!SessionKeys.IsLocalKey(entry.Key)) delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
             }
-            from = 0;
-            foreach (var entry in next.Ledger)
+            for (var i = 0; i < old.Length; i++)
             {
-                var at = IndexOf(old, entry, from);
-                if (at < 0) continue;
-                DeleteGone(delta, old, from, at, added);
-                from = at + 1;
+                // Lapsed or trimmed, unless its key was answered again.
+                var key = old[i].Key;
+                if (!kept[i] && !SessionKeys.IsLocalKey(key) && added?.Contains(key) != true) delta.Delete(LedgerPrefix + key);
             }
-            DeleteGone(delta, old, from, old.Length, added);
         }
         return delta;
     }
@@ -142,16 +141,6 @@ public sealed class SessionRecord(Serializer serializer)
         // The ledger is trimmed from its oldest entry; stored entries come back in the order they lapse.
         ledger.Sort(static (a, b) => a.KeepUntil.CompareTo(b.KeepUntil));
         return meta.ToState(data, events, [.. ledger]);
-    }
-
-    /// <summary>Deletes the fields of <paramref name="old"/>[from..to), entries that lapsed or were trimmed, unless their key was answered again.</summary>
-    private static void DeleteGone(SessionDelta delta, LedgerEntry[] old, int from, int to, List<string>? added)
-    {
-        for (var i = from; i < to; i++)
-        {
-            var key = old[i].Key;
-            if (!SessionKeys.IsLocalKey(key) && added?.Contains(key) != true) delta.Delete(LedgerPrefix + key);
-        }
     }
 
     /// <summary>Where <paramref name="entry"/> itself (not an equal record) is in <paramref name="ledger"/> from <paramref name="from"/> on; -1 if absent.</summary>
