@@ -37,23 +37,25 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
     /// <summary>Most arguments one HSET or HDEL of the script unpacks (Lua's stack allows about 8,000).</summary>
     private const int Chunk = 2000;
 
-    // ARGV: expected revision, new revision, expiry (unix ms), n fields to set, n name/value pairs, then names to delete.
+    // ARGV: expected revision, new revision, expiry (unix ms; empty: the key's expiry stands), n fields to set, n
+    // name/value pairs, then names to delete. The revision is set with the first chunk of fields: one HSET for both.
     private static readonly string WriteScript = $$"""
         if (redis.call('HGET', KEYS[1], 'r') or '0') ~= ARGV[1] then return 0 end
-        redis.call('HSET', KEYS[1], 'r', ARGV[2])
         local last = 4 + 2 * tonumber(ARGV[4])
-        local i = 5
+        local j = math.min({{4 + Chunk}}, last)
+        redis.call('HSET', KEYS[1], 'r', ARGV[2], unpack(ARGV, 5, j))
+        local i = j + 1
         while i <= last do
-          local j = math.min(i + {{Chunk - 1}}, last)
+          j = math.min(i + {{Chunk - 1}}, last)
           redis.call('HSET', KEYS[1], unpack(ARGV, i, j))
           i = j + 1
         end
         while i <= #ARGV do
-          local j = math.min(i + {{Chunk - 1}}, #ARGV)
+          j = math.min(i + {{Chunk - 1}}, #ARGV)
           redis.call('HDEL', KEYS[1], unpack(ARGV, i, j))
           i = j + 1
         end
-        redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+        if ARGV[3] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
         return 1
         """;
 
@@ -96,7 +98,7 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         var args = new RedisValue[4 + 2 * delta.Fields.Count + delta.Deleted.Count];
         args[0] = revision;
         args[1] = written;
-        args[2] = ExpiresAt(delta.PurgeAfter).ToUnixTimeMilliseconds();
+        args[2] = ExpiryToSet(revision, stored, next) is { } expiry ? expiry.ToUnixTimeMilliseconds() : RedisValue.EmptyString;
         args[3] = delta.Fields.Count;
         var at = 4;
         foreach (var (name, value) in delta.Fields)
@@ -186,11 +188,29 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
 
     private RedisKey Key(GrainId session) => KeyOf(serviceId, Encoding.UTF8.GetString(session.Key.AsSpan()));
 
-    /// <summary>The key expires at the record's purge time, never sooner than a minute from now (clock differences).</summary>
-    private DateTimeOffset ExpiresAt(DateTimeOffset? purgeAfter)
+    /// <summary>
+    /// When the key is to expire after this write, or null when the expiry it has stands. The key expires at the record's
+    /// purge time rounded up to a step (<see cref="ExpiryStep"/>), never sooner than a minute from now (clock differences).
+    /// The purge time moves with every access; rounded, it moves once a step, so most writes leave the expiry alone: the
+    /// expiry the stored record's write set is at or after its rounded purge time, which is this one's.
+    /// </summary>
+    private DateTimeOffset? ExpiryToSet(long revision, SessionState stored, SessionState next)
     {
-        var earliest = clock.GetUtcNow() + ExpiringRedisStorage.MinimumTimeToLive;
-        var at = purgeAfter ?? clock.GetUtcNow() + fallbackLifetime;
-        return at > earliest ? at : earliest;
+        var now = clock.GetUtcNow();
+        var earliest = now + ExpiringRedisStorage.MinimumTimeToLive;
+        if (next.PurgeAfter is not { } purge) return Latest(now + fallbackLifetime, earliest);
+        var step = ExpiryStep(next);
+        var at = RoundedUp(purge, step);
+        if (revision > 0 && stored.PurgeAfter is { } before && RoundedUp(before, ExpiryStep(stored)) == at && at > earliest + step) return null;
+        return Latest(at, earliest);
     }
+
+    /// <summary>An eighth of the session's idle timeout, within 1 s to 5 min: how much longer than its purge time a key may live.</summary>
+    private static TimeSpan ExpiryStep(SessionState state) =>
+        TimeSpan.FromTicks(Math.Clamp(state.IdleTimeout.Ticks / 8, TimeSpan.TicksPerSecond, 5 * TimeSpan.TicksPerMinute));
+
+    private static DateTimeOffset RoundedUp(DateTimeOffset at, TimeSpan step) =>
+        new((at.UtcTicks + step.Ticks - 1) / step.Ticks * step.Ticks, TimeSpan.Zero);
+
+    private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }
