@@ -32,7 +32,7 @@ public sealed class SessionRules
     /// <summary>Sustained requests per second one session may make; also the burst size.</summary>
     public int RequestsPerSecond { get; set; } = 1000;
 
-    /// <summary>Events kept in a session's log for WebSocket resume.</summary>
+    /// <summary>Events kept in a session's log for WebSocket resume (at least; the log is trimmed back to it once it holds an eighth more).</summary>
     public int EventLogLength { get; set; } = 64;
 
     /// <summary>Message bytes kept in a session's event log (it is stored with every change); older events go first.</summary>

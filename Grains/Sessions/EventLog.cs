@@ -12,10 +12,15 @@ public static class EventLog
     public static SessionState Append(SessionState state, SessionEventKind kind, long version, string[] keys, string? messageJson, SessionRules rules) =>
         state with { Events = Appended(state, kind, version, keys, messageJson, rules), NextSeq = state.NextSeq + 1 };
 
-    /// <summary>The log of <paramref name="state"/> with one more event (its seq: <see cref="SessionState.NextSeq"/>), within both bounds.</summary>
+    /// <summary>
+    /// The log of <paramref name="state"/> with one more event (its seq: <see cref="SessionState.NextSeq"/>), within both
+    /// bounds. The count is trimmed in batches: a log of <see cref="SessionRules.EventLogLength"/> events grows by an eighth
+    /// of it (<see cref="Slack"/>) before its oldest events go, all at once, back to the length. Storage then deletes trimmed
+    /// events once every few appends instead of one with each, and a resume can reach a little further back.
+    /// </summary>
     public static List<SessionEvent> Appended(SessionState state, SessionEventKind kind, long version, string[] keys, string? messageJson, SessionRules rules)
     {
-        var skip = Math.Max(0, state.Events.Count + 1 - rules.EventLogLength);
+        var skip = state.Events.Count + 1 > rules.EventLogLength + Slack(rules) ? state.Events.Count + 1 - rules.EventLogLength : 0;
         var kept = state.Events.Count - skip;
         // One block copy of the kept events (a write's most frequent work on a long log), then the new one.
         var events = new List<SessionEvent>(kept + 1);
@@ -38,6 +43,9 @@ public static class EventLog
         if (oldestKept > 0) events.RemoveRange(0, oldestKept);
         return events;
     }
+
+    /// <summary>How many events past <see cref="SessionRules.EventLogLength"/> a log holds before it is trimmed back to it (none for logs under 8).</summary>
+    public static int Slack(SessionRules rules) => rules.EventLogLength / 8;
 
     /// <summary>The events after <paramref name="afterSeq"/>; a gap when the log no longer reaches back, or the seq is from the future.</summary>
     public static EventPage After(SessionState state, long afterSeq)

@@ -77,10 +77,14 @@ public sealed class EventLogTests
     /// newest events within the count, then within the byte budget counted back from the newest (always kept). Appends
     /// without a message skip the byte walk, so this checks that the skip never keeps what the walk would drop.
     /// </summary>
-    [Fact]
-    public void Any_sequence_of_appends_keeps_what_both_bounds_allow()
+    [Theory]
+    [InlineData(4, 0)]
+    [InlineData(16, 2)]
+    public void Any_sequence_of_appends_keeps_what_both_bounds_allow(int length, int slack)
     {
-        Gen.Int[0, 14].Array[1, 30].Sample(sizes =>
+        var rules = new SessionRules { EventLogLength = length, EventLogMessageBytes = length * 3 };
+        Assert.Equal(slack, EventLog.Slack(rules));
+        Gen.Int[0, 14].Array[1, 60].Sample(sizes =>
         {
             var state = new SessionState();
             var model = new List<(long Seq, int Bytes)>();
@@ -89,19 +93,38 @@ public sealed class EventLogTests
                 // Size 0 to 4: a change without a message; more: a message of (size - 4) bytes.
                 var message = size > 4 ? new string('x', size - 4) : null;
                 model.Add((state.NextSeq, message?.Length ?? 0));
-                state = EventLog.Append(state, message is null ? SessionEventKind.Changed : SessionEventKind.Message, 1, [], message, Rules);
-                if (model.Count > Rules.EventLogLength) model.RemoveRange(0, model.Count - Rules.EventLogLength);
+                state = EventLog.Append(state, message is null ? SessionEventKind.Changed : SessionEventKind.Message, 1, [], message, rules);
+                // The count bound in batches: past length + slack, back to length.
+                if (model.Count > length + slack) model.RemoveRange(0, model.Count - length);
                 var bytes = 0L;
                 var oldest = model.Count - 1;
                 for (var i = model.Count - 1; i >= 0; i--)
                 {
                     bytes += model[i].Bytes;
-                    if (bytes > Rules.EventLogMessageBytes && i < model.Count - 1) break;
+                    if (bytes > rules.EventLogMessageBytes && i < model.Count - 1) break;
                     oldest = i;
                 }
                 model.RemoveRange(0, oldest);
                 Assert.Equal(model.Select(e => e.Seq), state.Events.Select(e => e.Seq));
             }
         }, iter: 3_000);
+    }
+
+    [Fact]
+    public void A_long_log_is_trimmed_in_batches_and_never_holds_fewer_than_its_length()
+    {
+        var rules = new SessionRules { EventLogLength = 64 };
+        var state = new SessionState();
+        var lengths = new List<int>();
+        for (var i = 0; i < 200; i++)
+        {
+            state = EventLog.Append(state, SessionEventKind.Changed, i, ["k"], null, rules);
+            lengths.Add(state.Events.Count);
+        }
+        Assert.Equal(Enumerable.Range(1, 72), lengths.Take(72));
+        Assert.All(lengths.Skip(72), count => Assert.InRange(count, 64, 72));
+        // Trimmed 9 at a time: from 72 events and one more back to 64, once every 9 appends (once more on the way up).
+        Assert.Equal(1 + 15, lengths.Count(count => count == 64));
+        Assert.Equal(state.NextSeq - 1, state.Events[^1].Seq);
     }
 }
