@@ -43,4 +43,12 @@ public interface ILocalSessionGrain
     /// answer is the stored session, as <see cref="ISessionGrain.AcquireLease"/> answers it.
     /// </summary>
     bool TryAcquireNow(string leaseId, TimeSpan ttl, [NotNullWhen(true)] out LeaseGranted? granted);
+
+    /// <summary>
+    /// <see cref="ISessionGrain.ReleaseLease"/> with a flat merge patch given as its members (data keys and the JSON text of
+    /// their values, null to remove, each key once; see <see cref="SessionCalls.CommitChanges"/>): applied as that patch would be, without
+    /// its text. For a caller in this process, on the grain's scheduler (<see cref="TryRun"/>); the values are trusted to
+    /// be JSON, as <see cref="ISessionGrain.Put"/>'s are.
+    /// </summary>
+    Task<Reply<Written>> CommitLease(string leaseId, IReadOnlyList<KeyValuePair<string, string?>> changes, SessionWrite write);
 }

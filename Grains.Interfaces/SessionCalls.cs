@@ -141,4 +141,31 @@ public static class SessionCalls
 
         public override Task<Reply<Written>> Via(ISessionRouter router, string sessionId) => router.ReleaseLease(sessionId, LeaseId, MergePatchJson, Write);
     }
+
+    /// <summary>
+    /// <see cref="ReleaseLease"/> with a flat merge patch given as its members: data keys and the JSON text of their values
+    /// (null: remove), as the patch's reader would give them (at least one). A grain active in this process takes them as
+    /// they are (<see cref="ILocalSessionGrain.CommitLease"/>: no patch text written here and parsed there); any other
+    /// way, they go as the merge patch they stand for.
+    /// </summary>
+    public sealed record CommitChanges(string LeaseId, KeyValuePair<string, string?>[] Changes, SessionWrite Write) : SessionCall<Reply<Written>>
+    {
+        public override Task<Reply<Written>> On(ISessionGrain session) => session is ILocalSessionGrain here
+            ? here.CommitLease(LeaseId, Changes, Write)
+            : session.ReleaseLease(LeaseId, MergePatch(Changes), Write);
+
+        public override Task<Reply<Written>> Via(ISessionRouter router, string sessionId) => router.ReleaseLease(sessionId, LeaseId, MergePatch(Changes), Write);
+
+        /// <summary>The merge patch of <paramref name="changes"/>: each name a JSON string, each value its JSON text or null.</summary>
+        public static string MergePatch(IReadOnlyList<KeyValuePair<string, string?>> changes)
+        {
+            var json = new System.Text.StringBuilder("{");
+            foreach (var (key, value) in changes)
+            {
+                if (json.Length > 1) json.Append(',');
+                json.Append(System.Text.Json.JsonSerializer.Serialize(key)).Append(':').Append(value ?? "null");
+            }
+            return json.Append('}').ToString();
+        }
+    }
 }

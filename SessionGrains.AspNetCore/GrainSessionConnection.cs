@@ -54,8 +54,10 @@ internal sealed class GrainSessionConnection(
     public async Task ReleaseAsync(string token, string leaseId, IReadOnlyDictionary<string, byte[]?>? changes, CancellationToken cancellationToken)
     {
         var id = Verified(token);
-        var patch = changes is { Count: > 0 } ? Patch(changes) : null;
-        Checked(await gateway.Call(id, new SessionCalls.ReleaseLease(leaseId, patch, new SessionWrite(null, NewWriteKey(id), leaseId)), cancellationToken).ConfigureAwait(false));
+        var write = new SessionWrite(null, NewWriteKey(id), leaseId);
+        // The changes as the members of a merge patch: a grain in this process takes them without the patch's text.
+        SessionCall<Reply<Written>> call = changes is { Count: > 0 } ? new SessionCalls.CommitChanges(leaseId, Members(changes), write) : new SessionCalls.ReleaseLease(leaseId, null, write);
+        Checked(await gateway.Call(id, call, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task PatchAsync(string token, IReadOnlyDictionary<string, byte[]?> changes, CancellationToken cancellationToken)
@@ -66,7 +68,7 @@ internal sealed class GrainSessionConnection(
 
     public async Task<string> CreateAsync(IReadOnlyDictionary<string, byte[]> data, TimeSpan idleTimeout, CancellationToken cancellationToken)
     {
-        var values = data.ToDictionary(entry => SessionKeyCodec.Encode(entry.Key), entry => JsonString(entry.Value), StringComparer.Ordinal);
+        var values = data.ToDictionary(entry => SessionKeyCodec.Encode(entry.Key), entry => SessionKeyCodec.ValueJson(entry.Value), StringComparer.Ordinal);
         // In an app that is a silo of the cluster itself, an id whose home is that silo: the session then lives in the app.
         var id = gateway.NewId();
         var reply = await gateway.Create(id, new SessionCreation(values, idleTimeout, null, SessionKeys.NewFrontEndKey()), cancellationToken).ConfigureAwait(false);
@@ -115,19 +117,17 @@ internal sealed class GrainSessionConnection(
         };
     }
 
-    /// <summary>A merge patch of data keys: base64 strings, or null to remove. Neither the keys nor base64 need JSON escapes.</summary>
-    private static string Patch(IReadOnlyDictionary<string, byte[]?> changes)
+    /// <summary>The members of the merge patch of <paramref name="changes"/>: data keys and base64 strings, or null to remove.</summary>
+    private static KeyValuePair<string, string?>[] Members(IReadOnlyDictionary<string, byte[]?> changes)
     {
-        var json = new StringBuilder("{");
-        foreach (var (key, value) in changes)
-        {
-            if (json.Length > 1) json.Append(',');
-            json.Append('"').Append(SessionKeyCodec.Encode(key)).Append("\":").Append(value is null ? "null" : JsonString(value));
-        }
-        return json.Append('}').ToString();
+        var members = new KeyValuePair<string, string?>[changes.Count];
+        var i = 0;
+        foreach (var (key, value) in changes) members[i++] = new(SessionKeyCodec.Encode(key), value is null ? null : SessionKeyCodec.ValueJson(value));
+        return members;
     }
 
-    private static string JsonString(byte[] value) => "\"" + Convert.ToBase64String(value) + "\"";
+    /// <summary>A merge patch of data keys: base64 strings, or null to remove.</summary>
+    private static string Patch(IReadOnlyDictionary<string, byte[]?> changes) => SessionCalls.CommitChanges.MergePatch(Members(changes));
 
     private static Dictionary<string, byte[]> Decoded(IReadOnlyDictionary<string, string> data)
     {

@@ -33,6 +33,12 @@ public static class SessionKeyCodec
         return builder.ToString();
     }
 
+    /// <summary>
+    /// The JSON text a value is kept as: a string of its base64, with <c>+</c> escaped as <c>\u002B</c>, as SessionGrains'
+    /// JSON writer escapes it (a merge patch of the plain string is stored the same way).
+    /// </summary>
+    public static string ValueJson(byte[] value) => "\"" + Convert.ToBase64String(value).Replace("+", "\\u002B", StringComparison.Ordinal) + "\"";
+
     /// <summary>The ISession key of a data key, or null when it is not one the provider wrote.</summary>
     public static string? Decode(string dataKey)
     {

@@ -92,4 +92,24 @@ public static class IdempotencyLedger
         }
         return hash.GetCurrentHashAsUInt64();
     }
+
+    /// <summary>
+    /// The fingerprint of a patch given as its members (<see cref="SessionCalls.CommitChanges"/>): each key and value, a
+    /// removal marked apart from any value. Not the fingerprint of the patch's text: the two forms are separate requests.
+    /// </summary>
+    public static ulong Fingerprint(IReadOnlyList<KeyValuePair<string, string?>> members)
+    {
+        var hash = _hasher ??= new XxHash3();
+        hash.Reset();
+        Span<byte> separator = [0xFF, 0xFE];
+        Span<byte> removed = [0xFD, 0xFC];
+        foreach (var (key, json) in members)
+        {
+            hash.Append(MemoryMarshal.AsBytes(key.AsSpan()));
+            hash.Append(separator);
+            hash.Append(json is null ? removed : MemoryMarshal.AsBytes(json.AsSpan()));
+            hash.Append(separator);
+        }
+        return hash.GetCurrentHashAsUInt64();
+    }
 }

@@ -90,7 +90,7 @@ public static class SessionDataRules
     }
 
     /// <summary>A patch of plain values (<see cref="FlatMergePatch"/>): each replaces its key's value, or removes it when null.</summary>
-    private static Reply<DataChange> Replace(IReadOnlyDictionary<string, string> data, List<KeyValuePair<string, string?>> members, SessionRules rules)
+    public static Reply<DataChange> Replace(IReadOnlyDictionary<string, string> data, IReadOnlyList<KeyValuePair<string, string?>> members, SessionRules rules)
     {
         var next = Copy(data);
         var keys = new string[members.Count];

@@ -76,18 +76,27 @@ public sealed partial class SessionGrain
 
     public async Task<Reply<Written>> ReleaseLease(string leaseId, string? mergePatchJson, SessionWrite write)
     {
-        if (mergePatchJson is not null)
-        {
-            // Commit and release: the patch is a write under the lease; the lease goes only once it is stored.
-            var written = await Patch(mergePatchJson, write with { LeaseId = leaseId });
-            if (written.Succeeded) ReleaseHeldLease(leaseId);
-            return written;
-        }
+        // Commit and release: the patch is a write under the lease; the lease goes only once it is stored.
+        if (mergePatchJson is not null) return ReleasedAfter(leaseId, await Patch(mergePatchJson, write with { LeaseId = leaseId }));
         // Released before admission: a rate-limited release must not leave the session locked until the lease expires.
         ReleaseHeldLease(leaseId);
         await Gate();
         if (await Enter() is { } refused) return refused;
         return new Written(D.Version);
+    }
+
+    async Task<Reply<Written>> ILocalSessionGrain.CommitLease(string leaseId, IReadOnlyList<KeyValuePair<string, string?>> changes, SessionWrite write)
+    {
+        if (changes.Count == 0) return await ReleaseLease(leaseId, null, write);
+        var written = await Change(write with { LeaseId = leaseId }, "patch", IdempotencyLedger.Fingerprint(changes), () => SessionDataRules.Replace(S.Data, changes, _rules));
+        return ReleasedAfter(leaseId, written);
+    }
+
+    /// <summary>A commit's answer; the lease goes once the commit is stored (a refused commit keeps it, for a retry or a release).</summary>
+    private Reply<Written> ReleasedAfter(string leaseId, Reply<Written> written)
+    {
+        if (written.Succeeded) ReleaseHeldLease(leaseId);
+        return written;
     }
 
     /// <summary>Refuses a write made under a lease the session does not hold (none is the lease of a fresh activation).</summary>

@@ -144,5 +144,57 @@ public sealed class LocalCallTests(StandaloneFrontEnd frontEnd) : IDisposable
         Assert.False(grain.TryAcquireNow("local-5", TimeSpan.FromSeconds(30), out _), "offered for a deleted session");
     }
 
+    /// <summary>
+    /// The drop-in store's commit in an app that is a silo: the changes go to the grain as a merge patch's members (<see
+    /// cref="SessionCalls.CommitChanges"/>). They are stored as the same patch sent through the API is, under the lease
+    /// only, and a retry with the same idempotency key is answered from the ledger instead of being applied again.
+    /// </summary>
+    [Fact]
+    public async Task A_commit_of_members_from_this_process_stores_what_its_merge_patch_would_and_is_applied_once()
+    {
+        byte[] bytes = [0xFB, 0xFF, 0x01];
+        var local = await Api.Create("""{"data":{"n":1,"m":0}}""");
+        var api = await Api.Create("""{"data":{"n":1,"m":0}}""");
+        // The grain's lease queue starts with the first lease; from then on a free lease is offered in this process.
+        using (var lease = await Api.Send(HttpMethod.Post, Lease, local.Token, SessionApi.Json("""{"leaseId":"api-0"}""")))
+            Assert.Equal(HttpStatusCode.OK, lease.StatusCode);
+        using (var released = await Api.Send(HttpMethod.Delete, Lease, local.Token, null, r => r.Headers.Add("Session-Lease", "api-0")))
+            Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        Assert.True(Local.TryGet(local.Id, out var grain));
+
+        // Through the API: the lease, then its release with the merge patch.
+        using (var lease = await Api.Send(HttpMethod.Post, Lease, api.Token, SessionApi.Json("""{"leaseId":"api-c"}""")))
+            Assert.Equal(HttpStatusCode.OK, lease.StatusCode);
+        var patch = $$"""{"v":"{{Convert.ToBase64String(bytes)}}","n":null,"m":42}""";
+        using (var commit = await Api.Send(HttpMethod.Delete, Lease, api.Token, SessionApi.Json(patch, "application/merge-patch+json"), r => r.Headers.Add("Session-Lease", "api-c")))
+            Assert.Equal(HttpStatusCode.OK, commit.StatusCode);
+
+        // In this process: the same changes as members, under a lease taken without a call (under another lease: refused).
+        KeyValuePair<string, string?>[] changes = [new("v", SessionGrains.AspNetCore.SessionKeyCodec.ValueJson(bytes)), new("n", null), new("m", "42")];
+        Assert.True(grain.TryAcquireNow("local-c", TimeSpan.FromSeconds(30), out _));
+        var refused = await grain.TryRun(g => new SessionCalls.CommitChanges("local-x", changes, new SessionWrite(null, SessionKeys.NewLocalKey(), "local-x")).On(g));
+        Assert.True(refused.Ran);
+        Assert.Equal(SessionStatus.LeaseLost, refused.Result.Status);
+        var call = new SessionCalls.CommitChanges("local-c", changes, new SessionWrite(null, SessionKeys.NewLocalKey(), "local-c"));
+        var first = await grain.TryRun(call.On);
+        Assert.True(first.Ran);
+        Assert.True(first.Result.Succeeded, first.Result.Status.ToString());
+        var retried = await grain.TryRun(call.On);
+        Assert.True(retried.Result.Succeeded, retried.Result.Status.ToString());
+        Assert.Equal(first.Result.Value.Version, retried.Result.Value.Version);
+
+        using var localData = await Api.Send(HttpMethod.Get, "/sessions/current", local.Token);
+        using var apiData = await Api.Send(HttpMethod.Get, "/sessions/current", api.Token);
+        var localSession = JsonDocument.Parse(await localData.Content.ReadAsStringAsync()).RootElement;
+        var apiSession = JsonDocument.Parse(await apiData.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(apiSession.GetProperty("data").GetRawText(), localSession.GetProperty("data").GetRawText());
+        Assert.Equal(2, localSession.GetProperty("version").GetInt64());
+        using var stored = await Api.Send(HttpMethod.Get, "/sessions/current/data/v", local.Token);
+        Assert.Equal("\"\\u002B/8B\"", await stored.Content.ReadAsStringAsync());
+        // The lease went back with the commit: a request through the API gets it without waiting.
+        using var next = await Api.Send(HttpMethod.Post, Lease, local.Token, SessionApi.Json("""{"leaseId":"api-d","waitMilliseconds":0}"""));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
     public void Dispose() => _http.Dispose();
 }
