@@ -44,6 +44,8 @@ internal sealed class GrainSessionConnection(
         return data is not null;
     }
 
+    public TimeSpan? CallDeadline => calls.Value.CallDeadline;
+
     public async Task<Dictionary<string, byte[]>?> ReadAsync(string token, CancellationToken cancellationToken)
     {
         if (!TryResolve(token, out var id)) return null;
@@ -131,7 +133,7 @@ internal sealed class GrainSessionConnection(
 
     private static Dictionary<string, byte[]> Decoded(IReadOnlyDictionary<string, string> data)
     {
-        var values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var values = new Dictionary<string, byte[]>(data.Count, StringComparer.Ordinal);
         foreach (var (dataKey, json) in data)
         {
             // Keys without the prefix belong to other users of the session's API; values that are not base64 strings too.

@@ -26,6 +26,12 @@ internal interface ISessionConnection
         return false;
     }
 
+    /// <summary>
+    /// How long one call takes at most before it fails with a <see cref="TimeoutException"/> of its own (its retries
+    /// included); null when it waits as long as the caller's token lets it.
+    /// </summary>
+    TimeSpan? CallDeadline => null;
+
     /// <summary>Loads the session without its lease (a read-only request); null when it does not exist.</summary>
     Task<Dictionary<string, byte[]>?> ReadAsync(string token, CancellationToken cancellationToken);
 

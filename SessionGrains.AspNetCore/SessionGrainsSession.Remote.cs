@@ -93,21 +93,27 @@ public sealed partial class SessionGrainsSession
         }
     }
 
-    /// <summary>The gate's work at the response's first write: the changes so far are stored, or the app gets the failure.</summary>
+    /// <summary>
+    /// The gate's work at the response's first write: the changes so far are stored, or the app gets the failure. A
+    /// connection whose calls give up on their own before the IO timeout (grain calls, by their deadline) needs no timer here.
+    /// </summary>
     private async Task StoreBeforeResponseAsync()
     {
         if (_failed) return;
-        using var timeout = new CancellationTokenSource(_ioTimeout);
+        var deadline = _connection.CallDeadline;
+        using var timeout = deadline is { } own && own <= _ioTimeout ? null : new CancellationTokenSource(_ioTimeout);
         try
         {
-            await StoreAsync(timeout.Token).ConfigureAwait(false);
+            await StoreAsync(timeout?.Token ?? CancellationToken.None).ConfigureAwait(false);
             WriteCookieIfPending();
         }
         catch (Exception ex)
         {
             _failed = true;
             await ReleaseQuietlyAsync().ConfigureAwait(false);
-            throw Failure(ex, timeout.IsCancellationRequested);
+            throw timeout is null
+                ? Failure(ex, ex is TimeoutException, deadline!.Value)
+                : Failure(ex, timeout.IsCancellationRequested);
         }
     }
 
@@ -142,9 +148,9 @@ public sealed partial class SessionGrainsSession
         }
     }
 
-    /// <summary>What the app and the logs are told about a failed store of session changes.</summary>
-    private SessionStoreException Failure(Exception ex, bool timedOut) => new(
-        timedOut ? $"Timed out storing session {Name} after {_ioTimeout.TotalSeconds:0.#} s; this request's changes were not kept."
+    /// <summary>What the app and the logs are told about a failed store of session changes (timed out after the IO timeout, or <paramref name="after"/>).</summary>
+    private SessionStoreException Failure(Exception ex, bool timedOut, TimeSpan? after = null) => new(
+        timedOut ? $"Timed out storing session {Name} after {(after ?? _ioTimeout).TotalSeconds:0.#} s; this request's changes were not kept."
             : $"Could not store session {Name}; this request's changes were not kept: {ex.Message}", ex)
     {
         RetryAfter = (ex as SessionGrainsException)?.RetryAfter,

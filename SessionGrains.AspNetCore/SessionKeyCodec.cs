@@ -21,6 +21,8 @@ public static class SessionKeyCodec
     public static string Encode(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        // The common key stands for itself: no UTF-8 bytes to look at one by one.
+        if (key.Length <= MaxDataKeyLength - Prefix.Length && !key.AsSpan().ContainsAnyExcept(Plain)) return Prefix + key;
         var builder = new StringBuilder(Prefix, Prefix.Length + key.Length);
         foreach (var b in Encoding.UTF8.GetBytes(key))
         {
@@ -43,6 +45,8 @@ public static class SessionKeyCodec
     public static string? Decode(string dataKey)
     {
         if (!dataKey.StartsWith(Prefix, StringComparison.Ordinal)) return null;
+        // Without escapes or characters past ASCII, the key is the rest of the data key as it is.
+        if (!dataKey.AsSpan(Prefix.Length).ContainsAnyExcept(Unescaped)) return dataKey[Prefix.Length..];
         var bytes = new List<byte>(dataKey.Length);
         for (var i = Prefix.Length; i < dataKey.Length; i++)
         {
@@ -66,6 +70,13 @@ public static class SessionKeyCodec
             return null;
         }
     }
+
+    /// <summary>The characters that stand for themselves in a data key.</summary>
+    private static readonly System.Buffers.SearchValues<char> Plain = System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.");
+
+    /// <summary>The characters <see cref="Decode"/> takes one for one: ASCII but the escape mark.</summary>
+    private static readonly System.Buffers.SearchValues<char> Unescaped = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 128).Select(c => (char)c).Where(c => c != ':')));
 
     private static string Shorten(string key) => key.Length <= 40 ? key : key[..40] + "…";
 }

@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
@@ -107,6 +108,22 @@ public sealed class ProviderTests(StandaloneFrontEnd frontEnd) : IAsyncLifetime
         Assert.Equal(key, SessionKeyCodec.Decode(encoded));
         Assert.Null(SessionKeyCodec.Decode("cart"));
         Assert.Throws<ArgumentOutOfRangeException>(() => SessionKeyCodec.Encode(new string('é', 30)));
+    }
+
+    [Fact]
+    public void Any_session_key_maps_reversibly_and_plain_keys_stand_for_themselves()
+    {
+        Gen.Char["ab:Z9_-. é+/"].Array[0, 40].Select(chars => new string(chars)).Sample(key =>
+        {
+            var encoded = SessionKeyCodec.Encode(key);
+            Assert.True(Interfaces.SessionKeys.IsValidKey(encoded, SessionKeyCodec.MaxDataKeyLength), encoded);
+            Assert.Equal(key, SessionKeyCodec.Decode(encoded));
+            var plain = key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
+            Assert.Equal(plain, encoded == SessionKeyCodec.Prefix + key);
+        }, iter: 3_000);
+        Assert.Equal("s:cart:20items", SessionKeyCodec.Encode("cart items"));
+        Assert.Null(SessionKeyCodec.Decode("s:caf\u00e9"));
+        Assert.Null(SessionKeyCodec.Decode("s:a:2"));
     }
 
     private SessionGrainsClient SessionGrainsApi() => _app.Services.GetRequiredService<SessionGrainsClient>();
