@@ -27,7 +27,7 @@ public static class SessionKeyCodec
         foreach (var b in Encoding.UTF8.GetBytes(key))
         {
             var c = (char)b;
-            if (char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') builder.Append(c);
+            if (Plain.Contains(c)) builder.Append(c);
             else builder.Append(':').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
         }
         if (builder.Length > MaxDataKeyLength)

@@ -81,17 +81,24 @@ public static class IdempotencyLedger
     /// <summary>A stable 64-bit fingerprint of a request's arguments (the same on every silo and across restarts).</summary>
     public static ulong Fingerprint(params ReadOnlySpan<string?> parts)
     {
-        // One hasher per thread, reset for each use: a new one is a 600-byte object on every write.
-        var hash = _hasher ??= new XxHash3();
-        hash.Reset();
-        Span<byte> separator = [0xFF, 0xFE];
+        var hash = Hasher();
         foreach (var part in parts)
         {
             if (part is not null) hash.Append(MemoryMarshal.AsBytes(part.AsSpan()));
-            hash.Append(separator);
+            hash.Append(Separator);
         }
         return hash.GetCurrentHashAsUInt64();
     }
+
+    /// <summary>The thread's hasher, reset: a new one is a 600-byte object on every write.</summary>
+    private static XxHash3 Hasher()
+    {
+        var hash = _hasher ??= new XxHash3();
+        hash.Reset();
+        return hash;
+    }
+
+    private static ReadOnlySpan<byte> Separator => [0xFF, 0xFE];
 
     /// <summary>
     /// The fingerprint of a patch given as its members (<see cref="SessionCalls.CommitChanges"/>): each key and value, a
@@ -99,16 +106,14 @@ public static class IdempotencyLedger
     /// </summary>
     public static ulong Fingerprint(IReadOnlyList<KeyValuePair<string, string?>> members)
     {
-        var hash = _hasher ??= new XxHash3();
-        hash.Reset();
-        Span<byte> separator = [0xFF, 0xFE];
-        Span<byte> removed = [0xFD, 0xFC];
+        var hash = Hasher();
+        ReadOnlySpan<byte> removed = [0xFD, 0xFC];
         foreach (var (key, json) in members)
         {
             hash.Append(MemoryMarshal.AsBytes(key.AsSpan()));
-            hash.Append(separator);
+            hash.Append(Separator);
             hash.Append(json is null ? removed : MemoryMarshal.AsBytes(json.AsSpan()));
-            hash.Append(separator);
+            hash.Append(Separator);
         }
         return hash.GetCurrentHashAsUInt64();
     }
