@@ -62,19 +62,18 @@ public sealed class LedgerKeys
 
         public void Put(LedgerEntry entry, int hash)
         {
-            if (_skip > 0)
-            {
-                _skip--;
-                return;
-            }
-            _entries[_at] = entry;
-            _hashes[_at++] = hash;
+            if (_skip > 0) _skip--;
+            else Append(entry, hash);
         }
 
         /// <summary>Puts the entry being recorded; left out only when the ledger keeps nothing at all.</summary>
         public void PutNew(LedgerEntry entry, int hash)
         {
-            if (_entries.Length == 0) return;
+            if (_entries.Length > 0) Append(entry, hash);
+        }
+
+        private void Append(LedgerEntry entry, int hash)
+        {
             _entries[_at] = entry;
             _hashes[_at++] = hash;
         }
