@@ -101,12 +101,13 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         args[2] = ExpiryToSet(revision, stored, next) is { } expiry ? expiry.ToUnixTimeMilliseconds() : RedisValue.EmptyString;
         args[3] = delta.Fields.Count;
         var at = 4;
-        foreach (var (name, value) in delta.Fields)
+        // Indexed: the lists' enumerators would be boxed through their interface on every write.
+        for (var i = 0; i < delta.Fields.Count; i++)
         {
-            args[at++] = name;
-            args[at++] = value;
+            args[at++] = delta.Fields[i].Key;
+            args[at++] = delta.Fields[i].Value;
         }
-        foreach (var name in delta.Deleted) args[at++] = name;
+        for (var i = 0; i < delta.Deleted.Count; i++) args[at++] = delta.Deleted[i];
         var shared = await connection;
         var min = AcksFor(shared);
         if (min == 0)

@@ -27,7 +27,7 @@ public sealed partial class SessionGrainsSession
         }
         catch (Exception ex)
         {
-            _data.Clear();
+            _data = null;
             _loaded = true;
             if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
                 throw new OperationCanceledException("Timed out loading the session (waiting for its lease).", ex, timeout.Token);
@@ -182,12 +182,8 @@ public sealed partial class SessionGrainsSession
     /// </summary>
     private void Loaded(Dictionary<string, byte[]>? data)
     {
-        if (data is not null) _data = data;
-        else
-        {
-            _data.Clear();
-            _token = null;
-        }
+        _data = data;
+        if (data is null) _token = null;
     }
 
     /// <summary>Migration: finds the SessionGrains copy of an old session, or makes it from the old store.</summary>
@@ -224,8 +220,8 @@ public sealed partial class SessionGrainsSession
     {
         foreach (var (key, value) in _changes)
         {
-            if (value is null) _data.Remove(key);
-            else _data[key] = value;
+            if (value is null) _data?.Remove(key);
+            else (_data ??= new(StringComparer.Ordinal))[key] = value;
         }
         _changes.Clear();
     }

@@ -31,7 +31,8 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
     private readonly LegacySessions? _legacy;
     private readonly Func<bool> _tryEstablishSession;
     private readonly bool _isNewSessionKey;
-    private Dictionary<string, byte[]> _data = new(StringComparer.Ordinal);
+    // The loaded data (ordinal keys), made when first needed: null holds nothing (no session yet, or not loaded).
+    private Dictionary<string, byte[]>? _data;
     private readonly Dictionary<string, byte[]?> _changes = new(StringComparer.Ordinal);
     private string? _token;
     private string? _leaseId;
@@ -102,7 +103,7 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
         get
         {
             Load();
-            return [.. _data.Keys.Where(key => !_changes.ContainsKey(key)), .. _changes.Where(change => change.Value is not null).Select(change => change.Key)];
+            return [.. (_data?.Keys ?? Enumerable.Empty<string>()).Where(key => !_changes.ContainsKey(key)), .. _changes.Where(change => change.Value is not null).Select(change => change.Key)];
         }
     }
 
@@ -115,7 +116,8 @@ public sealed partial class SessionGrainsSession : ISession, IAsyncDisposable
             value = changed;
             return changed is not null;
         }
-        return _data.TryGetValue(key, out value);
+        value = null;
+        return _data?.TryGetValue(key, out value) == true;
     }
 
     /// <inheritdoc />

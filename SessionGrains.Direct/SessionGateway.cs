@@ -38,10 +38,17 @@ public sealed partial class SessionGateway(
             using var attemptToken = gone.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, gone) : null;
             try
             {
-                var sent = router is not null ? call.Via(router, sessionId)
-                    : _local is not null && _local.TryGet(sessionId, out var here) ? InProcess(here, sessionId, call)
-                    : call.On(grains.Reference<ISessionGrain>(sessionId));
-                return await sent.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, attemptToken?.Token ?? cancellationToken);
+                var limit = remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+                if (router is null && _local is not null && _local.TryGet(sessionId, out var here))
+                {
+                    // On the grain's scheduler in this process; through Orleans if the activation is deactivating.
+                    var (ran, result) = await here.TryRun(call.On).WaitAsync(limit, attemptToken?.Token ?? cancellationToken);
+                    if (ran) return result;
+                    limit = deadline - TimeProvider.System.GetUtcNow();
+                    if (limit < TimeSpan.Zero) limit = TimeSpan.Zero;
+                }
+                var sent = router is not null ? call.Via(router, sessionId) : call.On(grains.Reference<ISessionGrain>(sessionId));
+                return await sent.WaitAsync(limit, attemptToken?.Token ?? cancellationToken);
             }
             catch (OperationCanceledException) when (!goneBefore && gone.IsCancellationRequested && !cancellationToken.IsCancellationRequested && attempt < MaxRedirects)
             {
@@ -86,13 +93,6 @@ public sealed partial class SessionGateway(
     {
         local?.Use();
         return local;
-    }
-
-    /// <summary>A call to a session grain active in this process, on its scheduler; through Orleans if it is deactivating.</summary>
-    private async Task<TResult> InProcess<TResult>(ILocalSessionGrain here, string sessionId, SessionCall<TResult> call)
-    {
-        var (ran, result) = await here.TryRun(call.On);
-        return ran ? result : await call.On(grains.Reference<ISessionGrain>(sessionId));
     }
 
     /// <summary>

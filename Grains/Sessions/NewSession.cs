@@ -41,13 +41,18 @@ public static class NewSession
     /// <paramref name="next"/> as storage is given it: last accessed at <paramref name="lastAccess"/>, and purgeable
     /// (without asking the grain) once it has expired and a grace has passed, or once its tombstone lapses.
     /// </summary>
-    public static SessionState Stamped(SessionState next, DateTimeOffset lastAccess, SessionRules rules) => next with
+    public static SessionState Stamped(SessionState next, DateTimeOffset lastAccess, SessionRules rules)
     {
-        LastAccessAt = lastAccess,
-        PurgeAfter = (next.Tombstone is { } tombstone
+        var purgeAfter = PurgeAfter(next, lastAccess, rules);
+        // A state built with its stamps already (a data change) is not copied again.
+        return next.LastAccessAt == lastAccess && next.PurgeAfter == purgeAfter ? next : next with { LastAccessAt = lastAccess, PurgeAfter = purgeAfter };
+    }
+
+    /// <summary>When storage may drop <paramref name="state"/> last accessed at <paramref name="lastAccess"/> (see <see cref="Stamped"/>).</summary>
+    public static DateTimeOffset PurgeAfter(SessionState state, DateTimeOffset lastAccess, SessionRules rules) =>
+        (state.Tombstone is { } tombstone
             ? tombstone.KeepUntil
-            : Min(next.ExpiresAt(lastAccess) + next.IdleTimeout / 2, next.AbsoluteExpiry)) + rules.PurgeGrace,
-    };
+            : Min(state.ExpiresAt(lastAccess) + state.IdleTimeout / 2, state.AbsoluteExpiry)) + rules.PurgeGrace;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

@@ -77,7 +77,8 @@ public sealed partial class SessionGrain
     public async Task<Reply<Written>> ReleaseLease(string leaseId, string? mergePatchJson, SessionWrite write)
     {
         // Commit and release: the patch is a write under the lease; the lease goes only once it is stored.
-        if (mergePatchJson is not null) return ReleasedAfter(leaseId, await Patch(mergePatchJson, write with { LeaseId = leaseId }));
+        if (mergePatchJson is not null)
+            return await Change(write with { LeaseId = leaseId }, "patch", IdempotencyLedger.Fingerprint(mergePatchJson), () => SessionDataRules.Patch(S.Data, mergePatchJson, _rules), releasing: leaseId);
         // Released before admission: a rate-limited release must not leave the session locked until the lease expires.
         ReleaseHeldLease(leaseId);
         await Gate();
@@ -85,19 +86,10 @@ public sealed partial class SessionGrain
         return new Written(D.Version);
     }
 
-    async Task<Reply<Written>> ILocalSessionGrain.CommitLease(string leaseId, IReadOnlyList<KeyValuePair<string, string?>> changes, SessionWrite write)
-    {
-        if (changes.Count == 0) return await ReleaseLease(leaseId, null, write);
-        var written = await Change(write with { LeaseId = leaseId }, "patch", IdempotencyLedger.Fingerprint(changes), () => SessionDataRules.Replace(S.Data, changes, _rules));
-        return ReleasedAfter(leaseId, written);
-    }
-
-    /// <summary>A commit's answer; the lease goes once the commit is stored (a refused commit keeps it, for a retry or a release).</summary>
-    private Reply<Written> ReleasedAfter(string leaseId, Reply<Written> written)
-    {
-        if (written.Succeeded) ReleaseHeldLease(leaseId);
-        return written;
-    }
+    Task<Reply<Written>> ILocalSessionGrain.CommitLease(string leaseId, IReadOnlyList<KeyValuePair<string, string?>> changes, SessionWrite write) =>
+        changes.Count == 0
+            ? ReleaseLease(leaseId, null, write)
+            : Change(write with { LeaseId = leaseId }, "patch", IdempotencyLedger.Fingerprint(changes), () => SessionDataRules.Replace(S.Data, changes, _rules), releasing: leaseId);
 
     /// <summary>Refuses a write made under a lease the session does not hold (none is the lease of a fresh activation).</summary>
     private SessionFailure? CheckLease(SessionWrite write) =>
@@ -109,6 +101,9 @@ public sealed partial class SessionGrain
     {
         if (Lease?.Release(leaseId) == true) HandOverLease();
     }
+
+    // The grant of a hand-over, made once: it reads the stored state when it grants, not when it is made.
+    private Func<string, DateTimeOffset, LeaseGranted>? _grant;
 
     /// <summary>
     /// Grants the lease to the next waiter if it is free, with the session as stored. Never while changes are being
@@ -124,7 +119,7 @@ public sealed partial class SessionGrain
             Lease.Fail(Admission.NotFound);
             return;
         }
-        Lease.HandOver(now, (leaseId, expiresAt) => new LeaseGranted(leaseId, expiresAt, new SessionView(Info(D, _lastAccess), D.Data)));
+        Lease.HandOver(now, _grant ??= (leaseId, expiresAt) => new LeaseGranted(leaseId, expiresAt, new SessionView(Info(D, _lastAccess), D.Data)));
         OfferLease(now);
     }
 

@@ -11,7 +11,8 @@ namespace SessionGrains.Grains;
 /// (<see cref="SessionDataRules"/>), its event log (<see cref="EventLog"/>) and idempotency ledger
 /// (<see cref="IdempotencyLedger"/>) are separate types; this class orders them and writes every change through to
 /// storage before it answers, many concurrent changes in one storage write (group commit, SessionGrain.Storage.cs).
-/// Reads are served from memory, as stored. Lifetime (expiry, delete, rotate) is in SessionGrain.Lifetime.cs.
+/// Reads are served from memory, as stored. Data changes and their commit are in SessionGrain.Commit.cs; lifetime
+/// (expiry, delete, rotate) in SessionGrain.Lifetime.cs.
 /// <para>
 /// The grain is reentrant so that changes can join a write in flight. Every call applies its change to the head state
 /// without awaiting in between, so the order of changes is the order of arrival, as in a non-reentrant grain. The few
@@ -194,46 +195,6 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
     }
 
     private SessionPlacement Placement => new(GrainContext.Address.SiloAddress!.ToParsableString(), _activatedAt);
-
-    /// <summary>A data change: admission, the rule, then the commit of a new version.</summary>
-    private async Task<Reply<Written>> Change(SessionWrite write, string operation, ulong fingerprint, Func<Reply<DataChange>> rule)
-    {
-        await Gate();
-        if (await EnterWrite<Written>(write, operation, fingerprint) is { } refused) return refused;
-        var change = rule();
-        if (!change.Succeeded) return change.Failure;
-        // An empty merge patch changes nothing: no new version, nothing stored.
-        if (change.Value.IsEmpty) return new Written(S.Version);
-        var next = Changed(change.Value);
-        return await Commit(next, _lastAccess, write.IdempotencyKey, operation, fingerprint, new Written(next.Version));
-    }
-
-    private SessionState Changed(DataChange change)
-    {
-        var version = S.Version + 1;
-        // One copy of the state for the data, the version and the log.
-        var events = EventLog.Appended(S, SessionEventKind.Changed, version, change.Keys, null, _rules);
-        return S with { Data = change.Data, Version = version, Events = events, NextSeq = S.NextSeq + 1 };
-    }
-
-    /// <summary>
-    /// Writes <paramref name="next"/> through to storage with <paramref name="reply"/> in the idempotency ledger; the
-    /// write pushes the new events to subscribers once stored. On a storage failure the call fails and nothing of it stays.
-    /// </summary>
-    private async Task<T> Commit<T>(SessionState next, DateTimeOffset now, string? idempotencyKey, string operation, ulong fingerprint, T reply)
-        where T : class
-    {
-        var ledger = IdempotencyLedger.Record(KeysOf(next.Ledger), idempotencyKey, operation, fingerprint, (Reply<T>)reply, now, _rules);
-        _ledgerKeys = ledger;
-        next = next with { LastAccessAt = now, Ledger = ledger.Entries };
-        await Persist(next);
-        if (now > _lastAccess) _lastAccess = now;
-        return reply;
-    }
-
-    /// <summary>The key hashes of <paramref name="ledger"/>: those of the last ledger recorded or looked at, built when another is asked for.</summary>
-    private LedgerKeys KeysOf(LedgerEntry[] ledger) =>
-        _ledgerKeys is { } keys && ReferenceEquals(keys.Entries, ledger) ? keys : _ledgerKeys = LedgerKeys.Of(ledger);
 
     private IUserSessionsGrain UserIndex(string userId) => GrainFactory.GetGrain<IUserSessionsGrain>(userId);
 }

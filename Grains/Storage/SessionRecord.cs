@@ -68,8 +68,9 @@ public sealed class SessionRecord(Serializer serializer)
                     from = at + 1;
                     continue;
                 }
+                if (SessionKeys.IsLocalKey(entry.Key)) continue;
                 (added ??= []).Add(entry.Key);
-                if (!SessionKeys.IsLocalKey(entry.Key)) delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
+                delta.Put(LedgerPrefix + entry.Key, serializer.SerializeToArray(StoredAnswer.Of(entry)));
             }
             for (var i = 0; i < old.Length; i++)
             {

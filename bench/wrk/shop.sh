@@ -107,13 +107,22 @@ for target in "${targets[@]}"; do shop "$target"; done
 echo "wrk GET /visits of samples/Shop: $SESSIONS sessions, $CONNECTIONS connections, wrk on CPU 1, ${WARMUP} s warm-up + ${DURATION} s per run"
 echo "| round | store | requests/s | × Redis provider | CPU µs/page | × Redis provider | non-2xx | µs/page by process |"
 echo "|--:|---|--:|--:|--:|--:|--:|---|"
+# Rounds alternate the order of the stores (odd rounds the provider first, even rounds last), so that a machine that
+# drifts within a round does not favour one side; each row's ratios are against the provider in the same round.
+declare -A RESULT
 for round in $(seq 1 "$ROUNDS"); do
-    base_rate="" base_cpu=""
-    for target in "${targets[@]}"; do
+    order=("${targets[@]}")
+    if [ $((round % 2)) = 0 ]; then
+        order=(); for ((i = ${#targets[@]} - 1; i >= 0; i--)); do order+=("${targets[$i]}"); done
+    fi
+    for target in "${order[@]}"; do
         url_var=URL_$target pids_var=PIDS_$target
         # shellcheck disable=SC2086
-        read -r rate cpu errors split < <(measure "${!url_var}" "$WORK/$target.sessions" ${!pids_var})
-        [ -n "$base_rate" ] || { base_rate=$rate; base_cpu=$cpu; }
+        RESULT[$target]=$(measure "${!url_var}" "$WORK/$target.sessions" ${!pids_var})
+    done
+    read -r base_rate base_cpu _ <<<"${RESULT[redis]}"
+    for target in "${targets[@]}"; do
+        read -r rate cpu errors split <<<"${RESULT[$target]}"
         row "$round" "$target" "$rate" "$cpu" "$errors" "$split" "$base_rate" "$base_cpu"
     done
 done
