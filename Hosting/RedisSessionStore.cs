@@ -59,6 +59,12 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         return 1
         """;
 
+    /// <summary>
+    /// The write script's SHA1, for EVALSHA: given the script's text, the client looks it up in its cache of loaded
+    /// scripts by a hash of the whole text on every call, a measurable share of a write (docs/BENCHMARKS.md).
+    /// </summary>
+    private static readonly byte[] WriteScriptHash = System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(WriteScript));
+
     /// <summary>The write script for a Redis Cluster node: on success it answers with the node's id.</summary>
     private static readonly string ClusterWriteScript = WriteScript.Replace("return 1", "return redis.call('CLUSTER', 'MYID')", StringComparison.Ordinal);
 
@@ -112,7 +118,19 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         var min = AcksFor(shared);
         if (min == 0)
         {
-            Check(await shared.GetDatabase().ScriptEvaluateAsync(WriteScript, [Key(session)], args), session, revision);
+            var db = shared.GetDatabase();
+            RedisKey[] keys = [Key(session)];
+            RedisResult result;
+            try
+            {
+                result = await db.ScriptEvaluateAsync(WriteScriptHash, keys, args);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                // The server does not have the script (restarted, failed over, flushed; nothing ran): its text loads it.
+                result = await db.ScriptEvaluateAsync(WriteScript, keys, args);
+            }
+            Check(result, session, revision);
             return;
         }
         var confirmed = await WriteAndWait(await writes(), session, revision, args, min);

@@ -57,7 +57,7 @@ public sealed partial class SessionGrain
     {
         using var span = Storage.StartActivity("ReadState");
         _metrics.StateRead();
-        return await _store.Read(this.GetGrainId());
+        return await _store.Read(GrainContext.GrainId);
     }
 
     /// <summary>Deletes the stored record; only once every change before has settled.</summary>
@@ -66,7 +66,7 @@ public sealed partial class SessionGrain
         await Settled();
         if (_revision == 0) return;
         using var span = Storage.StartActivity("ClearState");
-        await _store.Clear(this.GetGrainId(), _revision);
+        await _store.Clear(GrainContext.GrainId, _revision);
         _revision = 0;
     }
 
@@ -106,7 +106,7 @@ public sealed partial class SessionGrain
                 try
                 {
                     using var span = Storage.StartActivity("WriteState");
-                    await _store.Write(this.GetGrainId(), _revision, written, _stored, target);
+                    await _store.Write(GrainContext.GrainId, _revision, written, _stored, target);
                     _revision = written;
                 }
                 catch (Exception refused)
@@ -201,7 +201,7 @@ public sealed partial class SessionGrain
             var written = NextRevision(found.Revision);
             try
             {
-                await _store.Write(this.GetGrainId(), found.Revision, written, found.State, target);
+                await _store.Write(GrainContext.GrainId, found.Revision, written, found.State, target);
             }
             catch (Exception)
             {

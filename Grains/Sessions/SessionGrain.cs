@@ -59,7 +59,9 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
 
     private SessionState S => _state;
 
-    private string Id => this.GetPrimaryKeyString();
+    // The id, decoded once: Orleans decodes the key into a new string on every GetPrimaryKeyString.
+    private string? _id;
+    private string Id => _id ??= this.GetPrimaryKeyString();
 
     private SessionInfo Info(SessionState state, DateTimeOffset lastAccess) =>
         new(Id, state.Version, state.CreatedAt, lastAccess, state.ExpiresAt(lastAccess), state.UserId);

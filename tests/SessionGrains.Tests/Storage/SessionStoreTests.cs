@@ -141,6 +141,34 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Redis_writes_by_the_scripts_hash_and_after_the_server_lost_its_scripts_the_next_write_loads_it_and_is_stored()
+    {
+        var id = NewSession();
+        var first = Model.Put(Model.Created(DateTimeOffset.UtcNow), "a", "1");
+        var revision = await WriteNext(Redis, id, 0, SessionState.None, first);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis!.ConnectionString + ",allowAdmin=true");
+        var server = redis.GetServers().Single();
+        long Calls(IGrouping<string, KeyValuePair<string, string>>[] stats, string name) =>
+            stats.SelectMany(g => g).Where(p => p.Key == "cmdstat_" + name).Select(p => long.Parse(p.Value.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture)).SingleOrDefault();
+
+        // Written by its hash: EVALSHA, not the script's text.
+        var before = await server.InfoAsync("commandstats");
+        var second = Model.Put(first, "a", "2");
+        revision = await WriteNext(Redis, id, revision, first, second);
+        var after = await server.InfoAsync("commandstats");
+        Assert.True(Calls(after, "evalsha") > Calls(before, "evalsha"), "the write went by the script's hash");
+
+        // A server that lost its scripts (a restart, a failover to a node that never ran them, SCRIPT FLUSH) answers
+        // NOSCRIPT and runs nothing: the write loads the script by its text and is stored once.
+        await server.ScriptFlushAsync();
+        var third = Model.Put(second, "b", "3");
+        revision = await WriteNext(Redis, id, revision, second, third);
+        var read = await Redis.Read(id);
+        Assert.Equal(revision, read.Revision);
+        Assert.Equal(Canonical(third), Canonical(read.State));
+    }
+
+    [Fact]
     public async Task A_session_stored_in_the_earlier_whole_state_layout_is_read_once_and_rewritten_in_fields()
     {
         var id = NewSession();
