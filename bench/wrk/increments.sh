@@ -95,10 +95,17 @@ echo "wrk POST /sessions/current/counters/n/increment: $SESSIONS sessions, $CONN
 echo "$SG_NAME; every process at log level Warning"
 echo "| round | target | requests/s | × baseline | CPU µs/request | × baseline | non-2xx | µs/request by process |"
 echo "|--:|---|--:|--:|--:|--:|--:|---|"
+# Rounds alternate the order (odd rounds the baseline first, even rounds SessionGrains first), so that a machine that
+# drifts within a round favours neither; each row's ratios are against the baseline of the same round.
 for round in $(seq 1 "$ROUNDS"); do
-    read -r b_rate b_cpu b_err b_split < <(measure "http://127.0.0.1:$APP_PORT" "$WORK/baseline.sessions" "$APP_PID" "$BASELINE_REDIS_PID")
+    if [ $((round % 2)) = 1 ]; then
+        read -r b_rate b_cpu b_err b_split < <(measure "http://127.0.0.1:$APP_PORT" "$WORK/baseline.sessions" "$APP_PID" "$BASELINE_REDIS_PID")
+    fi
     # shellcheck disable=SC2086
     read -r c_rate c_cpu c_err c_split < <(measure "$SG_URL" "$WORK/sessiongrains.sessions" $SG_PIDS)
+    if [ $((round % 2)) = 0 ]; then
+        read -r b_rate b_cpu b_err b_split < <(measure "http://127.0.0.1:$APP_PORT" "$WORK/baseline.sessions" "$APP_PID" "$BASELINE_REDIS_PID")
+    fi
     row "$round" baseline "$b_rate" "$b_cpu" "$b_err" "$b_split" "$b_rate" "$b_cpu"
     row "$round" SessionGrains "$c_rate" "$c_cpu" "$c_err" "$c_split" "$b_rate" "$b_cpu"
 done
