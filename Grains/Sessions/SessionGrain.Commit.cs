@@ -24,30 +24,29 @@ public sealed partial class SessionGrain
         // Commit's work in this method's own turn: a data change is the most frequent write (every page of the drop-in
         // store), and one state built with its ledger and storage stamps is one copy where Changed, Commit and Persist made three.
         var now = _lastAccess;
+        var reply = new Written(S.Version + 1);
+        await Persist(Changed(change.Value, now, Recorded(S.Ledger, now, write.IdempotencyKey, operation, fingerprint, (Reply<Written>)reply)));
+        if (releasing is not null) ReleaseHeldLease(releasing);
+        return reply;
+    }
+
+    /// <summary>
+    /// The next state after <paramref name="change"/> at <paramref name="now"/>: its data, a new version and its event, the
+    /// ledger <paramref name="ledger"/> and the storage stamps, in one copy (<see cref="Persist"/> then copies nothing).
+    /// </summary>
+    private SessionState Changed(DataChange change, DateTimeOffset now, LedgerEntry[] ledger)
+    {
         var version = S.Version + 1;
-        var reply = new Written(version);
-        var ledger = Recorded(S.Ledger, now, write.IdempotencyKey, operation, fingerprint, (Reply<Written>)reply);
-        var next = S with
+        return S with
         {
-            Data = change.Value.Data,
+            Data = change.Data,
             Version = version,
-            Events = EventLog.Appended(S, SessionEventKind.Changed, version, change.Value.Keys, null, _rules),
+            Events = EventLog.Appended(S, SessionEventKind.Changed, version, change.Keys, null, _rules),
             NextSeq = S.NextSeq + 1,
             LastAccessAt = now,
             Ledger = ledger,
             PurgeAfter = NewSession.PurgeAfter(S, now, _rules),
         };
-        await Persist(next);
-        if (releasing is not null) ReleaseHeldLease(releasing);
-        return reply;
-    }
-
-    private SessionState Changed(DataChange change)
-    {
-        var version = S.Version + 1;
-        // One copy of the state for the data, the version and the log.
-        var events = EventLog.Appended(S, SessionEventKind.Changed, version, change.Keys, null, _rules);
-        return S with { Data = change.Data, Version = version, Events = events, NextSeq = S.NextSeq + 1 };
     }
 
     /// <summary>

@@ -132,8 +132,10 @@ public sealed partial class SessionGrain : Grain, ISessionGrain
         if (await EnterWrite<Counted>(write, "increment", fingerprint) is { } refused) return refused;
         var change = SessionDataRules.Increment(S.Data, key, by, _rules);
         if (!change.Succeeded) return change.Failure;
-        var next = Changed(change.Value);
-        return await Commit(next, _lastAccess, write.IdempotencyKey, "increment", fingerprint, new Counted(change.Value.Counter!.Value, next.Version));
+        var now = _lastAccess;
+        var reply = new Counted(change.Value.Counter!.Value, S.Version + 1);
+        await Persist(Changed(change.Value, now, Recorded(S.Ledger, now, write.IdempotencyKey, "increment", fingerprint, (Reply<Counted>)reply)));
+        return reply;
     }
 
     public async Task<Reply<SessionPlacement>> GetPlacement()
