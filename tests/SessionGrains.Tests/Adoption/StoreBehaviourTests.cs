@@ -174,12 +174,13 @@ public sealed class StoreBehaviourTests(StandaloneFrontEnd frontEnd) : IAsyncLif
     [Fact]
     public async Task A_request_keeps_its_lease_past_the_time_to_live_while_it_runs_and_a_lease_left_behind_lapses_within_it()
     {
-        // A lease of 1 s and a page of 3 s: the page renews its lease while it runs, so the next request of the session
-        // waits for it, sees its change, and both commits count.
-        var app = await App(configure: o => o.LeaseTtl = TimeSpan.FromSeconds(1));
+        // A lease of 2 s and a page of 5 s: the page renews its lease while it runs, so the next request of the session
+        // waits for it, sees its change, and both commits count. (With a lease of 1 s, a machine busy with the whole
+        // suite once held a renewal, due after a third of a second, past the second.)
+        var app = await App(configure: o => o.LeaseTtl = TimeSpan.FromSeconds(2));
         using var browser = new AppClient(app.Address);
         await browser.Post("/set/k?value=a");
-        var slow = browser.Send(HttpMethod.Post, "/append-slowly/k?value=b&ms=3000");
+        var slow = browser.Send(HttpMethod.Post, "/append-slowly/k?value=b&ms=5000");
         await Task.Delay(300);
         Assert.Equal("abc", await new AppClient(app.Address, browser.Cookie).Post("/append-slowly/k?value=c&ms=0"));
         Assert.Equal("ab", await slow);
