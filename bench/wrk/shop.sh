@@ -5,7 +5,7 @@
 # pinned to CPU 1; CPU per page is the sum over the shop and every process of its store (from /proc).
 #
 #   bench/wrk/shop.sh [--rounds 3] [--duration 15] [--warmup 10] [--connections 32] [--sessions 200]
-#                     [--targets silo,cluster,http]
+#                     [--targets silo,cluster,http] [--settle 0]
 #
 # silo: the shop is a silo of its own cluster (Session:Mode=Silo); cluster: the shop is an Orleans client of one silo
 # (Session:Mode=Cluster); http: the shop calls a standalone front end (Session:Mode=Http). Needs wrk, redis-server,
@@ -15,11 +15,12 @@ WRK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$WRK_DIR/../.." && pwd)
 # shellcheck source=bench/wrk/lib.sh
 . "$WRK_DIR/lib.sh"
-ROUNDS=3 DURATION=15 WARMUP=10 CONNECTIONS=32 SESSIONS=200 TARGETS=silo,cluster
+ROUNDS=3 DURATION=15 WARMUP=10 CONNECTIONS=32 SESSIONS=200 TARGETS=silo,cluster SETTLE=0
 while [ $# -gt 0 ]; do
     if common_option "$1" "${2:-}"; then shift 2; continue; fi
     case "$1" in
         --targets) TARGETS=$2; shift 2 ;;
+        --settle) SETTLE=$2; shift 2 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -103,6 +104,14 @@ shop() {
 
 IFS=, read -r -a targets <<<"redis,${TARGETS//redis,/}"
 for target in "${targets[@]}"; do shop "$target"; done
+# --settle N: N seconds of the same load on each shop before the first round, for steady state (a shop that hosts a
+# silo keeps getting cheaper for minutes: tier-1 promotions of periodic code; docs/BENCHMARKS.md).
+if [ "$SETTLE" -gt 0 ]; then
+    for target in "${targets[@]}"; do
+        url_var=URL_$target
+        SESSIONS=$WORK/$target.sessions taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${SETTLE}s" -s "$WRK_DIR/sessions.lua" "${!url_var}" >/dev/null
+    done
+fi
 
 echo "wrk GET /visits of samples/Shop: $SESSIONS sessions, $CONNECTIONS connections, wrk on CPU 1, ${WARMUP} s warm-up + ${DURATION} s per run"
 echo "| round | store | requests/s | × Redis provider | CPU µs/page | × Redis provider | non-2xx | µs/page by process |"
