@@ -98,7 +98,8 @@ public sealed partial class SessionFeed
                     case ResubscribeWork:
                         Interlocked.Exchange(ref _dropping, 0);
                         var reply = await Subscribe();
-                        if (reply.Status == SessionStatus.SessionNotFound || (reply.Value?.LatestSeq ?? 0) > _last) await CatchUp();
+                        if (reply.Status == SessionStatus.RateLimited) _ = RetryLater(new ResubscribeWork());
+                        else if (reply.Status == SessionStatus.SessionNotFound || (reply.Value?.LatestSeq ?? 0) > _last) await CatchUp();
                         break;
                     case StopWork:
                         _work.Writer.TryComplete();
@@ -169,6 +170,8 @@ public sealed partial class SessionFeed
         {
             // Gone while we were not subscribed, and no tombstone kept its log: it expired.
             if (reply.Status == SessionStatus.SessionNotFound) Broadcast(new SessionEvent(_last + 1, SessionEventKind.Expired, 0, [], null));
+            // The session's rate limit: the events wait in its log, and a later push may not come to ask for them.
+            else if (reply.Status == SessionStatus.RateLimited) _ = RetryLater(new ResubscribeWork());
             return;
         }
         var events = reply.Value.Events;

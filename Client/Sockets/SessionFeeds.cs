@@ -72,7 +72,21 @@ public sealed partial class SessionFeeds : ISessionObserver, IHostedService
             if (--feed.Reserved > 0) return;
             _feeds.Remove(sessionId);
         }
-        _ = feed.Stop();
+        _ = StopAndRenewSuccessor(sessionId, feed);
+    }
+
+    /// <summary>
+    /// Stops <paramref name="feed"/>, then renews the subscription of a newer feed of the same session, if a socket opened
+    /// one meanwhile (a page reload: one socket closes, the next opens). Both feeds subscribe the front end's one
+    /// observer, so the old feed's unsubscribe, arriving at the grain after the new feed's subscribe, would leave the new
+    /// one without pushes until the periodic renewal, and a busy session's log could run past it (a gap).
+    /// </summary>
+    private async Task StopAndRenewSuccessor(string sessionId, SessionFeed feed)
+    {
+        await feed.Stop();
+        SessionFeed? successor;
+        lock (_feeds) _feeds.TryGetValue(sessionId, out successor);
+        if (successor is not null && successor != feed) successor.Resubscribe();
     }
 
     public Task OnEvents(string sessionId, IReadOnlyList<SessionEvent> events)

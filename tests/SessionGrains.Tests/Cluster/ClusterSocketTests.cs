@@ -43,6 +43,37 @@ public sealed class ClusterSocketTests(LocalCluster cluster, ITestOutputHelper o
         }
     }
 
+    /// <summary>
+    /// A page reload, over and over: one socket closes while the next opens on the same front end. The old socket's feed
+    /// unsubscribes the front end's one observer; reaching the grain after the new feed subscribed, it left the new socket
+    /// without pushes until the periodic renewal (15 s), and a busy session's log ran past it (a gap).
+    /// </summary>
+    [Fact]
+    public async Task A_socket_that_replaces_a_closing_one_on_the_same_front_end_gets_each_event_without_waiting_for_the_renewal()
+    {
+        using var http2 = cluster.CreateClient(2);
+        var api = new SessionApi(http2);
+        var session = await api.Create();
+        var socket = await EventSocket.Connect(cluster.FrontEndUrls[0], session.Token);
+        try
+        {
+            for (var round = 1; round <= 15; round++)
+            {
+                var closing = socket.DisposeAsync().AsTask();
+                socket = await EventSocket.Connect(cluster.FrontEndUrls[0], session.Token, afterSeq: round - 1);
+                await closing;
+                await Put(api, session.Token, round);
+                // A third of the renewal interval: only a live subscription delivers this soon.
+                await socket.WaitForSeq(round, TimeSpan.FromSeconds(5));
+                Assert.Equal([round], socket.Seqs);
+            }
+        }
+        finally
+        {
+            await socket.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task A_client_whose_front_end_was_killed_resumes_on_the_other_with_afterSeq_and_misses_nothing()
     {
