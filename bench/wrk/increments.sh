@@ -109,3 +109,4 @@ for round in $(seq 1 "$ROUNDS"); do
     row "$round" baseline "$b_rate" "$b_cpu" "$b_err" "$b_split" "$b_rate" "$b_cpu"
     row "$round" SessionGrains "$c_rate" "$c_cpu" "$c_err" "$c_split" "$b_rate" "$b_cpu"
 done
+medians

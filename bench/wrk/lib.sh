@@ -36,10 +36,24 @@ measure() {
     echo "$rate $(( total * 10000 / requests )) ${errors:-0} $split"
 }
 
-# row ROUND NAME RATE CPU ERRORS SPLIT BASE_RATE BASE_CPU: one Markdown row with the ratios against the baseline.
+# row ROUND NAME RATE CPU ERRORS SPLIT BASE_RATE BASE_CPU: one Markdown row with the ratios against the baseline; the
+# ratios are kept in $WORK/ratios for medians.
 row() {
     awk -v r="$1" -v n="$2" -v cr="$3" -v cc="$4" -v e="$5" -v s="$6" -v br="$7" -v bc="$8" \
         'BEGIN { printf "| %s | %s | %d | %.2f× | %d | %.2f× | %s | %s |\n", r, n, cr, cr / br, cc, cc / bc, e, s }'
+    awk -v n="$2" -v cr="$3" -v cc="$4" -v br="$7" -v bc="$8" 'BEGIN { printf "%s %.4f %.4f\n", n, cr / br, cc / bc }' >>"$WORK/ratios"
+}
+
+# medians: one Markdown row per system with the medians of its rounds' ratios (rate, CPU per request), for the rows
+# printed so far. A round's ratio is against the baseline of that round, so the medians are too.
+medians() {
+    python3 - "$WORK/ratios" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+for name in dict.fromkeys(r[0] for r in rows):
+    rate = [float(r[1]) for r in rows if r[0] == name]; cpu = [float(r[2]) for r in rows if r[0] == name]
+    print(f"| median of {len(cpu)} | {name} | | {statistics.median(rate):.2f}× | | {statistics.median(cpu):.2f}× ({min(cpu):.2f}-{max(cpu):.2f}) | | |")
+PY
 }
 
 # stop PID...: SIGTERM (silos drain their sessions first), then SIGKILL what is left after 30 s.

@@ -135,3 +135,4 @@ for round in $(seq 1 "$ROUNDS"); do
         row "$round" "$target" "$rate" "$cpu" "$errors" "$split" "$base_rate" "$base_cpu"
     done
 done
+medians
