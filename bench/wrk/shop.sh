@@ -5,8 +5,10 @@
 # pinned to CPU 1; CPU per page is the sum over the shop and every process of its store (from /proc).
 #
 #   bench/wrk/shop.sh [--rounds 3] [--duration 15] [--warmup 10] [--connections 32] [--sessions 200]
-#                     [--targets silo,cluster,http] [--settle 0]
+#                     [--targets silo,cluster,http] [--settle 0] [--path /visits]
 #
+# --path: the page, or pages comma-separated (each pass over the sessions takes the next: "/cart,/cart,/cart,/visits" is
+# three reads to one write; /cart reads the session and changes nothing).
 # silo: the shop is a silo of its own cluster (Session:Mode=Silo); cluster: the shop is an Orleans client of one silo
 # (Session:Mode=Cluster); http: the shop calls a standalone front end (Session:Mode=Http). Needs wrk, redis-server,
 # curl and a Release build.
@@ -15,12 +17,13 @@ WRK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$WRK_DIR/../.." && pwd)
 # shellcheck source=bench/wrk/lib.sh
 . "$WRK_DIR/lib.sh"
-ROUNDS=3 DURATION=15 WARMUP=10 CONNECTIONS=32 SESSIONS=200 TARGETS=silo,cluster SETTLE=0
+ROUNDS=3 DURATION=15 WARMUP=10 CONNECTIONS=32 SESSIONS=200 TARGETS=silo,cluster SETTLE=0 PAGES=/visits
 while [ $# -gt 0 ]; do
     if common_option "$1" "${2:-}"; then shift 2; continue; fi
     case "$1" in
         --targets) TARGETS=$2; shift 2 ;;
         --settle) SETTLE=$2; shift 2 ;;
+        --path) PAGES=$2; shift 2 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -28,7 +31,7 @@ for tool in wrk redis-server curl taskset; do command -v $tool >/dev/null || { e
 BIN=bin/Release/net10.0
 SHOP_DLL=$ROOT/samples/Shop/$BIN/SessionGrains.Samples.Shop.dll
 [ -f "$SHOP_DLL" ] || { echo "build Release first: dotnet build SessionGrains.sln -c Release" >&2; exit 2; }
-export METHOD=GET PATH_TO=/visits
+export METHOD=GET PATH_TO=$PAGES
 
 WORK=$(mktemp -d /tmp/sg-wrk-shop.XXXXXX)
 STARTED_PIDS=()
@@ -113,7 +116,7 @@ if [ "$SETTLE" -gt 0 ]; then
     done
 fi
 
-echo "wrk GET /visits of samples/Shop: $SESSIONS sessions, $CONNECTIONS connections, wrk on CPU 1, ${WARMUP} s warm-up + ${DURATION} s per run"
+echo "wrk GET $PAGES of samples/Shop: $SESSIONS sessions, $CONNECTIONS connections, wrk on CPU 1, ${WARMUP} s warm-up + ${DURATION} s per run"
 echo "| round | store | requests/s | × Redis provider | CPU µs/page | × Redis provider | non-2xx | µs/page by process |"
 echo "|--:|---|--:|--:|--:|--:|--:|---|"
 # Rounds alternate the order of the stores (odd rounds the provider first, even rounds last), so that a machine that
