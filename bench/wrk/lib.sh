@@ -39,9 +39,9 @@ measure() {
 # row ROUND NAME RATE CPU ERRORS SPLIT BASE_RATE BASE_CPU: one Markdown row with the ratios against the baseline; the
 # ratios are kept in $WORK/ratios for medians.
 row() {
-    awk -v r="$1" -v n="$2" -v cr="$3" -v cc="$4" -v e="$5" -v s="$6" -v br="$7" -v bc="$8" \
-        'BEGIN { printf "| %s | %s | %d | %.2f× | %d | %.2f× | %s | %s |\n", r, n, cr, cr / br, cc, cc / bc, e, s }'
-    awk -v n="$2" -v cr="$3" -v cc="$4" -v br="$7" -v bc="$8" 'BEGIN { printf "%s %.4f %.4f\n", n, cr / br, cc / bc }' >>"$WORK/ratios"
+    awk -v r="$1" -v n="$2" -v cr="$3" -v cc="$4" -v e="$5" -v s="$6" -v br="$7" -v bc="$8" -v kept="$WORK/ratios" \
+        'BEGIN { printf "| %s | %s | %d | %.2f× | %d | %.2f× | %s | %s |\n", r, n, cr, cr / br, cc, cc / bc, e, s
+                 printf "%s %.4f %.4f\n", n, cr / br, cc / bc >>kept }'
 }
 
 # medians: one Markdown row per system with the medians of its rounds' ratios (rate, CPU per request), for the rows
