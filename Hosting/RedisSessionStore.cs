@@ -21,7 +21,7 @@ namespace SessionGrains.Hosting;
 /// </para>
 /// </summary>
 public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, Func<Task<IConnectionMultiplexer>> writes, ReplicaAcks acks, string serviceId,
-    SessionRecord record, IGrainStorage? earlier, TimeProvider clock, TimeSpan fallbackLifetime) : ISessionStore
+    SessionRecord record, IGrainStorage? earlier, TimeProvider clock, TimeSpan fallbackLifetime, RedisWriteBatches? batches) : ISessionStore
 {
     private const string RevisionField = "r";
 
@@ -119,6 +119,11 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         if (min == 0)
         {
             var db = shared.GetDatabase();
+            if (!_clustered && batches is not null)
+            {
+                if (!await batches.Write(db, Key(session), args)) Check(0, session, revision);
+                return;
+            }
             RedisKey[] keys = [Key(session)];
             RedisResult result;
             try
@@ -196,9 +201,11 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         return _topologyAcks;
     }
 
-    private static void Check(RedisResult result, GrainId session, long revision)
+    private static void Check(RedisResult result, GrainId session, long revision) => Check((int)result, session, revision);
+
+    private static void Check(int result, GrainId session, long revision)
     {
-        if ((int)result == 0)
+        if (result == 0)
             throw new InconsistentStateException($"Session {session.Key} is no longer at revision {revision}.", "unknown", revision.ToString(CultureInfo.InvariantCulture));
     }
 

@@ -51,6 +51,7 @@ public sealed class SessionStoreConnections(ConfigurationOptions redis, ReplicaA
     {
         var redis = RedisConnection.Options(cluster.Redis!);
         var acks = ReplicaAcks.Read(configuration, redis);
+        var batches = RedisWriteBatches.Read(configuration);
         // Made by the container, so that it closes the connections when the host stops.
         services.AddSingleton(_ => new SessionStoreConnections(redis, acks));
         services.TryAddSingleton<SessionRecord>();
@@ -65,7 +66,8 @@ public sealed class SessionStoreConnections(ConfigurationOptions redis, ReplicaA
                 provider.GetRequiredService<SessionRecord>(),
                 earlier: null,
                 provider.GetRequiredService<TimeProvider>(),
-                provider.GetRequiredService<IOptions<SessionRules>>().Value.AbsoluteLifetime + TimeSpan.FromDays(1));
+                provider.GetRequiredService<IOptions<SessionRules>>().Value.AbsoluteLifetime + TimeSpan.FromDays(1),
+                batches);
         });
         return SiloConfiguration.AddSessionGrainServices(services);
     }

@@ -169,6 +169,57 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_writes_of_many_sessions_share_script_calls_and_each_is_checked_on_its_own()
+    {
+        const int Sessions = 150;
+        var now = DateTimeOffset.UtcNow;
+        var ids = Enumerable.Range(0, Sessions).Select(_ => NewSession()).ToArray();
+        var first = ids.Select((_, i) => Model.Put(Model.Created(now), "n", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        for (var i = 0; i < Sessions; i++) await WriteNext(Redis, ids[i], 0, SessionState.None, first[i]);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis!.ConnectionString + ",allowAdmin=true");
+        var server = redis.GetServers().Single();
+        // A server without the script: the calls load it by its text (NOSCRIPT, nothing ran) and are stored once.
+        await server.ScriptFlushAsync();
+        var before = await ScriptCalls(server);
+
+        // All started at once, as by many grains: every tenth at a revision the session no longer has.
+        var second = first.Select((s, i) => Model.Put(Model.Remove(s, "n"), "m", $"\"{new string('x', 10 + i)}\"")).ToArray();
+        var writes = ids.Select((id, i) => Redis.Write(id, i % 10 == 3 ? 7 : 1, 2, first[i], second[i])).ToArray();
+        var outcomes = await Task.WhenAll(writes.Select(async w =>
+        {
+            try
+            {
+                await w;
+                return "stored";
+            }
+            catch (InconsistentStateException)
+            {
+                return "refused";
+            }
+        }));
+        var calls = await ScriptCalls(server) - before;
+
+        for (var i = 0; i < Sessions; i++)
+        {
+            var read = await Redis.Read(ids[i]);
+            var stale = i % 10 == 3;
+            Assert.Equal(stale ? "refused" : "stored", outcomes[i]);
+            Assert.Equal(stale ? 1 : 2, read.Revision);
+            Assert.Equal(Canonical(stale ? first[i] : second[i]), Canonical(read.State));
+        }
+        output.WriteLine($"{Sessions} concurrent writes: {calls} script calls");
+        // At most 64 sessions a call (150 need 3) and one call in flight; each NOSCRIPT answer costs one call more.
+        Assert.InRange(calls, 3, Sessions / 3);
+    }
+
+    private static async Task<long> ScriptCalls(IServer server)
+    {
+        var stats = (await server.InfoAsync("commandstats")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+        long Calls(string name) => stats.TryGetValue("cmdstat_" + name, out var v) ? long.Parse(v.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return Calls("evalsha") + Calls("eval");
+    }
+
+    [Fact]
     public async Task A_session_stored_in_the_earlier_whole_state_layout_is_read_once_and_rewritten_in_fields()
     {
         var id = NewSession();
