@@ -32,7 +32,7 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
     public static readonly TimeSpan MinimumTimeToLive = TimeSpan.FromMinutes(1);
 
     /// <summary>Registers the session storage: Orleans' Redis storage under <paramref name="name"/>, wrapped.</summary>
-    public static void AddExpiringRedisStorage(IServiceCollection services, string name, ConfigurationOptions redis, ReplicaAcks acks, RedisWriteBatches? batches)
+    public static void AddExpiringRedisStorage(IServiceCollection services, string name, ConfigurationOptions redis, ReplicaAcks acks, bool batchWrites)
     {
         var connections = new SessionStoreConnections(redis, acks);
         services.AddOptions<RedisStorageOptions>(name).Configure<IServiceProvider, IOptions<SessionRules>, IOptions<ClusterOptions>>((options, provider, sessions, cluster) =>
@@ -62,7 +62,7 @@ public sealed partial class ExpiringRedisStorage(IGrainStorage inner, Func<strin
             provider.GetRequiredKeyedService<IGrainStorage>(name),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<SessionRules>>().Value.AbsoluteLifetime + TimeSpan.FromDays(1),
-            batches));
+            batchWrites));
     }
 
     /// <summary>Orleans' default key layout: <c>{serviceId}/state/{grain type}/{grain key}/{state name}</c>, as UTF-8.</summary>

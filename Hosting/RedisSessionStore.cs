@@ -21,7 +21,7 @@ namespace SessionGrains.Hosting;
 /// </para>
 /// </summary>
 public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, Func<Task<IConnectionMultiplexer>> writes, ReplicaAcks acks, string serviceId,
-    SessionRecord record, IGrainStorage? earlier, TimeProvider clock, TimeSpan fallbackLifetime, RedisWriteBatches? batches) : ISessionStore
+    SessionRecord record, IGrainStorage? earlier, TimeProvider clock, TimeSpan fallbackLifetime, bool batchWrites) : ISessionStore
 {
     private const string RevisionField = "r";
 
@@ -29,6 +29,7 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
     private const long TopologyCheckMilliseconds = 5000;
 
     private readonly ReplicaAckRounds _rounds = new(acks.Timeout);
+    private RedisWriteBatches? _batches;
 
     private int _topologyAcks;
     private bool _clustered;
@@ -116,14 +117,17 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         for (var i = 0; i < delta.Deleted.Count; i++) args[at++] = delta.Deleted[i];
         var shared = await connection;
         var min = AcksFor(shared);
+        if (!_clustered && batchWrites)
+        {
+            var batches = LazyInitializer.EnsureInitialized(ref _batches, () => new RedisWriteBatches(_rounds));
+            var (isStored, count) = await batches.Write(min == 0 ? shared : await writes(), Key(session), args, min);
+            if (!isStored) Check(0, session, revision);
+            if (min > 0) Confirmed(count, min, session, written);
+            return;
+        }
         if (min == 0)
         {
             var db = shared.GetDatabase();
-            if (!_clustered && batches is not null)
-            {
-                if (!await batches.Write(db, Key(session), args)) Check(0, session, revision);
-                return;
-            }
             RedisKey[] keys = [Key(session)];
             RedisResult result;
             try
@@ -135,12 +139,19 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
                 // The server does not have the script (restarted, failed over, flushed; nothing ran): its text loads it.
                 result = await db.ScriptEvaluateAsync(WriteScript, keys, args);
             }
-            Check(result, session, revision);
+            Check((int)result, session, revision);
             return;
         }
-        var confirmed = await WriteAndWait(await writes(), session, revision, args, min);
-        if (confirmed < min)
-            throw new WriteNotReplicatedException($"Session {session.Key} revision {written}: {confirmed} of {min} replica(s) confirmed it within {acks.Timeout.TotalMilliseconds:F0} ms.");
+        Confirmed(await WriteAndWait(await writes(), session, revision, args, min), min, session, written);
+    }
+
+    /// <summary>Throws unless <paramref name="count"/> replicas (-1: the connection changed meanwhile) are enough.</summary>
+    private void Confirmed(long count, int min, GrainId session, long written)
+    {
+        if (count < 0)
+            throw new WriteNotReplicatedException($"Session {session.Key}: the connection to its primary changed while the write waited for replicas.");
+        if (count < min)
+            throw new WriteNotReplicatedException($"Session {session.Key} revision {written}: {count} of {min} replica(s) confirmed it within {acks.Timeout.TotalMilliseconds:F0} ms.");
     }
 
     /// <summary>
@@ -151,7 +162,7 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
     private async Task<long> WriteAndWait(IConnectionMultiplexer redis, GrainId session, long revision, RedisValue[] args, int min)
     {
         var key = Key(session);
-        var node = PrimaryOf(redis, key, session);
+        var node = PrimaryOf(redis, key);
         var clustered = _clustered;
         // The client's own view of the cluster (from CLUSTER NODES, which it reads anyway) names the node.
         var nodeId = clustered ? node.ClusterConfiguration?[node.EndPoint]?.NodeId : null;
@@ -161,7 +172,7 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         try
         {
             var result = await write;
-            if (result.Resp2Type == ResultType.Integer) Check(result, session, revision);
+            if (result.Resp2Type == ResultType.Integer) Check((int)result, session, revision);
             if (clustered && (nodeId is null || (string?)result != nodeId))
                 throw new WriteNotReplicatedException($"Session {session.Key}: its primary changed while the write waited for replicas.");
         }
@@ -170,13 +181,11 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
             _ = confirmed.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             throw;
         }
-        var count = await confirmed;
-        return count >= 0 ? count
-            : throw new WriteNotReplicatedException($"Session {session.Key}: the connection to its primary changed while the write waited for replicas.");
+        return await confirmed;
     }
 
     /// <summary>The primary that holds the session's key; none (a primary died, no replica took over yet) is storage unavailable.</summary>
-    private static IServer PrimaryOf(IConnectionMultiplexer redis, RedisKey key, GrainId session)
+    internal static IServer PrimaryOf(IConnectionMultiplexer redis, RedisKey key)
     {
         try
         {
@@ -184,7 +193,7 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         }
         catch (InvalidOperationException ex)
         {
-            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.DemandMaster, $"Session {session.Key}: no primary serves its key now.", ex, CommandStatus.WaitingToBeSent);
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.DemandMaster, $"No primary serves {key} now.", ex, CommandStatus.WaitingToBeSent);
         }
     }
 
@@ -200,8 +209,6 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         }
         return _topologyAcks;
     }
-
-    private static void Check(RedisResult result, GrainId session, long revision) => Check((int)result, session, revision);
 
     private static void Check(int result, GrainId session, long revision)
     {

@@ -11,9 +11,14 @@ namespace SessionGrains.Hosting;
 /// and applied on its own (its revision, its fields, its expiry), exactly as <see cref="RedisSessionStore"/>'s single
 /// write: one refused revision refuses that session's write, not the others'. A call that fails fails every write in it,
 /// and each may have been stored all the same, as a single write that fails (the session grain counts on neither).
-/// Only for one primary: in a Redis Cluster the sessions of one call would be in different slots.
+/// <para>
+/// With replica acks, a call is one write of a <see cref="ReplicaAckRounds"/> round: the round's <c>WAIT</c> confirms
+/// every session in it. The slot is free again once the script answered, so the next call can join the next round
+/// while this one's <c>WAIT</c> waits. Only for one primary: in a Redis Cluster the sessions of one call would be in
+/// different slots.
+/// </para>
 /// </summary>
-public sealed class RedisWriteBatches
+public sealed class RedisWriteBatches(ReplicaAckRounds rounds)
 {
     /// <summary>The setting that turns batches off (<c>false</c>: one script call per session write, as before).</summary>
     public const string EnabledKey = "Storage:BatchWrites";
@@ -71,27 +76,28 @@ public sealed class RedisWriteBatches
     /// <summary>The script's SHA1, for EVALSHA (the client would otherwise hash the whole text on every call).</summary>
     private static readonly byte[] ScriptHash = System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(Script));
 
-    /// <summary>Batches unless <c>Storage:BatchWrites</c> is false.</summary>
-    public static RedisWriteBatches? Read(IConfiguration configuration) => configuration.GetValue(EnabledKey, true) ? new RedisWriteBatches() : null;
+    /// <summary>Whether to batch: unless <c>Storage:BatchWrites</c> is false.</summary>
+    public static bool Enabled(IConfiguration configuration) => configuration.GetValue(EnabledKey, true);
 
     private readonly Lock _lock = new();
     private List<Pending> _waiting = [];
     private int _sending;
 
     /// <summary>
-    /// Stores one session's write (<paramref name="args"/> as <see cref="RedisSessionStore"/> builds them); true when
-    /// stored, false when the stored revision was another.
+    /// Stores one session's write (<paramref name="args"/> as <see cref="RedisSessionStore"/> builds them) on
+    /// <paramref name="redis"/>'s primary, waiting for <paramref name="min"/> replicas. Answers whether it was stored
+    /// (false: the stored revision was another) and how many replicas confirmed it (-1: the connection changed meanwhile).
     /// </summary>
-    public Task<bool> Write(IDatabase db, RedisKey key, RedisValue[] args)
+    public Task<(bool Stored, long Confirmed)> Write(IConnectionMultiplexer redis, RedisKey key, RedisValue[] args, int min)
     {
-        var pending = new Pending(key, args);
+        var pending = new Pending(redis, key, args, min);
         List<Pending>? batch = null;
         lock (_lock)
         {
             _waiting.Add(pending);
             if (_sending < InFlight) batch = Take();
         }
-        if (batch is not null) _ = Send(db, batch);
+        if (batch is not null) _ = Send(batch);
         return pending.Done.Task;
     }
 
@@ -101,7 +107,8 @@ public sealed class RedisWriteBatches
         _sending++;
         var arguments = 0;
         var count = 0;
-        while (count < _waiting.Count && count < MaxWrites)
+        var first = _waiting[0];
+        while (count < _waiting.Count && count < MaxWrites && _waiting[count].SameCall(first))
         {
             arguments += _waiting[count].Args.Length + 1;
             if (count > 0 && arguments > MaxArguments) break;
@@ -121,11 +128,11 @@ public sealed class RedisWriteBatches
         return batch;
     }
 
-    private async Task Send(IDatabase db, List<Pending> batch)
+    private async Task Send(List<Pending> batch)
     {
         while (true)
         {
-            await Call(db, batch);
+            await Call(batch);
             lock (_lock)
             {
                 _sending--;
@@ -135,8 +142,11 @@ public sealed class RedisWriteBatches
         }
     }
 
-    /// <summary>One script call for <paramref name="batch"/>; completes every write in it and never throws.</summary>
-    private static async Task Call(IDatabase db, List<Pending> batch)
+    /// <summary>
+    /// One script call for <paramref name="batch"/>; returns once the script answered, completes every write in it (at
+    /// once, or when its round's WAIT answers) and never throws.
+    /// </summary>
+    private async Task Call(List<Pending> batch)
     {
         var keys = new RedisKey[batch.Count];
         var length = batch.Count;
@@ -151,31 +161,62 @@ public sealed class RedisWriteBatches
             own.CopyTo(args, at);
             at += own.Length;
         }
+        var (redis, min) = (batch[0].Redis, batch[0].Min);
+        var db = redis.GetDatabase();
+        Task<long>? confirmed = null;
         try
         {
             RedisResult result;
-            try
+            if (min == 0)
             {
-                result = await db.ScriptEvaluateAsync(ScriptHash, keys, args).ConfigureAwait(false);
+                try
+                {
+                    result = await db.ScriptEvaluateAsync(ScriptHash, keys, args).ConfigureAwait(false);
+                }
+                catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+                {
+                    // The server does not have the script (restarted, failed over, flushed; nothing ran): its text loads it.
+                    result = await db.ScriptEvaluateAsync(Script, keys, args).ConfigureAwait(false);
+                }
             }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            else
             {
-                // The server does not have the script (restarted, failed over, flushed; nothing ran): its text loads it.
-                result = await db.ScriptEvaluateAsync(Script, keys, args).ConfigureAwait(false);
+                // By its text, as a single write with acks does.
+                var node = RedisSessionStore.PrimaryOf(redis, keys[0]);
+                (var write, confirmed) = rounds.Send(node, () => db.ScriptEvaluateAsync(Script, keys, args, CommandFlags.DemandMaster), min);
+                result = await write.ConfigureAwait(false);
             }
             var stored = (RedisResult[])result!;
-            for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult((int)stored[i] == 1);
+            if (confirmed is null) Complete(batch, stored, 0);
+            else _ = confirmed.ContinueWith(t => Complete(batch, stored, t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         catch (Exception ex)
         {
+            _ = confirmed?.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             foreach (var pending in batch) pending.Done.TrySetException(ex);
         }
     }
 
-    private sealed class Pending(RedisKey key, RedisValue[] args)
+    private static void Complete(List<Pending> batch, RedisResult[] stored, Task<long> confirmed)
     {
+        if (confirmed.IsCompletedSuccessfully) Complete(batch, stored, confirmed.Result);
+        else foreach (var pending in batch) pending.Done.TrySetException(confirmed.Exception!.InnerException!);
+    }
+
+    private static void Complete(List<Pending> batch, RedisResult[] stored, long confirmed)
+    {
+        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(((int)stored[i] == 1, confirmed));
+    }
+
+    private sealed class Pending(IConnectionMultiplexer redis, RedisKey key, RedisValue[] args, int min)
+    {
+        public IConnectionMultiplexer Redis { get; } = redis;
         public RedisKey Key { get; } = key;
         public RedisValue[] Args { get; } = args;
-        public TaskCompletionSource<bool> Done { get; } = new();
+        public int Min { get; } = min;
+        public TaskCompletionSource<(bool Stored, long Confirmed)> Done { get; } = new();
+
+        /// <summary>Whether this write may share a call with <paramref name="other"/>: the same connection, the same acks.</summary>
+        public bool SameCall(Pending other) => ReferenceEquals(Redis, other.Redis) && Min == other.Min;
     }
 }

@@ -51,7 +51,7 @@ public sealed class SessionStoreConnections(ConfigurationOptions redis, ReplicaA
     {
         var redis = RedisConnection.Options(cluster.Redis!);
         var acks = ReplicaAcks.Read(configuration, redis);
-        var batches = RedisWriteBatches.Read(configuration);
+        var batchWrites = RedisWriteBatches.Enabled(configuration);
         // Made by the container, so that it closes the connections when the host stops.
         services.AddSingleton(_ => new SessionStoreConnections(redis, acks));
         services.TryAddSingleton<SessionRecord>();
@@ -67,7 +67,7 @@ public sealed class SessionStoreConnections(ConfigurationOptions redis, ReplicaA
                 earlier: null,
                 provider.GetRequiredService<TimeProvider>(),
                 provider.GetRequiredService<IOptions<SessionRules>>().Value.AbsoluteLifetime + TimeSpan.FromDays(1),
-                batches);
+                batchWrites);
         });
         return SiloConfiguration.AddSessionGrainServices(services);
     }

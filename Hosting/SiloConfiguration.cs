@@ -74,7 +74,7 @@ public static class SiloConfiguration
             // A silo whose port refuses connections is declared dead at once, not after its missed probes.
             silo.AddPeerDeathWatch(configuration);
             // Each record expires at its own purge time (ExpiringRedisStorage), not after one fixed time for all.
-            ExpiringRedisStorage.AddExpiringRedisStorage(silo.Services, SessionStorage.Name, redis, ReplicaAcks.Read(configuration, redis), RedisWriteBatches.Read(configuration));
+            ExpiringRedisStorage.AddExpiringRedisStorage(silo.Services, SessionStorage.Name, redis, ReplicaAcks.Read(configuration, redis), RedisWriteBatches.Enabled(configuration));
         }
         return silo;
     }

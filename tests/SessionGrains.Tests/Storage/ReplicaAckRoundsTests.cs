@@ -1,5 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using SessionGrains.Direct;
+using SessionGrains.Grains;
+using SessionGrains.Grains.Storage;
 using SessionGrains.Hosting;
+using SessionGrains.Interfaces;
+using SessionGrains.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit;
 using Xunit.Abstractions;
@@ -8,7 +14,8 @@ namespace SessionGrains.Tests.Storage;
 
 /// <summary>
 /// <see cref="ReplicaAckRounds"/> on a real primary with a real replica: writes sent while a WAIT is in flight share the
-/// next WAIT, and a write is confirmed only once the replica holds it.
+/// next WAIT, and a write is confirmed only once the replica holds it; session writes batched across sessions
+/// (<see cref="RedisWriteBatches"/>) share script calls and WAITs alike.
 /// </summary>
 public sealed class ReplicaAckRoundsTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -84,9 +91,43 @@ public sealed class ReplicaAckRoundsTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(1, await after.Confirmed.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
-    private async Task<long> WaitCalls()
+    [Fact]
+    public async Task Concurrent_session_writes_with_acks_share_script_calls_and_WAITs_and_the_replica_holds_every_one()
     {
-        var stats = (await Primary.InfoAsync("commandstats")).SelectMany(g => g).FirstOrDefault(p => p.Key == "cmdstat_wait").Value;
+        const int Sessions = 150;
+        using var services = new ServiceCollection()
+            .AddSerializer(serializer => serializer.AddAssembly(typeof(SessionState).Assembly).AddAssembly(typeof(SessionInfo).Assembly))
+            .BuildServiceProvider();
+        var store = new RedisSessionStore(Task.FromResult<IConnectionMultiplexer>(_redis!), () => Task.FromResult<IConnectionMultiplexer>(_redis!),
+            new ReplicaAcks(1, TimeSpan.FromSeconds(1)), "acks", new SessionRecord(services.GetRequiredService<Serializer>()), earlier: null,
+            TimeProvider.System, TimeSpan.FromDays(8), batchWrites: true);
+        var now = DateTimeOffset.UtcNow;
+        var first = new SessionState { Version = 1, CreatedAt = now, LastAccessAt = now, IdleTimeout = TimeSpan.FromMinutes(30), AbsoluteExpiry = now.AddDays(7), PurgeAfter = now.AddMinutes(46) };
+        var second = first with { Version = 2, LastAccessAt = now.AddSeconds(1) };
+        var ids = Enumerable.Range(0, Sessions).Select(_ => GrainClusterFixture.NewSessionId()).ToArray();
+        foreach (var id in ids) await store.Write(GrainId.Create("sessiongrain", id), 0, 1, SessionState.None, first);
+        var (scriptsBefore, waitsBefore) = (await ScriptCalls(), await WaitCalls());
+
+        // All started at once, as by many grains; every one answers only once a replica confirmed it.
+        await Task.WhenAll(ids.Select(id => store.Write(GrainId.Create("sessiongrain", id), 1, 2, first, second)));
+        var (scripts, waits) = (await ScriptCalls() - scriptsBefore, await WaitCalls() - waitsBefore);
+        output.WriteLine($"{Sessions} concurrent session writes with acks: {scripts} script calls, {waits} WAIT(s)");
+        Assert.InRange(scripts, 3, Sessions / 3);
+        Assert.InRange(waits, 1, scripts);
+
+        // Confirmed means the replica has it: every session at revision 2, read from the replica itself.
+        await using var replica = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(_replica!.ConnectionString));
+        foreach (var id in ids)
+            Assert.Equal(2, (long)await replica.GetDatabase().HashGetAsync(RedisSessionStore.KeyOf("acks", id), "r", CommandFlags.PreferReplica));
+    }
+
+    private async Task<long> ScriptCalls() => await Calls("evalsha") + await Calls("eval");
+
+    private Task<long> WaitCalls() => Calls("wait");
+
+    private async Task<long> Calls(string command)
+    {
+        var stats = (await Primary.InfoAsync("commandstats")).SelectMany(g => g).FirstOrDefault(p => p.Key == "cmdstat_" + command).Value;
         return stats is null ? 0 : long.Parse(stats.Split(',')[0]["calls=".Length..]);
     }
 
