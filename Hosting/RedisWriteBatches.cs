@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using SessionGrains.Interfaces;
 using StackExchange.Redis;
 
 namespace SessionGrains.Hosting;
@@ -79,6 +81,10 @@ public sealed class RedisWriteBatches(ReplicaAckRounds rounds)
     /// <summary>Whether to batch: unless <c>Storage:BatchWrites</c> is false.</summary>
     public static bool Enabled(IConfiguration configuration) => configuration.GetValue(EnabledKey, true);
 
+    private static readonly Meter Meter = new(TelemetryNames.Meter);
+    private static readonly Histogram<int> WritesPerCall = Meter.CreateHistogram<int>("sessiongrains.storage.writes_per_call", "{write}",
+        "Session writes carried by one Redis script call (group commit across sessions)", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+
     private readonly Lock _lock = new();
     private List<Pending> _waiting = [];
     private int _sending;
@@ -128,44 +134,69 @@ public sealed class RedisWriteBatches(ReplicaAckRounds rounds)
         return batch;
     }
 
+    /// <summary>
+    /// Calls while writes wait. After each call the next one goes out before this one's writes are completed (their
+    /// callers' continuations may run on this thread).
+    /// </summary>
     private async Task Send(List<Pending> batch)
     {
+        var call = Call(batch);
         while (true)
         {
-            await Call(batch);
+            var outcome = await call;
+            List<Pending>? next = null;
             lock (_lock)
             {
                 _sending--;
-                if (_waiting.Count == 0) return;
-                batch = Take();
+                if (_waiting.Count > 0) next = Take();
             }
+            if (next is not null) call = Call(next);
+            Finish(batch, outcome);
+            if (next is null) return;
+            batch = next;
         }
     }
 
-    /// <summary>
-    /// One script call for <paramref name="batch"/>; returns once the script answered, completes every write in it (at
-    /// once, or when its round's WAIT answers) and never throws.
-    /// </summary>
-    private async Task Call(List<Pending> batch)
+    private static void Finish(List<Pending> batch, Outcome outcome)
     {
-        var keys = new RedisKey[batch.Count];
-        var length = batch.Count;
-        for (var i = 0; i < batch.Count; i++) length += batch[i].Args.Length;
-        var args = new RedisValue[length];
-        var at = 0;
-        for (var i = 0; i < batch.Count; i++)
+        if (outcome.Failed is { } failed)
         {
-            keys[i] = batch[i].Key;
-            var own = batch[i].Args;
-            args[at++] = own.Length;
-            own.CopyTo(args, at);
-            at += own.Length;
+            _ = outcome.Confirmed?.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            foreach (var pending in batch) pending.Done.TrySetException(failed);
         }
-        var (redis, min) = (batch[0].Redis, batch[0].Min);
-        var db = redis.GetDatabase();
+        else if (outcome.Confirmed is null) Complete(batch, outcome.Stored!, 0);
+        else
+        {
+            var stored = outcome.Stored!;
+            _ = outcome.Confirmed.ContinueWith(t => Complete(batch, stored, t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>What one call answered: each session's result, the round's confirmation (with acks), or why it failed.</summary>
+    private readonly record struct Outcome(RedisResult[]? Stored, Task<long>? Confirmed, Exception? Failed);
+
+    /// <summary>One script call for <paramref name="batch"/>; returns once the script answered, and never throws.</summary>
+    private async Task<Outcome> Call(List<Pending> batch)
+    {
         Task<long>? confirmed = null;
         try
         {
+            var keys = new RedisKey[batch.Count];
+            var length = batch.Count;
+            for (var i = 0; i < batch.Count; i++) length += batch[i].Args.Length;
+            var args = new RedisValue[length];
+            var at = 0;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                keys[i] = batch[i].Key;
+                var own = batch[i].Args;
+                args[at++] = own.Length;
+                own.CopyTo(args, at);
+                at += own.Length;
+            }
+            WritesPerCall.Record(batch.Count);
+            var (redis, min) = (batch[0].Redis, batch[0].Min);
+            var db = redis.GetDatabase();
             RedisResult result;
             if (min == 0)
             {
@@ -186,14 +217,11 @@ public sealed class RedisWriteBatches(ReplicaAckRounds rounds)
                 (var write, confirmed) = rounds.Send(node, () => db.ScriptEvaluateAsync(Script, keys, args, CommandFlags.DemandMaster), min);
                 result = await write.ConfigureAwait(false);
             }
-            var stored = (RedisResult[])result!;
-            if (confirmed is null) Complete(batch, stored, 0);
-            else _ = confirmed.ContinueWith(t => Complete(batch, stored, t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return new Outcome((RedisResult[])result!, confirmed, null);
         }
         catch (Exception ex)
         {
-            _ = confirmed?.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
-            foreach (var pending in batch) pending.Done.TrySetException(ex);
+            return new Outcome(null, confirmed, ex);
         }
     }
 

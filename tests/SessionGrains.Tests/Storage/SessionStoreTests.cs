@@ -8,6 +8,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using SessionGrains.Grains;
 using SessionGrains.Grains.Storage;
+using SessionGrains.Hosting;
 using SessionGrains.Interfaces;
 using SessionGrains.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -182,6 +183,16 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
         await server.ScriptFlushAsync();
         var before = await ScriptCalls(server);
 
+        // Each call's count of writes, as operators see it (other tests in this process may record beside these).
+        var perCall = new System.Collections.Concurrent.ConcurrentBag<int>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "sessiongrains.storage.writes_per_call") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, _, _) => perCall.Add(value));
+        listener.Start();
+
         // All started at once, as by many grains: every tenth at a revision the session no longer has.
         var second = first.Select((s, i) => Model.Put(Model.Remove(s, "n"), "m", $"\"{new string('x', 10 + i)}\"")).ToArray();
         var writes = ids.Select((id, i) => Redis.Write(id, i % 10 == 3 ? 7 : 1, 2, first[i], second[i])).ToArray();
@@ -210,6 +221,32 @@ public sealed class SessionStoreTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"{Sessions} concurrent writes: {calls} script calls");
         // At most 64 sessions a call (150 need 3) and one call in flight; each NOSCRIPT answer costs one call more.
         Assert.InRange(calls, 3, Sessions / 3);
+        Assert.True(perCall.Sum() >= Sessions && perCall.Max() > 1, $"writes per call recorded: {string.Join(", ", perCall)}");
+    }
+
+    [Fact]
+    public async Task A_call_that_fails_fails_every_write_in_it_and_the_writes_after_it_are_stored()
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(_redis!.ConnectionString + ",allowAdmin=true");
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        var batches = new RedisWriteBatches(new ReplicaAckRounds(TimeSpan.FromSeconds(1)));
+        // Expected revision 0, new revision 1, the expiry left alone, one field.
+        RedisValue[] Write() => [0, 1, "", 1, "f", "v"];
+        var prefix = "fail-" + GrainClusterFixture.NewSessionId();
+
+        // Redis holds every client for 300 ms: the first write's call stays in flight, and the next two share a call.
+        await admin.GetServers().Single().ExecuteAsync("CLIENT", "PAUSE", 300, "ALL");
+        var first = batches.Write(redis, prefix + "/1", Write(), 0);
+        var broken = batches.Write(redis, prefix + "/2", [0, 1, "", "not-a-count"], 0);
+        var beside = batches.Write(redis, prefix + "/3", Write(), 0);
+
+        Assert.True((await first).Stored);
+        await Assert.ThrowsAsync<RedisServerException>(() => broken);
+        await Assert.ThrowsAsync<RedisServerException>(() => beside);
+        // The script stopped at the broken write, before the one beside it; the next call goes out and stores it.
+        Assert.True((await batches.Write(redis, prefix + "/3", Write(), 0).WaitAsync(TimeSpan.FromSeconds(10))).Stored);
+        Assert.Equal(1, (long)await redis.GetDatabase().HashGetAsync(prefix + "/3", "r"));
+        Assert.False(await redis.GetDatabase().KeyExistsAsync(prefix + "/2"));
     }
 
     private static async Task<long> ScriptCalls(IServer server)
