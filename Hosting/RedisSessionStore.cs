@@ -10,9 +10,11 @@ namespace SessionGrains.Hosting;
 /// <summary>
 /// Sessions in Redis, one hash per session (<c>{ServiceId}/session/{{id}}</c>; the braces make the id the hash tag, so in
 /// a Redis Cluster every command and script of a session touches one slot). The hash holds the fields of
-/// <see cref="SessionRecord"/> and the revision <c>r</c>. A write is one script call: it checks the revision, sets the
+/// <see cref="SessionRecord"/> and the revision <c>r</c>. A write is one script: it checks the revision, sets the
 /// changed fields, deletes the dropped ones (trimmed events, lapsed ledger entries, removed keys) and sets the key's
 /// expiry to the session's purge time, so a counter increment sends Redis a few hundred bytes whatever the session holds.
+/// Writes of many sessions share a call (<see cref="RedisWriteBatches"/>) unless <paramref name="batchWrites"/> is off or
+/// Redis is a cluster.
 /// <para>
 /// With replica acks (<see cref="ReplicaAcks"/>), a write counts as stored only once that many replicas confirmed it:
 /// the script goes to the session's primary on a connection of its own (<paramref name="writes"/>; WAIT blocks the
@@ -212,8 +214,7 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
 
     private static void Check(int result, GrainId session, long revision)
     {
-        if (result == 0)
-            throw new InconsistentStateException($"Session {session.Key} is no longer at revision {revision}.", "unknown", revision.ToString(CultureInfo.InvariantCulture));
+        if (result == 0) throw new InconsistentStateException($"Session {session.Key} is no longer at revision {revision}.", "unknown", revision.ToString(CultureInfo.InvariantCulture));
     }
 
     public async Task Clear(GrainId session, long revision) =>
