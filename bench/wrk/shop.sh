@@ -5,13 +5,14 @@
 # pinned to CPU 1; CPU per page is the sum over the shop and every process of its store (from /proc).
 #
 #   bench/wrk/shop.sh [--rounds 3] [--duration 15] [--warmup 10] [--connections 32] [--sessions 200]
-#                     [--targets silo,cluster,http] [--settle 0] [--path /visits]
+#                     [--targets silo,silo-unbatched,cluster,http] [--settle 0] [--path /visits]
 #
 # --path: the page, or pages comma-separated (each pass over the sessions takes the next: "/cart,/cart,/cart,/visits" is
 # three reads to one write; /cart reads the session and changes nothing).
-# silo: the shop is a silo of its own cluster (Session:Mode=Silo); cluster: the shop is an Orleans client of one silo
-# (Session:Mode=Cluster); http: the shop calls a standalone front end (Session:Mode=Http). Needs wrk, redis-server,
-# curl and a Release build.
+# silo: the shop is a silo of its own cluster (Session:Mode=Silo); silo-unbatched: the same with one Redis call per
+# session write (Storage:BatchWrites=false, for an A/B of group commit across sessions in one run); cluster: the shop
+# is an Orleans client of one silo (Session:Mode=Cluster); http: the shop calls a standalone front end
+# (Session:Mode=Http). Needs wrk, redis-server, curl and a Release build.
 set -euo pipefail
 WRK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$WRK_DIR/../.." && pwd)
@@ -70,8 +71,10 @@ shop() {
     fi
     case "$target" in
         redis) settings=(--Session:Provider Redis --Session:Redis "127.0.0.1:$redis_port") ;;
-        silo) settings=(--Session:Mode Silo --Session:SigningKey "$SIGNING_KEY" --Cluster:Redis "127.0.0.1:$redis_port"
-                  --Cluster:SiloPort "$(free_port)" --Cluster:GatewayPort "$(free_port)" --Sessions:RequestsPerSecond 100000) ;;
+        silo|silo-unbatched)
+            settings=(--Session:Mode Silo --Session:SigningKey "$SIGNING_KEY" --Cluster:Redis "127.0.0.1:$redis_port"
+                  --Cluster:SiloPort "$(free_port)" --Cluster:GatewayPort "$(free_port)" --Sessions:RequestsPerSecond 100000)
+            [ "$target" = silo ] || settings+=(--Storage:BatchWrites false) ;;
         cluster)
             local silo_port
             silo_port=$(free_port)
@@ -101,8 +104,8 @@ shop() {
             | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/Cookie: \1/p' | head -n 1
     done >"$WORK/$target.sessions"
     [ "$(wc -l <"$WORK/$target.sessions")" -eq "$SESSIONS" ] || { echo "$target: the shop set no cookie" >&2; exit 1; }
-    printf -v "URL_$target" '%s' "http://127.0.0.1:$shop_port"
-    printf -v "PIDS_$target" '%s' "${pids[*]}"
+    printf -v "URL_${target//-/_}" '%s' "http://127.0.0.1:$shop_port"
+    printf -v "PIDS_${target//-/_}" '%s' "${pids[*]}"
 }
 
 IFS=, read -r -a targets <<<"redis,${TARGETS//redis,/}"
@@ -111,7 +114,7 @@ for target in "${targets[@]}"; do shop "$target"; done
 # silo keeps getting cheaper for minutes: tier-1 promotions of periodic code; docs/BENCHMARKS.md).
 if [ "$SETTLE" -gt 0 ]; then
     for target in "${targets[@]}"; do
-        url_var=URL_$target
+        url_var=URL_${target//-/_}
         SESSIONS=$WORK/$target.sessions taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${SETTLE}s" -s "$WRK_DIR/sessions.lua" "${!url_var}" >/dev/null
     done
 fi
@@ -128,7 +131,7 @@ for round in $(seq 1 "$ROUNDS"); do
         order=(); for ((i = ${#targets[@]} - 1; i >= 0; i--)); do order+=("${targets[$i]}"); done
     fi
     for target in "${order[@]}"; do
-        url_var=URL_$target pids_var=PIDS_$target
+        url_var=URL_${target//-/_} pids_var=PIDS_${target//-/_}
         # shellcheck disable=SC2086
         RESULT[$target]=$(measure "${!url_var}" "$WORK/$target.sessions" ${!pids_var})
     done
