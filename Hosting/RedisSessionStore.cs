@@ -30,8 +30,8 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
     /// <summary>How often the topology is looked at again when <c>Storage:MinReplicaAcks</c> is left to it.</summary>
     private const long TopologyCheckMilliseconds = 5000;
 
-    private readonly ReplicaAckRounds _rounds = new(acks.Timeout);
-    private RedisWriteBatches? _batches;
+    // One set of WAIT rounds for single and batched writes: the batches send their calls through it.
+    private readonly RedisWriteBatches _batches = new(new ReplicaAckRounds(acks.Timeout));
 
     private int _topologyAcks;
     private bool _clustered;
@@ -121,8 +121,7 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         var min = AcksFor(shared);
         if (!_clustered && batchWrites)
         {
-            var batches = LazyInitializer.EnsureInitialized(ref _batches, () => new RedisWriteBatches(_rounds));
-            var (isStored, count) = await batches.Write(min == 0 ? shared : await writes(), Key(session), args, min);
+            var (isStored, count) = await _batches.Write(min == 0 ? shared : await writes(), Key(session), args, min);
             if (!isStored) Check(0, session, revision);
             if (min > 0) Confirmed(count, min, session, written);
             return;
@@ -170,7 +169,7 @@ public sealed class RedisSessionStore(Task<IConnectionMultiplexer> connection, F
         var nodeId = clustered ? node.ClusterConfiguration?[node.EndPoint]?.NodeId : null;
         var db = redis.GetDatabase();
         var script = clustered ? ClusterWriteScript : WriteScript;
-        var (write, confirmed) = _rounds.Send(node, () => db.ScriptEvaluateAsync(script, [key], args, CommandFlags.DemandMaster), min);
+        var (write, confirmed) = _batches.Rounds.Send(node, () => db.ScriptEvaluateAsync(script, [key], args, CommandFlags.DemandMaster), min);
         try
         {
             var result = await write;

@@ -25,10 +25,7 @@ public sealed class RedisWriteBatches(ReplicaAckRounds rounds)
     /// <summary>The setting that turns batches off (<c>false</c>: one script call per session write, as before).</summary>
     public const string EnabledKey = "Storage:BatchWrites";
 
-    /// <summary>
-    /// Calls in flight at once. One: measured against two and against no batching (docs/BENCHMARKS.md), two calls in
-    /// flight rarely find a write waiting, and a write waits at most for the call before its own.
-    /// </summary>
+    /// <summary>Calls in flight: with two, a write rarely waits to share one (docs/BENCHMARKS.md); with one, it waits at most for one call.</summary>
     private const int InFlight = 1;
 
     /// <summary>Most sessions in one call, and about the most arguments: a large write goes alone, and no call holds Redis long.</summary>
@@ -77,6 +74,9 @@ public sealed class RedisWriteBatches(ReplicaAckRounds rounds)
 
     /// <summary>The script's SHA1, for EVALSHA (the client would otherwise hash the whole text on every call).</summary>
     private static readonly byte[] ScriptHash = System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(Script));
+
+    /// <summary>The WAIT rounds its calls join with replica acks (single writes share them).</summary>
+    public ReplicaAckRounds Rounds => rounds;
 
     /// <summary>Whether to batch: unless <c>Storage:BatchWrites</c> is false.</summary>
     public static bool Enabled(IConfiguration configuration) => configuration.GetValue(EnabledKey, true);
